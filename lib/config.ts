@@ -1,0 +1,113 @@
+import { availableParallelism } from "node:os";
+import path from "node:path";
+import { z } from "zod";
+
+/**
+ * The only reader of `process.env`. Parsed once at start; an invalid value fails fast with a
+ * message naming the variable. Every variable and its default is listed in the README.
+ */
+const integer = (defaultValue: number) => z.coerce.number().int().positive().default(defaultValue);
+
+const environmentSchema = z.object({
+  DATA_DIR: z.string().min(1).default("./data"),
+  DATABASE_URL: z.string().url().optional(),
+  LANCEDB_URI: z.string().min(1).optional(),
+  MODELS_DIR: z.string().min(1).default("./models"),
+  GENERATOR_BACKEND: z.enum(["llama-cpp"]).default("llama-cpp"),
+  GENERATOR_MODEL: z.string().min(1).default("gemma-4-e2b-it"),
+  GENERATOR_CONTEXT_TOKENS: integer(131_072),
+  GENERATOR_MAX_ANSWER_TOKENS: integer(1024),
+  GENERATOR_TEMPERATURE: z.coerce.number().min(0).max(2).default(0.2),
+  GENERATOR_SEED: z.coerce.number().int().nonnegative().default(42),
+  EMBEDDING_MODEL: z.string().min(1).default("bge-small-en-v1.5"),
+  MODEL_THREADS: integer(availableParallelism()),
+  MAX_UPLOAD_BYTES: integer(100 * 1024 * 1024),
+  MAX_PDF_PAGES: integer(2000),
+  PARSE_TIMEOUT_MS: integer(120_000),
+  PARSE_MEMORY_MB: integer(1024),
+  CHUNK_MAX_TOKENS: integer(256),
+  RETRIEVAL_TOP_K: integer(12),
+  INGEST_WORKER: z.enum(["in-process", "off"]).default("in-process"),
+  INGEST_MAX_ATTEMPTS: integer(3),
+  HF_ENDPOINT: z.string().url().default("https://huggingface.co"),
+  HF_TOKEN: z.string().min(1).optional(),
+});
+
+export type Environment = z.infer<typeof environmentSchema>;
+
+export interface FolioConfig {
+  dataDir: string;
+  /** Unset: embedded PGlite under `dataDir/pg`. */
+  databaseUrl: string | undefined;
+  pgliteDir: string;
+  blobsDir: string;
+  lanceUri: string;
+  modelsDir: string;
+  generator: {
+    backend: Environment["GENERATOR_BACKEND"];
+    /** A catalog alias (`gemma-4-e2b-it`), a file name under `modelsDir`, or an absolute path. */
+    model: string;
+    contextTokens: number;
+    maxAnswerTokens: number;
+    temperature: number;
+    seed: number;
+  };
+  /** A catalog alias or a directory (under `modelsDir`, or absolute) in Hugging Face layout. */
+  embeddingModel: string;
+  modelThreads: number;
+  limits: {
+    maxUploadBytes: number;
+    maxPdfPages: number;
+    parseTimeoutMs: number;
+    parseMemoryMb: number;
+  };
+  chunkMaxTokens: number;
+  retrievalTopK: number;
+  ingestWorker: Environment["INGEST_WORKER"];
+  ingestMaxAttempts: number;
+  huggingFace: { endpoint: string; token: string | undefined };
+}
+
+export class ConfigError extends Error {
+  override readonly name = "ConfigError";
+}
+
+export function loadConfig(environment: Record<string, string | undefined> = process.env): FolioConfig {
+  const withoutBlanks = Object.fromEntries(Object.entries(environment).filter(([, value]) => value !== ""));
+  const parsed = environmentSchema.safeParse(withoutBlanks);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`);
+    throw new ConfigError(`Invalid configuration:\n  ${problems.join("\n  ")}`);
+  }
+  const env = parsed.data;
+  const dataDir = path.resolve(env.DATA_DIR);
+  return {
+    dataDir,
+    databaseUrl: env.DATABASE_URL,
+    pgliteDir: path.join(dataDir, "pg"),
+    blobsDir: path.join(dataDir, "blobs"),
+    lanceUri: env.LANCEDB_URI ?? path.join(dataDir, "lance"),
+    modelsDir: path.resolve(env.MODELS_DIR),
+    generator: {
+      backend: env.GENERATOR_BACKEND,
+      model: env.GENERATOR_MODEL,
+      contextTokens: env.GENERATOR_CONTEXT_TOKENS,
+      maxAnswerTokens: env.GENERATOR_MAX_ANSWER_TOKENS,
+      temperature: env.GENERATOR_TEMPERATURE,
+      seed: env.GENERATOR_SEED,
+    },
+    embeddingModel: env.EMBEDDING_MODEL,
+    modelThreads: env.MODEL_THREADS,
+    limits: {
+      maxUploadBytes: env.MAX_UPLOAD_BYTES,
+      maxPdfPages: env.MAX_PDF_PAGES,
+      parseTimeoutMs: env.PARSE_TIMEOUT_MS,
+      parseMemoryMb: env.PARSE_MEMORY_MB,
+    },
+    chunkMaxTokens: env.CHUNK_MAX_TOKENS,
+    retrievalTopK: env.RETRIEVAL_TOP_K,
+    ingestWorker: env.INGEST_WORKER,
+    ingestMaxAttempts: env.INGEST_MAX_ATTEMPTS,
+    huggingFace: { endpoint: env.HF_ENDPOINT.replace(/\/+$/, ""), token: env.HF_TOKEN },
+  };
+}
