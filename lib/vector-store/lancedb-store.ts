@@ -1,0 +1,254 @@
+import * as lancedb from "@lancedb/lancedb";
+import { Field, FixedSizeList, Float32, Int32, Schema, Utf8 } from "apache-arrow";
+import type { BoundingBox } from "../domain/geometry";
+import { AppError } from "../errors";
+import type {
+  ChunkWithVector,
+  SearchHit,
+  SearchRequest,
+  StoredChunk,
+  VectorStore,
+} from "./vector-store";
+
+export interface LanceDbStoreOptions {
+  /** A directory, or an object-store URI (`s3://…`) for several nodes. */
+  uri: string;
+  dims: number;
+  /** @default "chunks" */
+  tableName?: string;
+}
+
+/** Row layout in LanceDB (snake_case columns; the box as JSON text, empty when unknown). */
+type ChunkRow = {
+  id: string;
+  collection_id: string;
+  document_id: string;
+  version_id: string;
+  chunk_index: number;
+  page_number: number;
+  box: string;
+  kind: string;
+  text: string;
+  content_hash: string;
+  embedder_id: string;
+  vector: number[] | Float32Array;
+};
+
+const chunkColumns = [
+  "id",
+  "collection_id",
+  "document_id",
+  "version_id",
+  "chunk_index",
+  "page_number",
+  "box",
+  "kind",
+  "text",
+  "content_hash",
+  "embedder_id",
+] as const;
+
+/** rank constant k of reciprocal rank fusion; 60 is the value of the original RRF paper. */
+const rrfRankConstant = 60;
+
+export class LanceDbStore implements VectorStore {
+  private constructor(
+    private readonly connection: lancedb.Connection,
+    private readonly table: lancedb.Table,
+    private readonly reranker: lancedb.rerankers.RRFReranker,
+    readonly dims: number,
+  ) {}
+
+  static async create(options: LanceDbStoreOptions): Promise<LanceDbStore> {
+    const connection = await lancedb.connect(options.uri);
+    const table = await connection.createEmptyTable(options.tableName ?? "chunks", chunkSchema(options.dims), {
+      mode: "create",
+      existOk: true,
+    });
+    const existingDims = await vectorDimsOf(table);
+    if (existingDims !== options.dims) {
+      table.close();
+      connection.close();
+      throw new AppError("embedding_dims_mismatch:vector_store", {
+        category: "unavailable",
+        message:
+          `The chunk table holds ${existingDims}-dimensional vectors but the embedding model makes ` +
+          `${options.dims}. Re-index the documents or configure the embedding model they were indexed with.`,
+      });
+    }
+    const indices = await table.listIndices();
+    if (!indices.some((index) => index.columns.includes("text"))) {
+      await table.createIndex("text", { config: lancedb.Index.fts() });
+    }
+    const reranker = await lancedb.rerankers.RRFReranker.create(rrfRankConstant);
+    return new LanceDbStore(connection, table, reranker, options.dims);
+  }
+
+  async replaceDocumentChunks(input: {
+    documentId: string;
+    versionId: string;
+    chunks: ChunkWithVector[];
+  }): Promise<{ tableVersion: number }> {
+    for (const chunk of input.chunks) {
+      if (chunk.documentId !== input.documentId || chunk.versionId !== input.versionId) {
+        throw new AppError("internal:chunk_owner", {
+          category: "internal",
+          message: `Chunk ${chunk.id} does not belong to version ${input.versionId}`,
+        });
+      }
+      if (chunk.vector.length !== this.dims) {
+        throw new AppError("embedding_dims_mismatch:vector_store", {
+          category: "internal",
+          message: `Chunk ${chunk.id} has a ${chunk.vector.length}-dimensional vector; the table holds ${this.dims}.`,
+        });
+      }
+    }
+    await this.table.delete(`document_id = ${sqlString(input.documentId)}`);
+    if (input.chunks.length > 0) await this.table.add(input.chunks.map(toRow));
+    return { tableVersion: await this.table.version() };
+  }
+
+  async search(request: SearchRequest): Promise<SearchHit[]> {
+    if (request.collectionIds.length === 0 || request.limit <= 0) return [];
+    if (request.queryVector.length !== this.dims) {
+      throw new AppError("embedding_dims_mismatch:vector_store", {
+        category: "internal",
+        message: `The query vector has ${request.queryVector.length} dimensions; the table holds ${this.dims}.`,
+      });
+    }
+    const filter = `collection_id IN (${request.collectionIds.map(sqlString).join(", ")})`;
+    const mode = request.queryText.trim() === "" ? "vector" : (request.mode ?? "hybrid");
+    const vector = Array.from(request.queryVector);
+    let rows: Array<ChunkRow & Record<string, unknown>>;
+    if (mode === "text") {
+      rows = await this.table
+        .query()
+        .fullTextSearch(request.queryText)
+        .where(filter)
+        .select([...chunkColumns, "_score"])
+        .limit(request.limit)
+        .toArray();
+      return rows.map((row) => ({ chunk: fromRow(row), score: Number(row._score) }));
+    }
+    const vectorQuery = this.table
+      .query()
+      .nearestTo(vector)
+      .distanceType("cosine")
+      .where(filter)
+      .limit(request.limit);
+    if (mode === "vector") {
+      rows = await vectorQuery.select([...chunkColumns, "_distance"]).toArray();
+      return rows.map((row) => ({ chunk: fromRow(row), score: 1 - Number(row._distance) }));
+    }
+    rows = await vectorQuery
+      .fullTextSearch(request.queryText)
+      .rerank(this.reranker)
+      .select([...chunkColumns, "_distance", "_score"])
+      .toArray();
+    return rows.map((row) => ({ chunk: fromRow(row), score: Number(row._relevance_score) }));
+  }
+
+  async getChunks(input: { collectionIds: readonly string[]; chunkIds: readonly string[] }): Promise<StoredChunk[]> {
+    if (input.collectionIds.length === 0 || input.chunkIds.length === 0) return [];
+    const rows: ChunkRow[] = await this.table
+      .query()
+      .where(
+        `collection_id IN (${input.collectionIds.map(sqlString).join(", ")}) AND ` +
+          `id IN (${input.chunkIds.map(sqlString).join(", ")})`,
+      )
+      .select([...chunkColumns])
+      .toArray();
+    return rows.map(fromRow);
+  }
+
+  async deleteDocument(documentId: string): Promise<void> {
+    await this.table.delete(`document_id = ${sqlString(documentId)}`);
+  }
+
+  /** Compacts files and folds new rows into the indices; cheap to skip, worth running after ingest. */
+  async optimize(): Promise<void> {
+    await this.table.optimize();
+  }
+
+  async countChunks(filter?: { versionId?: string; documentId?: string }): Promise<number> {
+    if (filter?.versionId) return this.table.countRows(`version_id = ${sqlString(filter.versionId)}`);
+    if (filter?.documentId) return this.table.countRows(`document_id = ${sqlString(filter.documentId)}`);
+    return this.table.countRows();
+  }
+
+  async close(): Promise<void> {
+    this.table.close();
+    this.connection.close();
+  }
+}
+
+function chunkSchema(dims: number): Schema {
+  const text = (name: string) => new Field(name, new Utf8(), false);
+  const integer = (name: string) => new Field(name, new Int32(), false);
+  return new Schema([
+    text("id"),
+    text("collection_id"),
+    text("document_id"),
+    text("version_id"),
+    integer("chunk_index"),
+    integer("page_number"),
+    text("box"),
+    text("kind"),
+    text("text"),
+    text("content_hash"),
+    text("embedder_id"),
+    new Field("vector", new FixedSizeList(dims, new Field("item", new Float32(), true)), false),
+  ]);
+}
+
+async function vectorDimsOf(table: lancedb.Table): Promise<number> {
+  const schema = await table.schema();
+  const vectorType = schema.fields.find((field) => field.name === "vector")?.type;
+  return vectorType instanceof FixedSizeList ? vectorType.listSize : -1;
+}
+
+/**
+ * Only identifiers Folio generated itself ever reach a filter: UUIDs and hex chunk ids. Anything
+ * else is refused rather than escaped, so user input can never shape a `where` clause.
+ */
+const safeIdentifier = /^[0-9a-f-]{1,64}$/i;
+
+function sqlString(value: string): string {
+  if (!safeIdentifier.test(value)) {
+    throw new AppError("invalid:identifier", { category: "invalid", message: "Malformed identifier" });
+  }
+  return `'${value}'`;
+}
+
+function toRow(chunk: ChunkWithVector): ChunkRow {
+  return {
+    id: chunk.id,
+    collection_id: chunk.collectionId,
+    document_id: chunk.documentId,
+    version_id: chunk.versionId,
+    chunk_index: chunk.chunkIndex,
+    page_number: chunk.pageNumber,
+    box: chunk.box ? JSON.stringify(chunk.box) : "",
+    kind: chunk.kind,
+    text: chunk.text,
+    content_hash: chunk.contentHash,
+    embedder_id: chunk.embedderId,
+    vector: Array.from(chunk.vector),
+  };
+}
+
+function fromRow(row: ChunkRow): StoredChunk {
+  return {
+    id: row.id,
+    collectionId: row.collection_id,
+    documentId: row.document_id,
+    versionId: row.version_id,
+    chunkIndex: row.chunk_index,
+    pageNumber: row.page_number,
+    box: row.box ? (JSON.parse(row.box) as BoundingBox) : null,
+    kind: row.kind as StoredChunk["kind"],
+    text: row.text,
+    contentHash: row.content_hash,
+    embedderId: row.embedder_id,
+  };
+}

@@ -1,0 +1,67 @@
+import type { BoundingBox } from "../domain/geometry";
+
+/** What a chunk is made of; `kind` grows with OCR, tables and images in later stages. */
+export type ChunkKind = "text";
+
+/** A searchable piece of one document version, with the provenance a citation needs. */
+export interface StoredChunk {
+  /** Deterministic: H(versionId, chunkIndex), so re-running a job rewrites the same ids. */
+  id: string;
+  collectionId: string;
+  documentId: string;
+  versionId: string;
+  chunkIndex: number;
+  /** 1-based. */
+  pageNumber: number;
+  /** Where on the page the text lies (top-left origin, PDF points), or null when unknown. */
+  box: BoundingBox | null;
+  kind: ChunkKind;
+  text: string;
+  /** sha256 of `text`: what the audit trail records for every chunk shown to the model. */
+  contentHash: string;
+  embedderId: string;
+}
+
+export interface ChunkWithVector extends StoredChunk {
+  vector: Float32Array;
+}
+
+export type SearchMode = "hybrid" | "vector" | "text";
+
+export interface SearchRequest {
+  /** Required and never empty for a real search: there is no "search everything" path. */
+  collectionIds: readonly string[];
+  queryText: string;
+  queryVector: Float32Array;
+  limit: number;
+  /** @default "hybrid" — vector + full-text, fused by reciprocal rank. */
+  mode?: SearchMode;
+}
+
+export interface SearchHit {
+  chunk: StoredChunk;
+  /** Higher is better; comparable only within one result list. */
+  score: number;
+}
+
+/**
+ * Chunk storage with vector and full-text search. One writer per table at a time (the ingest
+ * worker); any number of readers.
+ */
+export interface VectorStore {
+  readonly dims: number;
+  /**
+   * Makes `chunks` the document's searchable content: removes the document's chunks of every
+   * version, then appends these. Idempotent. Returns the table version after the write.
+   */
+  replaceDocumentChunks(input: {
+    documentId: string;
+    versionId: string;
+    chunks: ChunkWithVector[];
+  }): Promise<{ tableVersion: number }>;
+  search(request: SearchRequest): Promise<SearchHit[]>;
+  /** Chunks by id, restricted to the given collections; unknown or unreadable ids are absent. */
+  getChunks(input: { collectionIds: readonly string[]; chunkIds: readonly string[] }): Promise<StoredChunk[]>;
+  deleteDocument(documentId: string): Promise<void>;
+  close(): Promise<void>;
+}

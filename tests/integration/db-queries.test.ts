@@ -1,0 +1,98 @@
+import { sql } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Database } from "../../db/client";
+import { appendAuditEvent, listAuditEvents } from "../../db/queries/audit-events";
+import { createCollection } from "../../db/queries/collections";
+import { createVersionWithJob } from "../../db/queries/documents";
+import { claimNextJob, finishJob, getJobById, retryJobLater } from "../../db/queries/ingest-jobs";
+import { auditEvents } from "../../db/schema";
+import { verifyChain } from "../../lib/audit/hash-chain";
+import { openTestDatabase } from "../support/test-database";
+
+let handle: Awaited<ReturnType<typeof openTestDatabase>>;
+let db: Database;
+
+beforeAll(async () => {
+  handle = await openTestDatabase();
+  db = handle.db;
+  console.info(`db-queries runs on ${handle.driver}`);
+});
+afterAll(async () => handle?.close());
+
+const versionInput = (collectionId: string, sha256: string, title = "report.pdf") => ({
+  collectionId,
+  title,
+  sha256,
+  byteSize: 10,
+  mediaType: "application/pdf",
+  originalFilename: title,
+});
+
+describe("createVersionWithJob", () => {
+  it("makes one version and one job for the same bytes uploaded concurrently", async () => {
+    const { collection } = await createCollection({ db, name: "dedupe" });
+    const results = await Promise.all(
+      Array.from({ length: 8 }, () => createVersionWithJob({ db, input: versionInput(collection.id, "a".repeat(64)) })),
+    );
+    expect(new Set(results.map((result) => result.version.id)).size).toBe(1);
+    expect(new Set(results.map((result) => result.job.id)).size).toBe(1);
+    expect(results.filter((result) => result.isNew)).toHaveLength(1);
+  });
+
+  it("adds a second version when the same title gets new bytes", async () => {
+    const { collection } = await createCollection({ db, name: "versions" });
+    const first = await createVersionWithJob({ db, input: versionInput(collection.id, "b".repeat(64)) });
+    const second = await createVersionWithJob({ db, input: versionInput(collection.id, "c".repeat(64)) });
+    expect(second.document.id).toBe(first.document.id);
+    expect(second.version.id).not.toBe(first.version.id);
+  });
+});
+
+describe("claimNextJob", () => {
+  it("hands each queued job to exactly one of several concurrent claimers", async () => {
+    const { collection } = await createCollection({ db, name: "claims" });
+    for (const letter of ["d", "e", "f"]) {
+      await createVersionWithJob({ db, input: versionInput(collection.id, letter.repeat(64), `${letter}.pdf`) });
+    }
+    const claimed = (await Promise.all(Array.from({ length: 6 }, () => claimNextJob({ db, leaseMs: 60_000 })))).filter(
+      (job) => job !== undefined,
+    );
+    const ids = claimed.map((job) => job.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    for (const job of claimed) await finishJob({ db, jobId: job.id, outcome: { state: "succeeded" } });
+  });
+
+  it("takes over a running job whose lease expired, counting the attempt", async () => {
+    const { collection } = await createCollection({ db, name: "leases" });
+    const { job } = await createVersionWithJob({ db, input: versionInput(collection.id, "9".repeat(64)) });
+    const first = await claimNextJob({ db, leaseMs: 1 });
+    expect(first?.id).toBe(job.id);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const second = await claimNextJob({ db, leaseMs: 60_000 });
+    expect(second?.id).toBe(job.id);
+    expect(second?.attempts).toBe(2);
+    await retryJobLater({ db, jobId: job.id, delayMs: 60_000, errorCode: "x", errorMessage: "y" });
+    expect(await claimNextJob({ db, leaseMs: 60_000 })).toBeUndefined();
+    expect((await getJobById({ db, id: job.id }))?.state).toBe("queued");
+  });
+});
+
+describe("appendAuditEvent", () => {
+  it("keeps a gapless, verifiable chain under concurrent appends and names the first tampered row", async () => {
+    await Promise.all(
+      Array.from({ length: 10 }, (_, index) =>
+        db.transaction((tx) =>
+          appendAuditEvent({ tx, event: { actor: "tester", action: "test", subject: `s${index}`, payload: { index } } }),
+        ),
+      ),
+    );
+    const events = await listAuditEvents({ db });
+    expect(events.map((event) => event.seq)).toEqual(Array.from({ length: 10 }, (_, index) => index + 1));
+    expect(verifyChain(events)).toEqual({ isIntact: true, checkedEvents: 10 });
+
+    await db.update(auditEvents).set({ payload: '{"index":99}' }).where(sql`${auditEvents.seq} = 4`);
+    const verification = verifyChain(await listAuditEvents({ db }));
+    expect(verification.isIntact).toBe(false);
+    expect(verification.firstBadSeq).toBe(4);
+  });
+});
