@@ -7,6 +7,7 @@ import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
 import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
 import { migrate as migratePostgres } from "drizzle-orm/postgres-js/migrator";
 import postgres from "postgres";
+import { acquirePgliteLock } from "./pglite-lock";
 import * as schema from "./schema";
 
 export type Schema = typeof schema;
@@ -37,11 +38,24 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
 }
 
 async function openPglite(directory: string | undefined): Promise<DatabaseHandle> {
-  if (directory) await mkdir(directory, { recursive: true });
-  const client = directory ? new PGlite(directory) : new PGlite();
-  const db = drizzlePglite({ client, schema });
-  await migratePglite(db, { migrationsFolder });
-  return { db: db as unknown as Database, driver: "pglite", close: () => client.close() };
+  let releaseLock = async () => {};
+  if (directory) {
+    await mkdir(directory, { recursive: true });
+    releaseLock = await acquirePgliteLock(directory);
+  }
+  try {
+    const client = directory ? new PGlite(directory) : new PGlite();
+    const db = drizzlePglite({ client, schema });
+    await migratePglite(db, { migrationsFolder });
+    const close = async () => {
+      await client.close();
+      await releaseLock();
+    };
+    return { db: db as unknown as Database, driver: "pglite", close };
+  } catch (error) {
+    await releaseLock();
+    throw error;
+  }
 }
 
 /** Several processes may start at once (web + workers): migrations run under an advisory lock. */

@@ -23,11 +23,12 @@ export async function findVersionBySha256({
   db: Database;
   collectionId: string;
   sha256: string;
-}): Promise<VersionWithDocument | undefined> {
+}): Promise<(VersionWithDocument & { job: IngestJob }) | undefined> {
   const [row] = await db
-    .select({ version: documentVersions, document: documents })
+    .select({ version: documentVersions, document: documents, job: ingestJobs })
     .from(documentVersions)
     .innerJoin(documents, eq(documents.id, documentVersions.documentId))
+    .innerJoin(ingestJobs, eq(ingestJobs.versionId, documentVersions.id))
     .where(and(eq(documents.collectionId, collectionId), eq(documentVersions.sha256, sha256)))
     .limit(1);
   return row;

@@ -1,0 +1,156 @@
+"use client";
+
+import { type FormEvent, useCallback, useEffect, useRef, useState } from "react";
+import type { Citation, SourceRef } from "../../lib/domain/answer-events";
+import { AnswerText } from "./answer-text";
+import { type ApiProblem, type CollectionSummary, fetchCollections, problemOf, readAnswerEvents } from "./api-client";
+import { CitationPanel } from "./citation-panel";
+import { ModelStatusBanner } from "./model-status-banner";
+import { ProblemNotice } from "./problem-notice";
+
+type Phase = "idle" | "retrieving" | "streaming" | "done" | "failed";
+
+export function AskView() {
+  const [collections, setCollections] = useState<CollectionSummary[]>([]);
+  const [selected, setSelected] = useState<Set<string> | null>(null);
+  const [question, setQuestion] = useState("");
+  const [phase, setPhase] = useState<Phase>("idle");
+  const [answer, setAnswer] = useState("");
+  const [sources, setSources] = useState<SourceRef[]>([]);
+  const [citations, setCitations] = useState<Map<number, Citation>>(new Map());
+  const [problem, setProblem] = useState<ApiProblem | null>(null);
+  const [openSource, setOpenSource] = useState<SourceRef | null>(null);
+  const [timing, setTiming] = useState<string>("");
+  const abortRef = useRef<AbortController | null>(null);
+
+  useEffect(() => {
+    fetchCollections().then(setCollections, (error: ApiProblem) => setProblem(error));
+  }, []);
+
+  const toggle = (id: string) =>
+    setSelected((current) => {
+      const next = new Set(current ?? collections.map((collection) => collection.id));
+      if (next.has(id)) next.delete(id);
+      else next.add(id);
+      return next;
+    });
+
+  const ask = useCallback(
+    async (event: FormEvent) => {
+      event.preventDefault();
+      if (!question.trim()) return;
+      abortRef.current?.abort();
+      const controller = new AbortController();
+      abortRef.current = controller;
+      setPhase("retrieving");
+      setAnswer("");
+      setSources([]);
+      setCitations(new Map());
+      setProblem(null);
+      setOpenSource(null);
+      setTiming("");
+      try {
+        const response = await fetch("/api/ask", {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ question, collectionIds: selected ? [...selected] : undefined }),
+          signal: controller.signal,
+        });
+        if (!response.ok) {
+          setProblem(await problemOf(response));
+          setPhase("failed");
+          return;
+        }
+        for await (const answerEvent of readAnswerEvents(response)) {
+          switch (answerEvent.type) {
+            case "retrieval-end":
+              setSources(answerEvent.sources);
+              setPhase("streaming");
+              break;
+            case "text-delta":
+              setAnswer((current) => current + answerEvent.text);
+              break;
+            case "citation":
+              setCitations((current) => new Map(current).set(answerEvent.citation.n, answerEvent.citation));
+              break;
+            case "answer-end":
+              setPhase("done");
+              setTiming(
+                `first token ${answerEvent.firstTokenMs === null ? "—" : `${Math.round(answerEvent.firstTokenMs)} ms`}, ` +
+                  `total ${Math.round(answerEvent.totalMs)} ms, audit #${answerEvent.auditSeq}`,
+              );
+              break;
+            case "error":
+              setProblem({ code: answerEvent.code, message: answerEvent.message });
+              setPhase("failed");
+              break;
+          }
+        }
+      } catch (error) {
+        if (controller.signal.aborted) return;
+        setProblem({ code: "network", message: error instanceof Error ? error.message : "The connection failed." });
+        setPhase("failed");
+      }
+    },
+    [question, selected],
+  );
+
+  const isBusy = phase === "retrieving" || phase === "streaming";
+  const isChecked = (id: string) => selected === null || selected.has(id);
+
+  return (
+    <div className="ask-layout">
+      <section className="ask-main">
+        <ModelStatusBanner />
+        <form onSubmit={ask} className="ask-form">
+          <textarea
+            data-testid="question"
+            value={question}
+            onChange={(event) => setQuestion(event.target.value)}
+            placeholder="Ask a question about your documents…"
+            rows={3}
+            maxLength={4000}
+          />
+          <div className="ask-actions">
+            <fieldset className="collection-picker">
+              <legend>Search in</legend>
+              {collections.length === 0 && <span className="muted">No collections yet — add documents first.</span>}
+              {collections.map((collection) => (
+                <label key={collection.id}>
+                  <input type="checkbox" checked={isChecked(collection.id)} onChange={() => toggle(collection.id)} />
+                  {collection.name}
+                </label>
+              ))}
+            </fieldset>
+            <button type="submit" data-testid="ask" disabled={isBusy || !question.trim()}>
+              {isBusy ? "Answering…" : "Ask"}
+            </button>
+          </div>
+        </form>
+        {problem && <ProblemNotice problem={problem} />}
+        {phase !== "idle" && (
+          <article className="answer" data-testid="answer" data-phase={phase}>
+            {phase === "retrieving" && <p className="muted">Searching your documents…</p>}
+            <AnswerText text={answer} citations={citations} onOpen={(n) => setOpenSource(citations.get(n)?.source ?? null)} />
+            {timing && <p className="muted small">{timing}</p>}
+          </article>
+        )}
+        {sources.length > 0 && (
+          <section className="sources">
+            <h2>Sources shown to the model</h2>
+            <ol>
+              {sources.map((source) => (
+                <li key={source.chunkId}>
+                  <button type="button" className="source-link" onClick={() => setOpenSource(source)}>
+                    [{source.n}] {source.documentTitle}, page {source.pageNumber}
+                  </button>
+                </li>
+              ))}
+            </ol>
+          </section>
+        )}
+      </section>
+      {openSource && <CitationPanel source={openSource} onClose={() => setOpenSource(null)} />}
+    </div>
+  );
+}

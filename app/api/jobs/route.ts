@@ -1,0 +1,42 @@
+import { z } from "zod";
+import { listJobs } from "../../../db/queries/ingest-jobs";
+import { localActor, readableCollectionIds } from "../../../lib/access/readable-collections";
+import { toHttpResponse } from "../../../lib/http/error-response";
+import { parseInput } from "../../../lib/http/parse-input";
+import { getFolio } from "../../_server/folio";
+
+const querySchema = z.object({ collectionId: z.uuid().optional() });
+
+/** Ingest jobs with live stage and progress, newest first; `?collectionId=` narrows. */
+export async function GET(request: Request): Promise<Response> {
+  try {
+    const { collectionId } = parseInput(querySchema, Object.fromEntries(new URL(request.url).searchParams));
+    const { runtime } = await getFolio();
+    const { db } = runtime.database;
+    const collectionIds = await readableCollectionIds({
+      db,
+      actor: localActor,
+      requested: collectionId ? [collectionId] : undefined,
+    });
+    const rows = await listJobs({ db, collectionIds });
+    return Response.json(
+      {
+        jobs: rows.map(({ job, ...rest }) => ({
+          jobId: job.id,
+          state: job.state,
+          stage: job.stage,
+          progress: job.progress,
+          attempts: job.attempts,
+          errorCode: job.errorCode,
+          errorMessage: job.errorMessage,
+          createdAt: job.createdAt,
+          finishedAt: job.finishedAt,
+          ...rest,
+        })),
+      },
+      { headers: { "cache-control": "no-store" } },
+    );
+  } catch (error) {
+    return toHttpResponse(error);
+  }
+}

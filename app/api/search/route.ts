@@ -1,0 +1,24 @@
+import { localActor, readableCollectionIds } from "../../../lib/access/readable-collections";
+import { toHttpResponse } from "../../../lib/http/error-response";
+import { readJson } from "../../../lib/http/read-json";
+import { retrieveContext } from "../../../lib/retrieval/retrieve-context";
+import { getFolio } from "../../_server/folio";
+import { searchSchema } from "./schema";
+
+/** Passages matching a query, without the answering model: works when no GGUF is installed. */
+export async function POST(request: Request): Promise<Response> {
+  try {
+    const body = await readJson(request, searchSchema);
+    const { runtime } = await getFolio();
+    const { db } = runtime.database;
+    const collectionIds = await readableCollectionIds({ db, actor: localActor, requested: body.collectionIds });
+    const startedAt = performance.now();
+    const passages = await retrieveContext(
+      { db, embedder: await runtime.embedder(), store: await runtime.store() },
+      { question: body.query, collectionIds, limit: body.limit, mode: body.mode },
+    );
+    return Response.json({ passages, retrievalMs: performance.now() - startedAt });
+  } catch (error) {
+    return toHttpResponse(error);
+  }
+}

@@ -1,0 +1,15 @@
+import { toHttpResponse } from "../../../lib/http/error-response";
+import { getFolio } from "../../_server/folio";
+
+/** Whether the models are installed, and the command that installs a missing one. */
+export async function GET(): Promise<Response> {
+  try {
+    const { runtime, config } = await getFolio();
+    return Response.json(
+      { models: await runtime.modelStatus(), database: runtime.database.driver, ingestWorker: config.ingestWorker },
+      { headers: { "cache-control": "no-store" } },
+    );
+  } catch (error) {
+    return toHttpResponse(error);
+  }
+}

@@ -1,0 +1,5 @@
+import { DocumentsView } from "../_components/documents-view";
+
+export default function DocumentsPage() {
+  return <DocumentsView />;
+}

@@ -1,0 +1,122 @@
+import { createReadStream } from "node:fs";
+import { stat } from "node:fs/promises";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { createCollection } from "../db/queries/collections";
+import { getJobById } from "../db/queries/ingest-jobs";
+import { loadConfig } from "../lib/config";
+import { asAppError } from "../lib/errors";
+import { createRuntime } from "../lib/runtime";
+import { createProgressBar } from "../lib/terminal/progress-bar";
+import { createIngestService } from "./ingest-service";
+
+const usage = `Usage: npm run ingest -- <file.pdf…> --collection <name>
+
+Uploads PDFs into a collection (created if missing) and indexes them, with a progress bar.
+Uses the same configuration as the app (DATA_DIR, DATABASE_URL, MODELS_DIR, …).`;
+
+interface FileOutcome {
+  file: string;
+  status: "indexed" | "duplicate" | "failed";
+  detail: string;
+}
+
+async function main(): Promise<number> {
+  const { values, positionals } = parseArgs({
+    allowPositionals: true,
+    options: { collection: { type: "string", short: "c" }, help: { type: "boolean", short: "h" } },
+  });
+  if (values.help || positionals.length === 0 || !values.collection) {
+    console.error(usage);
+    return values.help ? 0 : 2;
+  }
+  const runtime = await createRuntime(loadConfig());
+  const service = createIngestService(runtime, { log: () => {} });
+  const { db } = runtime.database;
+  try {
+    const { collection } = await createCollection({ db, name: values.collection });
+    const outcomes: FileOutcome[] = [];
+    const pending = new Map<string, string>();
+    for (const file of positionals) {
+      try {
+        const accepted = await service.accept({
+          collectionId: collection.id,
+          fileName: path.basename(file),
+          body: createReadStream(file),
+          declaredBytes: (await stat(file)).size,
+        });
+        if (accepted.isDuplicate) outcomes.push({ file, status: "duplicate", detail: "already in the collection" });
+        pending.set(accepted.jobId, file);
+      } catch (error) {
+        const appError = asAppError(error);
+        outcomes.push({ file, status: "failed", detail: `${appError.code}: ${appError.message}` });
+      }
+    }
+    await processJobs(service, db, pending, outcomes);
+    printSummary(outcomes, collection.name);
+    return outcomes.some((outcome) => outcome.status === "failed") ? 1 : 0;
+  } finally {
+    await service.close();
+    await runtime.close();
+  }
+}
+
+/** Runs the queue until every job of this invocation has finished, showing progress over files. */
+async function processJobs(
+  service: ReturnType<typeof createIngestService>,
+  db: Awaited<ReturnType<typeof createRuntime>>["database"]["db"],
+  pending: Map<string, string>,
+  outcomes: FileOutcome[],
+): Promise<void> {
+  const total = pending.size;
+  if (total === 0) return;
+  const bar = createProgressBar({ total, title: "Indexing" });
+  let finished = 0;
+  while (pending.size > 0) {
+    const ticker = setInterval(async () => {
+      for (const [jobId, file] of pending) {
+        const job = await getJobById({ db, id: jobId }).catch(() => undefined);
+        if (job?.state === "running") bar.update(finished + job.progress, `${path.basename(file)} (${job.stage})`);
+      }
+    }, 200);
+    const result = await service.worker.runOnce().finally(() => clearInterval(ticker));
+    if (!result) {
+      // Nothing runnable right now: our remaining jobs are waiting out a retry delay.
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    for (const [jobId, file] of pending) {
+      const job = await getJobById({ db, id: jobId });
+      if (!job || job.state === "queued" || job.state === "running") continue;
+      pending.delete(jobId);
+      finished += 1;
+      if (outcomes.some((outcome) => outcome.file === file)) continue;
+      outcomes.push(
+        job.state === "succeeded"
+          ? { file, status: "indexed", detail: "" }
+          : { file, status: "failed", detail: `${job.errorCode}: ${job.errorMessage}` },
+      );
+    }
+    bar.update(finished);
+  }
+  bar.finish();
+}
+
+function printSummary(outcomes: FileOutcome[], collectionName: string): void {
+  const count = (status: FileOutcome["status"]) => outcomes.filter((outcome) => outcome.status === status).length;
+  console.log(
+    `\nCollection "${collectionName}": ${count("indexed")} indexed, ${count("duplicate")} already present, ${count("failed")} failed.`,
+  );
+  for (const outcome of outcomes.filter((item) => item.status === "failed")) {
+    console.log(`  ✗ ${outcome.file} — ${outcome.detail}`);
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    const appError = asAppError(error);
+    console.error(appError.category === "internal" ? (error instanceof Error ? error.message : String(error)) : appError.message);
+    if (appError.details?.command) console.error(`Fix: ${appError.details.command}`);
+    process.exit(1);
+  },
+);

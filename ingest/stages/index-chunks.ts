@@ -1,0 +1,45 @@
+import { sha256Hex } from "../../lib/text/hash";
+import type { ChunkWithVector, VectorStore } from "../../lib/vector-store/vector-store";
+import type { DraftChunk } from "./chunk-pages";
+
+export interface VersionIdentity {
+  collectionId: string;
+  documentId: string;
+  versionId: string;
+}
+
+/** Deterministic, so re-running a job rewrites the same ids instead of adding new ones. */
+export function chunkIdOf(versionId: string, chunkIndex: number): string {
+  return sha256Hex(`${versionId}:${chunkIndex}`).slice(0, 32);
+}
+
+/** Writes the version's chunks in one batch, replacing whatever the document had before. */
+export async function indexChunks(input: {
+  store: VectorStore;
+  version: VersionIdentity;
+  embedderId: string;
+  chunks: readonly DraftChunk[];
+  vectors: readonly Float32Array[];
+}): Promise<{ tableVersion: number }> {
+  const rows: ChunkWithVector[] = input.chunks.map((chunk, index) => {
+    const vector = input.vectors[index];
+    if (!vector) throw new Error(`chunk ${index} has no vector`);
+    return {
+      id: chunkIdOf(input.version.versionId, chunk.chunkIndex),
+      ...input.version,
+      chunkIndex: chunk.chunkIndex,
+      pageNumber: chunk.pageNumber,
+      box: chunk.box,
+      kind: "text",
+      text: chunk.text,
+      contentHash: sha256Hex(chunk.text),
+      embedderId: input.embedderId,
+      vector,
+    };
+  });
+  return input.store.replaceDocumentChunks({
+    documentId: input.version.documentId,
+    versionId: input.version.versionId,
+    chunks: rows,
+  });
+}

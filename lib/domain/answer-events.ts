@@ -1,0 +1,38 @@
+import type { BoundingBox } from "./geometry";
+
+/** A passage the model was shown, numbered as the model sees it (`[n]`). */
+export interface SourceRef {
+  n: number;
+  chunkId: string;
+  documentId: string;
+  versionId: string;
+  documentTitle: string;
+  pageNumber: number;
+  box: BoundingBox | null;
+  /** The passage text exactly as sent to the model. */
+  text: string;
+  contentHash: string;
+}
+
+export interface Citation {
+  n: number;
+  source: SourceRef;
+}
+
+/** The typed stream of one answer; the route only turns these into server-sent events. */
+export type AnswerEvent =
+  | { type: "retrieval-end"; sources: SourceRef[]; retrievalMs: number }
+  | { type: "text-delta"; text: string }
+  | { type: "citation"; citation: Citation }
+  | {
+      type: "answer-end";
+      answerId: string;
+      /** Markers the model wrote that name no source it was given: dropped and recorded. */
+      rejectedMarkers: number[];
+      auditSeq: number;
+      firstTokenMs: number | null;
+      totalMs: number;
+    }
+  | { type: "error"; code: string; message: string; answerId?: string };
+
+export type AnswerEventType = AnswerEvent["type"];

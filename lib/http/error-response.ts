@@ -1,0 +1,26 @@
+import { isDatabaseUnavailableError } from "../../db/errors";
+import { AppError, asAppError, httpStatusOf, toErrorBody } from "../errors";
+
+/** Any thrown value → an AppError, recognising a database that went away as a 503. */
+export function classifyError(error: unknown): AppError {
+  if (isDatabaseUnavailableError(error)) {
+    return new AppError("unavailable:database", {
+      category: "unavailable",
+      message: "The database is unreachable right now; try again shortly.",
+      retryAfterSeconds: 5,
+      cause: error,
+    });
+  }
+  return asAppError(error);
+}
+
+/** The one mapping from errors to HTTP: status by category, internals logged and hidden. */
+export function toHttpResponse(error: unknown): Response {
+  const appError = classifyError(error);
+  if (appError.category === "internal" || appError.code === "unavailable:database") {
+    console.error(`[http] ${appError.code}`, appError.cause ?? appError);
+  }
+  const headers = new Headers({ "cache-control": "no-store" });
+  if (appError.retryAfterSeconds !== undefined) headers.set("retry-after", String(appError.retryAfterSeconds));
+  return Response.json(toErrorBody(appError), { status: httpStatusOf(appError), headers });
+}

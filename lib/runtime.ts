@@ -1,0 +1,136 @@
+import { access } from "node:fs/promises";
+import { type DatabaseHandle, openDatabase } from "../db/client";
+import type { FolioConfig } from "./config";
+import type { ModelAvailability, ModelKind } from "./domain/model-status";
+import { OnnxEmbedder } from "./embeddings/onnx-embedder";
+import type { Embedder } from "./embeddings/embedder";
+import { AppError, isAppError } from "./errors";
+import type { Generator } from "./llm/generator";
+import { LlamaCppGenerator } from "./llm/llama-cpp-generator";
+import {
+  describeMissingModel,
+  resolveEmbeddingModelDir,
+  resolveGeneratorModelPath,
+} from "./models/catalog";
+import { getFileSha256 } from "./models/manifest";
+import { BlobStore } from "./storage/blob-store";
+import { LanceDbStore } from "./vector-store/lancedb-store";
+import type { VectorStore } from "./vector-store/vector-store";
+
+/**
+ * The composition root: the only place a backend is chosen. Models load lazily — Folio starts and
+ * serves uploads and listings without them — and a failed load is retried on the next call, so
+ * pulling a missing model needs no restart.
+ */
+export interface Runtime {
+  readonly config: FolioConfig;
+  readonly database: DatabaseHandle;
+  readonly blobs: BlobStore;
+  embedder(): Promise<Embedder>;
+  /** The chunk store; its vector size comes from the embedder, so it waits for one. */
+  store(): Promise<VectorStore>;
+  generator(): Promise<Generator>;
+  modelStatus(): Promise<ModelAvailability[]>;
+  close(): Promise<void>;
+}
+
+/** Replacements injected by tests (a scripted generator, a fault-injecting store). */
+export interface RuntimeOverrides {
+  embedder?: Embedder;
+  generator?: Generator;
+  store?: VectorStore;
+}
+
+export async function createRuntime(config: FolioConfig, overrides: RuntimeOverrides = {}): Promise<Runtime> {
+  const database = await openDatabase({ databaseUrl: config.databaseUrl, pgliteDir: config.pgliteDir });
+  const embedder = lazy(async () => overrides.embedder ?? loadEmbedder(config));
+  const store = lazy(async () => {
+    if (overrides.store) return overrides.store;
+    const { dims } = await embedder.get();
+    return LanceDbStore.create({ uri: config.lanceUri, dims });
+  });
+  const generator = lazy(async () => overrides.generator ?? loadGenerator(config));
+
+  const availability = async (kind: ModelKind, load: () => Promise<unknown>): Promise<ModelAvailability> => {
+    try {
+      await load();
+      return { kind, isReady: true };
+    } catch (error) {
+      const problem = isAppError(error)
+        ? { code: error.code, message: error.message, command: error.details?.command as string | undefined }
+        : { code: "internal:model", message: "The model failed to load; see the server log." };
+      return { kind, isReady: false, problem };
+    }
+  };
+
+  return {
+    config,
+    database,
+    blobs: new BlobStore(config.blobsDir),
+    embedder: embedder.get,
+    store: store.get,
+    generator: generator.get,
+    modelStatus: async () => [await availability("embedder", embedder.get), await availability("generator", generator.get)],
+    close: async () => {
+      await Promise.allSettled([
+        generator.peek()?.then((loaded) => loaded.dispose()),
+        store.peek()?.then((loaded) => loaded.close()),
+        embedder.peek()?.then((loaded) => loaded.dispose()),
+      ]);
+      await database.close();
+    },
+  };
+}
+
+async function loadEmbedder(config: FolioConfig): Promise<Embedder> {
+  const modelDir = resolveEmbeddingModelDir(config);
+  await requireModel("embedder", modelDir, config);
+  return OnnxEmbedder.create({ modelDir, threads: config.modelThreads });
+}
+
+async function loadGenerator(config: FolioConfig): Promise<Generator> {
+  const modelPath = resolveGeneratorModelPath(config);
+  await requireModel("generator", modelPath, config);
+  return LlamaCppGenerator.create({
+    modelPath,
+    modelSha256: await getFileSha256({ modelsDir: config.modelsDir, filePath: modelPath }),
+    contextTokens: config.generator.contextTokens,
+    threads: config.modelThreads,
+  });
+}
+
+async function requireModel(kind: ModelKind, modelPath: string, config: FolioConfig): Promise<void> {
+  const isPresent = await access(modelPath).then(
+    () => true,
+    () => false,
+  );
+  if (isPresent) return;
+  const missing = describeMissingModel(kind, config);
+  throw new AppError(`model_missing:${kind}`, {
+    category: "unavailable",
+    message: missing.message,
+    details: { command: missing.command, path: missing.path },
+    retryAfterSeconds: 60,
+  });
+}
+
+interface Lazy<T> {
+  get: () => Promise<T>;
+  /** The value's promise if loading has succeeded or is under way. */
+  peek: () => Promise<T> | undefined;
+}
+
+/** Loads once; a failed load is forgotten so the next `get` tries again. */
+function lazy<T>(load: () => Promise<T>): Lazy<T> {
+  let pending: Promise<T> | undefined;
+  return {
+    get: () => {
+      pending ??= load().catch((error: unknown) => {
+        pending = undefined;
+        throw error;
+      });
+      return pending;
+    },
+    peek: () => pending,
+  };
+}

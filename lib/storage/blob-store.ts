@@ -1,0 +1,96 @@
+import { createHash, randomUUID } from "node:crypto";
+import { createWriteStream } from "node:fs";
+import { Readable, Transform } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { mkdir, open, rename, rm, stat } from "node:fs/promises";
+import path from "node:path";
+import { AppError } from "../errors";
+
+export interface StoredBlob {
+  sha256: string;
+  byteSize: number;
+  /** The first bytes, for type detection by magic numbers. */
+  head: Uint8Array;
+}
+
+const headBytes = 1024;
+
+/**
+ * Originals stored by content: `<root>/<sha256[0:2]>/<sha256>`. Names come only from the hash,
+ * never from the uploader, so a hostile file name cannot choose where bytes land.
+ */
+export class BlobStore {
+  constructor(private readonly root: string) {}
+
+  pathOf(sha256: string): string {
+    if (!/^[0-9a-f]{64}$/.test(sha256)) throw new AppError("invalid:sha256", { category: "invalid" });
+    return path.join(this.root, sha256.slice(0, 2), sha256);
+  }
+
+  /**
+   * Streams `body` to a temporary file while hashing it, refusing more than `maxBytes`, lets
+   * `validate` inspect the first bytes, then moves it to its content address. A partial, oversized
+   * or refused upload leaves nothing behind.
+   */
+  async put(
+    body: AsyncIterable<Uint8Array>,
+    options: { maxBytes: number; validate?: (head: Uint8Array) => void },
+  ): Promise<StoredBlob> {
+    const { maxBytes } = options;
+    const temporaryDirectory = path.join(this.root, ".incoming");
+    await mkdir(temporaryDirectory, { recursive: true });
+    const temporaryPath = path.join(temporaryDirectory, randomUUID());
+    const hash = createHash("sha256");
+    const head = new Uint8Array(headBytes);
+    let byteSize = 0;
+    const meter = new Transform({
+      transform(piece: Buffer, _encoding, callback) {
+        if (byteSize < headBytes) head.set(piece.subarray(0, headBytes - byteSize), byteSize);
+        byteSize += piece.byteLength;
+        if (byteSize > maxBytes) {
+          callback(
+            new AppError("too_large:upload", {
+              category: "too_large",
+              message: `The file is larger than the ${Math.floor(maxBytes / 1_048_576)} MB limit.`,
+              details: { maxBytes },
+            }),
+          );
+          return;
+        }
+        hash.update(piece);
+        callback(null, piece);
+      },
+    });
+    try {
+      await pipeline(Readable.from(body), meter, createWriteStream(temporaryPath, { flags: "wx" }));
+      const headRead = head.subarray(0, Math.min(byteSize, headBytes));
+      options.validate?.(headRead);
+      const sha256 = hash.digest("hex");
+      const finalPath = this.pathOf(sha256);
+      await mkdir(path.dirname(finalPath), { recursive: true });
+      await rename(temporaryPath, finalPath);
+      return { sha256, byteSize, head: headRead };
+    } catch (error) {
+      await rm(temporaryPath, { force: true });
+      throw error;
+    }
+  }
+
+  async exists(sha256: string): Promise<boolean> {
+    return stat(this.pathOf(sha256)).then(
+      () => true,
+      () => false,
+    );
+  }
+
+  async readHead(sha256: string, length = headBytes): Promise<Uint8Array> {
+    const file = await open(this.pathOf(sha256), "r");
+    try {
+      const buffer = new Uint8Array(length);
+      const { bytesRead } = await file.read(buffer, 0, length, 0);
+      return buffer.subarray(0, bytesRead);
+    } finally {
+      await file.close();
+    }
+  }
+}
