@@ -1,0 +1,291 @@
+import path from "node:path";
+import type { FolioConfig } from "../config";
+import { AppError } from "../errors";
+
+export type ModelKind = "generator" | "embedder";
+
+/**
+ * A model Folio knows how to fetch from Hugging Face. A generator is one GGUF file stored as
+ * `modelsDir/<localName>`; an embedder is a directory `modelsDir/<localName>/` that keeps the
+ * repository layout (`onnx/model.onnx`, `tokenizer.json`, `1_Pooling/config.json`, …).
+ */
+export interface CatalogEntry {
+  alias: string;
+  kind: ModelKind;
+  /** `owner/name` on the Hub. */
+  repo: string;
+  /** Branch, tag or commit. Catalog entries track `main`; pin with `hf:owner/repo@<commit>/…`. */
+  revision: string;
+  /** Paths inside the repository that must all exist. */
+  files: string[];
+  /** Paths fetched when the repository has them; a 404 on one of these is not an error. */
+  optionalFiles?: string[];
+  /** File name (generator) or directory name (embedder) under `modelsDir`. */
+  localName: string;
+  description: string;
+}
+
+/*
+ * Where each name below was verified (no network here, so from stored public sources; the Hub
+ * itself was not queried):
+ *
+ * - unsloth/gemma-4-E2B-it-GGUF : gemma-4-E2B-it-Q4_K_M.gguf — a Rust model store pins this
+ *   repo + file with sha256 9378bc47…8672d and 3,106,736,256 bytes; also named in
+ *   github.com/city96/ComfyUI-GGUF issue #450 (huggingface.co/unsloth/gemma-4-E2B-it-GGUF/blob/main/
+ *   gemma-4-E2B-it-Q4_K_M.gguf) and in several Makefiles/download scripts using /resolve/main/.
+ * - unsloth/gemma-4-E4B-it-GGUF : gemma-4-E4B-it-Q4_K_M.gguf — a TypeScript test pins
+ *   `hf:unsloth/gemma-4-E4B-it-GGUF/gemma-4-E4B-it-Q4_K_M.gguf` at 4,977,171,584 bytes; also in a
+ *   Go test pinned at revision bfc15c382204943c3a8fff0c750b94ae2364d7a3 and in download guides.
+ * - ggml-org/gemma-4-E2B-it-GGUF : gemma-4-E2B-it-Q4_0.gguf — two independent catalogs pin
+ *   revision b4243c156154b6dca9324415f8c7ccc098b4aed1, 2,841,481,184 bytes, sha256 8e30dff3…6a52.
+ *   (ggml-org lists Q4_0 / Q8_0 / BF16 for this repo; sources disagree on the letter case of the
+ *   Q8_0 file name, so Q8_0 is deliberately not in the catalog.)
+ * - BAAI/bge-small-en-v1.5 : a CI log of sentence-transformers loading it (commit
+ *   5c38ec7c405ec4b44b94cc5a9bb96e735b38267a) shows modules.json, config_sentence_transformers.json,
+ *   sentence_bert_config.json, config.json, tokenizer_config.json, vocab.txt, tokenizer.json,
+ *   special_tokens_map.json and 1_Pooling/config.json resolving; onnx/model.onnx at
+ *   /BAAI/bge-small-en-v1.5/resolve/main/onnx/model.onnx is used by many projects.
+ *   (Xenova/bge-small-en-v1.5 also has onnx/model.onnx but no 1_Pooling/config.json was seen.)
+ * - onnx-community/embeddinggemma-300m-ONNX : onnx/model.onnx + onnx/model.onnx_data (fp32,
+ *   external weights ~1.23 GB), tokenizer.json, tokenizer.model, tokenizer_config.json (a .NET
+ *   binding's README and several download scripts). config.json is assumed from the
+ *   Transformers.js layout of onnx-community repos (not seen directly), so it is optional.
+ *   A q8 variant (onnx/model_quantized.onnx + .onnx_data, 308,890,624 bytes) also exists.
+ *
+ * No sha256 is pinned here: revisions are `main`, whose files can be re-uploaded. Each download
+ * is verified against the sha256 the Hub itself announces for LFS files (X-Linked-Etag).
+ */
+const catalog: readonly CatalogEntry[] = [
+  {
+    alias: "gemma-4-e2b-it",
+    kind: "generator",
+    repo: "unsloth/gemma-4-E2B-it-GGUF",
+    revision: "main",
+    files: ["gemma-4-E2B-it-Q4_K_M.gguf"],
+    localName: "gemma-4-E2B-it-Q4_K_M.gguf",
+    description: "Gemma 4 E2B instruction-tuned, Q4_K_M (~3.1 GB). Default: runs on a CPU with 8 GB RAM.",
+  },
+  {
+    alias: "gemma-4-e4b-it",
+    kind: "generator",
+    repo: "unsloth/gemma-4-E4B-it-GGUF",
+    revision: "main",
+    files: ["gemma-4-E4B-it-Q4_K_M.gguf"],
+    localName: "gemma-4-E4B-it-Q4_K_M.gguf",
+    description: "Gemma 4 E4B instruction-tuned, Q4_K_M (~5.0 GB). Better answers, about half the speed.",
+  },
+  {
+    alias: "gemma-4-e2b-it-q4_0",
+    kind: "generator",
+    repo: "ggml-org/gemma-4-E2B-it-GGUF",
+    revision: "main",
+    files: ["gemma-4-E2B-it-Q4_0.gguf"],
+    localName: "gemma-4-E2B-it-Q4_0.gguf",
+    description: "Gemma 4 E2B instruction-tuned, Q4_0 from ggml-org (~2.8 GB).",
+  },
+  {
+    alias: "bge-small-en-v1.5",
+    kind: "embedder",
+    repo: "BAAI/bge-small-en-v1.5",
+    revision: "main",
+    files: [
+      "onnx/model.onnx",
+      "config.json",
+      "tokenizer.json",
+      "tokenizer_config.json",
+      "special_tokens_map.json",
+      "1_Pooling/config.json",
+    ],
+    optionalFiles: [
+      "vocab.txt",
+      "modules.json",
+      "sentence_bert_config.json",
+      "config_sentence_transformers.json",
+    ],
+    localName: "bge-small-en-v1.5",
+    description: "BGE small English v1.5, ONNX (~133 MB), 384 dimensions. Default embedder.",
+  },
+  {
+    alias: "embeddinggemma-300m",
+    kind: "embedder",
+    repo: "onnx-community/embeddinggemma-300m-ONNX",
+    revision: "main",
+    files: ["onnx/model.onnx", "onnx/model.onnx_data", "tokenizer.json", "tokenizer_config.json"],
+    optionalFiles: ["config.json", "special_tokens_map.json", "tokenizer.model"],
+    localName: "embeddinggemma-300m",
+    description: "EmbeddingGemma 300M, ONNX fp32 (~1.2 GB), 768 dimensions, 100+ languages.",
+  },
+];
+
+/**
+ * What `hf:<owner>/<repo>` (no file path) pulls: the Hugging Face / sentence-transformers layout
+ * the ONNX embedder reads. Files that only some repositories ship are optional.
+ */
+export const embedderRequiredFiles: readonly string[] = [
+  "onnx/model.onnx",
+  "config.json",
+  "tokenizer.json",
+  "tokenizer_config.json",
+];
+export const embedderOptionalFiles: readonly string[] = [
+  "onnx/model.onnx_data",
+  "special_tokens_map.json",
+  "1_Pooling/config.json",
+  "modules.json",
+  "sentence_bert_config.json",
+  "config_sentence_transformers.json",
+  "vocab.txt",
+];
+
+export function listCatalog(): readonly CatalogEntry[] {
+  return catalog;
+}
+
+export function findCatalogEntry(alias: string): CatalogEntry | undefined {
+  return catalog.find((entry) => entry.alias === alias.toLowerCase());
+}
+
+export const defaultAliasByKind: Record<ModelKind, string> = {
+  generator: "gemma-4-e2b-it",
+  embedder: "bge-small-en-v1.5",
+};
+
+const hubNamePattern = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+const revisionPattern = /^[A-Za-z0-9][A-Za-z0-9._/-]*$/;
+
+function invalidSpec(spec: string, reason: string): AppError {
+  const aliases = catalog.map((entry) => entry.alias).join(", ");
+  return new AppError("invalid:model_spec", {
+    category: "invalid",
+    message:
+      `"${spec}" is not a model this command can pull: ${reason}. ` +
+      `Use a catalog alias (${aliases}), hf:<owner>/<repo>/<file.gguf> for a generator, ` +
+      `or hf:<owner>/<repo> for an ONNX embedder directory (add @<revision> after the repo to pin one).`,
+    details: { aliases: catalog.map((entry) => entry.alias) },
+  });
+}
+
+/** Rejects empty, absolute and `..` segments: repository paths become local paths under modelsDir. */
+function isSafeRepoPath(repoPath: string): boolean {
+  if (repoPath.length === 0 || repoPath.includes("\\") || repoPath.includes("\0")) return false;
+  return repoPath.split("/").every((segment) => segment !== "" && segment !== "." && segment !== "..");
+}
+
+/**
+ * A catalog alias (case-insensitive) or an explicit Hub URI:
+ * `hf:<owner>/<repo>[@<revision>]/<path/in/repo.gguf>` → one GGUF file (generator);
+ * `hf:<owner>/<repo>[@<revision>]` → an embedder directory with the standard file set.
+ */
+export function resolveModelSpec(spec: string): CatalogEntry {
+  const trimmed = spec.trim();
+  const known = findCatalogEntry(trimmed);
+  if (known) return known;
+  if (!trimmed.startsWith("hf:")) throw invalidSpec(trimmed, "unknown alias");
+
+  const [owner, repoAndRevision, ...pathSegments] = trimmed.slice("hf:".length).split("/");
+  if (!owner || !repoAndRevision) throw invalidSpec(trimmed, "expected hf:<owner>/<repo>");
+  const atIndex = repoAndRevision.indexOf("@");
+  const repoName = atIndex === -1 ? repoAndRevision : repoAndRevision.slice(0, atIndex);
+  const revision = atIndex === -1 ? "main" : repoAndRevision.slice(atIndex + 1);
+  if (!hubNamePattern.test(owner) || !hubNamePattern.test(repoName)) {
+    throw invalidSpec(trimmed, "the owner or repository name has characters the Hub does not allow");
+  }
+  if (!revisionPattern.test(revision) || revision.includes("..")) {
+    throw invalidSpec(trimmed, `"${revision}" is not a valid revision`);
+  }
+  const repo = `${owner}/${repoName}`;
+
+  if (pathSegments.length === 0) {
+    return {
+      alias: trimmed,
+      kind: "embedder",
+      repo,
+      revision,
+      files: [...embedderRequiredFiles],
+      optionalFiles: [...embedderOptionalFiles],
+      localName: repoName,
+      description: `ONNX embedder from ${repo}@${revision}`,
+    };
+  }
+  const repoPath = pathSegments.join("/");
+  if (!isSafeRepoPath(repoPath)) throw invalidSpec(trimmed, `"${repoPath}" is not a safe file path`);
+  if (!repoPath.toLowerCase().endsWith(".gguf")) {
+    throw invalidSpec(trimmed, "a single-file pull must name a .gguf file");
+  }
+  return {
+    alias: trimmed,
+    kind: "generator",
+    repo,
+    revision,
+    files: [repoPath],
+    localName: path.posix.basename(repoPath),
+    description: `GGUF ${repoPath} from ${repo}@${revision}`,
+  };
+}
+
+/** The `hf:` URI of one file of an entry, recorded as the manifest `source`. */
+export function toHubUri(entry: Pick<CatalogEntry, "repo" | "revision">, repoPath: string): string {
+  return `hf:${entry.repo}@${entry.revision}/${repoPath}`;
+}
+
+/** A catalog alias or `hf:` URI → its entry; anything else is a local file or directory name. */
+function tryResolveSpec(value: string): CatalogEntry | undefined {
+  return findCatalogEntry(value) ?? (value.startsWith("hf:") ? resolveModelSpec(value) : undefined);
+}
+
+function resolveConfiguredPath(kind: ModelKind, value: string, modelsDir: string): string {
+  const entry = tryResolveSpec(value);
+  if (entry) {
+    if (entry.kind !== kind) {
+      throw new AppError("invalid:model_spec", {
+        category: "invalid",
+        message: `"${value}" is a${entry.kind === "embedder" ? "n embedder" : " generator"}, not a${kind === "embedder" ? "n embedder" : " generator"} model.`,
+      });
+    }
+    return path.join(modelsDir, entry.localName);
+  }
+  return path.isAbsolute(value) ? value : path.resolve(modelsDir, value);
+}
+
+/** Absolute path of the GGUF file `GENERATOR_MODEL` names (alias, `hf:` URI, name under modelsDir, or absolute path). */
+export function resolveGeneratorModelPath(config: FolioConfig): string {
+  return resolveConfiguredPath("generator", config.generator.model, config.modelsDir);
+}
+
+/** Absolute path of the embedder directory `EMBEDDING_MODEL` names. */
+export function resolveEmbeddingModelDir(config: FolioConfig): string {
+  return resolveConfiguredPath("embedder", config.embeddingModel, config.modelsDir);
+}
+
+export interface MissingModelDescription {
+  /** Human-readable: what is missing, where it was expected, and how to get it. */
+  message: string;
+  /** The exact command that fixes it. */
+  command: string;
+  /** Where the model was expected. */
+  path: string;
+}
+
+/**
+ * What to tell an operator when a configured model is not on disk. A configured alias or `hf:` URI
+ * is pulled as is; a plain file name cannot be pulled, so the default alias is suggested instead.
+ */
+export function describeMissingModel(kind: ModelKind, config: FolioConfig): MissingModelDescription {
+  const value = kind === "generator" ? config.generator.model : config.embeddingModel;
+  const variable = kind === "generator" ? "GENERATOR_MODEL" : "EMBEDDING_MODEL";
+  const expectedPath =
+    kind === "generator" ? resolveGeneratorModelPath(config) : resolveEmbeddingModelDir(config);
+  const pullable = tryResolveSpec(value) !== undefined;
+  const specToPull = pullable ? value : defaultAliasByKind[kind];
+  const command = `npm run models -- pull ${specToPull}`;
+  const what =
+    kind === "generator" ? "The answering model (GGUF file)" : "The embedding model (ONNX directory)";
+  const fix = pullable
+    ? `Download it with \`${command}\``
+    : `${variable}=${value} names a local file that cannot be downloaded by name; copy it there, or set ${variable}=${defaultAliasByKind[kind]} and run \`${command}\``;
+  return {
+    message: `${what} is missing: ${expectedPath} does not exist. ${fix}. Without network access, copy the files by hand into ${config.modelsDir} (see \`npm run models -- list\`).`,
+    command,
+    path: expectedPath,
+  };
+}
