@@ -31,6 +31,8 @@ const environmentSchema = z.object({
   INGEST_MAX_ATTEMPTS: integer(3),
   HF_ENDPOINT: z.string().url().default("https://huggingface.co"),
   HF_TOKEN: z.string().min(1).optional(),
+  AUTO_PULL_MODELS: z.enum(["true", "false"]).default("true"),
+  PORT: integer(3000),
 });
 
 export type Environment = z.infer<typeof environmentSchema>;
@@ -66,6 +68,9 @@ export interface FolioConfig {
   ingestWorker: Environment["INGEST_WORKER"];
   ingestMaxAttempts: number;
   huggingFace: { endpoint: string; token: string | undefined };
+  /** `npm start` downloads missing catalog models in the background. */
+  autoPullModels: boolean;
+  port: number;
 }
 
 export class ConfigError extends Error {
@@ -109,5 +114,7 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
     ingestWorker: env.INGEST_WORKER,
     ingestMaxAttempts: env.INGEST_MAX_ATTEMPTS,
     huggingFace: { endpoint: env.HF_ENDPOINT.replace(/\/+$/, ""), token: env.HF_TOKEN },
+    autoPullModels: env.AUTO_PULL_MODELS === "true",
+    port: env.PORT,
   };
 }
