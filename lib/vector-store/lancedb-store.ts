@@ -61,10 +61,10 @@ export class LanceDbStore implements VectorStore {
 
   static async create(options: LanceDbStoreOptions): Promise<LanceDbStore> {
     const connection = await lancedb.connect(options.uri);
-    const table = await connection.createEmptyTable(options.tableName ?? "chunks", chunkSchema(options.dims), {
-      mode: "create",
-      existOk: true,
-    });
+    const tableName = options.tableName ?? "chunks";
+    const table = (await connection.tableNames()).includes(tableName)
+      ? await connection.openTable(tableName)
+      : await connection.createEmptyTable(tableName, chunkSchema(options.dims), { mode: "create", existOk: true });
     const existingDims = await vectorDimsOf(table);
     if (existingDims !== options.dims) {
       table.close();
@@ -140,11 +140,9 @@ export class LanceDbStore implements VectorStore {
       rows = await vectorQuery.select([...chunkColumns, "_distance"]).toArray();
       return rows.map((row) => ({ chunk: fromRow(row), score: 1 - Number(row._distance) }));
     }
-    rows = await vectorQuery
-      .fullTextSearch(request.queryText)
-      .rerank(this.reranker)
-      .select([...chunkColumns, "_distance", "_score"])
-      .toArray();
+    // No select(): LanceDB 0.31 warns on projected hybrid queries (lancedb#3001); the
+    // vectors of `limit` rows come back too, which costs little.
+    rows = await vectorQuery.fullTextSearch(request.queryText).rerank(this.reranker).toArray();
     return rows.map((row) => ({ chunk: fromRow(row), score: Number(row._relevance_score) }));
   }
 
@@ -203,8 +201,9 @@ function chunkSchema(dims: number): Schema {
 
 async function vectorDimsOf(table: lancedb.Table): Promise<number> {
   const schema = await table.schema();
-  const vectorType = schema.fields.find((field) => field.name === "vector")?.type;
-  return vectorType instanceof FixedSizeList ? vectorType.listSize : -1;
+  // Duck-typed: the schema may come from LanceDB's own copy of apache-arrow, so instanceof fails.
+  const vectorType = schema.fields.find((field) => field.name === "vector")?.type as { listSize?: unknown } | undefined;
+  return typeof vectorType?.listSize === "number" ? vectorType.listSize : -1;
 }
 
 /**
