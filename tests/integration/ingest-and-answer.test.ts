@@ -1,0 +1,199 @@
+import { readdir } from "node:fs/promises";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { listAuditEvents } from "../../db/queries/audit-events";
+import { createCollection } from "../../db/queries/collections";
+import { getVersionWithDocument } from "../../db/queries/documents";
+import { getJobById, requeueJob } from "../../db/queries/ingest-jobs";
+import { hashPrompt } from "../../lib/answer/answer-question";
+import { startAnswer } from "../../lib/answer/ask";
+import { verifyChain } from "../../lib/audit/hash-chain";
+import type { AnswerEvent } from "../../lib/domain/answer-events";
+import { LlamaCppGenerator } from "../../lib/llm/llama-cpp-generator";
+import { sha256Hex } from "../../lib/text/hash";
+import type { LanceDbStore } from "../../lib/vector-store/lancedb-store";
+import { buildEncryptedPdf, buildTextPdf } from "../fixtures/builders/pdf";
+import { recordingGenerator } from "../support/recording-generator";
+import { expectedAnswerText } from "../support/test-models";
+import { bytesOf, createTestFolio, drainQueue, type TestFolio } from "../support/test-runtime";
+
+const handbook = buildTextPdf({
+  title: "Site safety handbook",
+  pages: [
+    ["Welcome to the site safety handbook. It explains how visitors and staff stay safe on the premises."],
+    [
+      "Protective equipment: hard helmets must be worn at all times in zone seven, where cranes operate overhead.",
+      "Visitors receive a helmet at the gate and return it when they leave.",
+    ],
+    ["Fire exits are marked in green. Assembly point B is beside the car park."],
+  ],
+});
+const finance = buildTextPdf({
+  pages: [["Quarterly report: revenue grew by twelve percent in the third quarter, driven by exports."]],
+});
+
+let folio: TestFolio;
+let generator: ReturnType<typeof recordingGenerator>;
+let safetyId: string;
+let financeId: string;
+
+beforeAll(async () => {
+  folio = await createTestFolio({
+    environment: { MAX_UPLOAD_BYTES: String(200 * 1024) },
+    overrides: async (models) => {
+      generator = recordingGenerator(
+        await LlamaCppGenerator.create({
+          modelPath: models.generatorPath,
+          modelSha256: "f".repeat(64),
+          contextTokens: 4096,
+          threads: 1,
+        }),
+      );
+      return { generator };
+    },
+  });
+  const { db } = folio.runtime.database;
+  safetyId = (await createCollection({ db, name: "safety" })).collection.id;
+  financeId = (await createCollection({ db, name: "finance" })).collection.id;
+  console.info(`ingest-and-answer runs on ${folio.runtime.database.driver}`);
+});
+
+afterAll(async () => {
+  await folio?.close();
+});
+
+const upload = (collectionId: string, fileName: string, data: Uint8Array) =>
+  folio.ingest.accept({ collectionId, fileName, body: bytesOf(data), declaredBytes: data.byteLength });
+
+async function collect(events: AsyncIterable<AnswerEvent>): Promise<AnswerEvent[]> {
+  const all: AnswerEvent[] = [];
+  for await (const event of events) all.push(event);
+  return all;
+}
+
+describe("ingest", () => {
+  it("indexes an uploaded PDF with page numbers, and the same bytes twice make one version", async () => {
+    const first = await upload(safetyId, "handbook.pdf", handbook);
+    const again = await upload(safetyId, "handbook-copy.pdf", handbook);
+    expect(first.isDuplicate).toBe(false);
+    expect(again).toMatchObject({ isDuplicate: true, versionId: first.versionId, jobId: first.jobId });
+    await upload(financeId, "finance.pdf", finance);
+    await drainQueue(folio.ingest);
+
+    const { db } = folio.runtime.database;
+    const found = await getVersionWithDocument({ db, versionId: first.versionId });
+    expect(found?.version).toMatchObject({ status: "indexed", pageCount: 3 });
+    const store = (await folio.runtime.store()) as LanceDbStore;
+    const chunkCount = await store.countChunks({ documentId: first.documentId });
+    expect(chunkCount).toBe(found?.version.chunkCount);
+    expect(chunkCount).toBeGreaterThanOrEqual(3);
+  });
+
+  it("re-running a job produces no duplicate chunks", async () => {
+    const { db } = folio.runtime.database;
+    const accepted = await upload(safetyId, "handbook.pdf", handbook);
+    const store = (await folio.runtime.store()) as LanceDbStore;
+    const before = await store.countChunks({ documentId: accepted.documentId });
+    await requeueJob({ db, jobId: accepted.jobId });
+    await drainQueue(folio.ingest);
+    expect((await getJobById({ db, id: accepted.jobId }))?.state).toBe("succeeded");
+    expect(await store.countChunks({ documentId: accepted.documentId })).toBe(before);
+  });
+});
+
+describe("bad input", () => {
+  const blobCount = async () => {
+    const root = path.join(folio.dataDir, "blobs");
+    const shards = (await readdir(root)).filter((name) => name !== ".incoming");
+    const counts = await Promise.all(shards.map(async (shard) => (await readdir(path.join(root, shard))).length));
+    return counts.reduce((sum, count) => sum + count, 0);
+  };
+
+  it.each([
+    ["an HTML page named .pdf", "page.pdf", new TextEncoder().encode("<!doctype html><p>hello</p>"), "unsupported:file_type"],
+    ["a 0-byte file", "empty.pdf", new Uint8Array(), "invalid:empty_file"],
+    ["a file over the size limit", "huge.pdf", new Uint8Array(300 * 1024).fill(0x25), "too_large:upload"],
+  ])("refuses %s before storing anything", async (_name, fileName, data, code) => {
+    const before = await blobCount();
+    await expect(upload(safetyId, fileName, data)).rejects.toMatchObject({ code });
+    expect(await blobCount()).toBe(before);
+    expect(await readdir(path.join(folio.dataDir, "blobs", ".incoming"))).toEqual([]);
+  });
+
+  it("fails an encrypted PDF with a reason, and other documents stay searchable", async () => {
+    const locked = await upload(safetyId, "locked.pdf", buildEncryptedPdf({ pages: [["secret text"]], userPassword: "pw" }));
+    await drainQueue(folio.ingest);
+    const job = await getJobById({ db: folio.runtime.database.db, id: locked.jobId });
+    expect(job).toMatchObject({ state: "failed", errorCode: "pdf_encrypted:document" });
+    expect(job?.errorMessage).toMatch(/password/i);
+    const events = await collect(
+      await startAnswer(folio.runtime, { question: "helmets zone seven", collectionIds: [safetyId], actor: "tester" }),
+    );
+    expect(events.find((event) => event.type === "retrieval-end")).toBeDefined();
+    expect(events.at(-1)?.type).toBe("answer-end");
+  });
+});
+
+describe("ask", () => {
+  it("streams an answer whose citations map to the right document and page, and audits exactly what was sent", async () => {
+    generator.requests.length = 0;
+    const events = await collect(
+      await startAnswer(folio.runtime, {
+        question: "Where must helmets be worn? zone seven",
+        collectionIds: [safetyId, financeId],
+        actor: "tester",
+      }),
+    );
+    const retrieval = events.find((event) => event.type === "retrieval-end");
+    if (retrieval?.type !== "retrieval-end") throw new Error("no retrieval-end event");
+    expect(retrieval.sources[0]).toMatchObject({ documentTitle: "handbook.pdf", pageNumber: 2 });
+    expect(retrieval.sources[0]?.text).toContain("zone seven");
+
+    const text = events.flatMap((event) => (event.type === "text-delta" ? [event.text] : [])).join("");
+    expect(text).toBe(expectedAnswerText);
+    const citations = events.flatMap((event) => (event.type === "citation" ? [event.citation] : []));
+    expect(citations.map((citation) => citation.n)).toEqual([1, 2]);
+    expect(citations[0]?.source).toMatchObject({ documentTitle: "handbook.pdf", pageNumber: 2 });
+    const end = events.at(-1);
+    if (end?.type !== "answer-end") throw new Error(`expected answer-end, got ${JSON.stringify(end)}`);
+    expect(end.rejectedMarkers).toEqual([9]);
+
+    const [request] = generator.requests;
+    if (!request) throw new Error("the generator was not called");
+    const audit = (await listAuditEvents({ db: folio.runtime.database.db })).find((event) => event.seq === end.auditSeq);
+    const payload = JSON.parse(audit?.payload ?? "{}");
+    expect(payload.promptHash).toBe(hashPrompt(request));
+    expect(payload.chunks.map((chunk: { chunkId: string }) => chunk.chunkId)).toEqual(retrieval.sources.map((s) => s.chunkId));
+    for (const [index, chunk] of (payload.chunks as { contentHash: string }[]).entries()) {
+      const source = retrieval.sources[index];
+      expect(request.messages[0]?.content).toContain(source?.text);
+      expect(chunk.contentHash).toBe(sha256Hex(source?.text ?? ""));
+    }
+    expect(payload).toMatchObject({
+      answer: expectedAnswerText,
+      rejectedMarkers: [9],
+      citations: [{ n: 1 }, { n: 2 }],
+      model: { sha256: "f".repeat(64) },
+      status: "complete",
+    });
+    expect(verifyChain(await listAuditEvents({ db: folio.runtime.database.db })).isIntact).toBe(true);
+  });
+
+  it("retrieves only from the collections the asker may read", async () => {
+    const events = await collect(
+      await startAnswer(folio.runtime, { question: "helmets zone seven revenue", collectionIds: [financeId], actor: "tester" }),
+    );
+    const retrieval = events.find((event) => event.type === "retrieval-end");
+    if (retrieval?.type !== "retrieval-end") throw new Error("no retrieval-end event");
+    expect(retrieval.sources.length).toBeGreaterThan(0);
+    expect(retrieval.sources.every((source) => source.documentTitle === "finance.pdf")).toBe(true);
+  });
+
+  it("says so instead of generating when nothing can be retrieved", async () => {
+    generator.requests.length = 0;
+    const events = await collect(await startAnswer(folio.runtime, { question: "anything", collectionIds: [], actor: "tester" }));
+    expect(generator.requests).toHaveLength(0);
+    expect(events.find((event) => event.type === "text-delta")).toMatchObject({ text: expect.stringMatching(/could not find/) });
+    expect(events.at(-1)?.type).toBe("answer-end");
+  });
+});
