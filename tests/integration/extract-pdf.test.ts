@@ -1,0 +1,430 @@
+import { execFileSync } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { getDocument } from "pdfjs-dist/legacy/build/pdf.mjs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createPdfExtractor, type PdfExtractor } from "../../ingest/stages/extract-pdf";
+import type { ExtractedDocument } from "../../ingest/types";
+import { AppError } from "../../lib/errors";
+import {
+  type BrokenPdfKind,
+  buildBrokenPdf,
+  buildEncryptedPdf,
+  buildTextPdf,
+  textPdfLayout,
+} from "../fixtures/builders/pdf";
+
+const sharedDirectory = process.env.FOLIO_SHARED_DIR ?? path.resolve("../shared");
+const corpusDirectory = path.join(sharedDirectory, "corpus", "pdfs");
+const hasCorpus = existsSync(corpusDirectory);
+if (!hasCorpus) console.warn(`Skipping corpus PDF tests: ${corpusDirectory} does not exist`);
+const hasPdftotext = (() => {
+  try {
+    execFileSync("pdftotext", ["-v"], { stdio: "ignore" });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+if (!hasPdftotext)
+  console.warn("Skipping poppler read-back checks: pdftotext is not installed (poppler-utils)");
+
+const pages = [
+  [
+    "Folio reads every page of a PDF with pdf.js in a child process. This paragraph is long enough to wrap onto a second line of the page, and then a third one for good measure.",
+    "A second paragraph, with accents: café, naïve, déjà vu – and “quotes”.",
+  ],
+  ["Page two has a single paragraph."],
+  ["Page three: the first paragraph.", "Page three: the second paragraph.", "Page three: the third."],
+];
+
+let directory: string;
+const filePath = (name: string) => path.join(directory, name);
+
+async function expectFailure(promise: Promise<unknown>, code: string): Promise<AppError> {
+  const error = await promise.then(
+    () => null,
+    (reason: unknown) => reason,
+  );
+  expect(error).toBeInstanceOf(AppError);
+  expect((error as AppError).code).toBe(code);
+  return error as AppError;
+}
+
+const normalize = (text: string) => text.replace(/\s+/g, " ").trim();
+
+beforeAll(async () => {
+  directory = await mkdtemp(path.join(tmpdir(), "folio-extract-pdf-"));
+  await writeFile(filePath("text.pdf"), buildTextPdf({ title: "Quarterly Report", pages }));
+  await writeFile(filePath("encrypted-r3.pdf"), buildEncryptedPdf({ pages, userPassword: "secret" }));
+  await writeFile(
+    filePath("encrypted-r2.pdf"),
+    buildEncryptedPdf({ pages, userPassword: "secret", revision: 2 }),
+  );
+  await writeFile(filePath("empty.pdf"), new Uint8Array());
+  for (const kind of ["truncated", "garbage-after-header", "header-only"] satisfies BrokenPdfKind[]) {
+    await writeFile(filePath(`${kind}.pdf`), buildBrokenPdf(kind));
+  }
+  // ~1500 light pages: a few seconds of pdf.js work, used to run into time budgets.
+  const longPages = Array.from({ length: 1500 }, (_, index) => [`Page ${index + 1} of a long document.`]);
+  await writeFile(filePath("long.pdf"), buildTextPdf({ pages: longPages }));
+});
+
+afterAll(async () => {
+  await rm(directory, { recursive: true, force: true });
+});
+
+describe("PDF builders", () => {
+  it.skipIf(!hasPdftotext)("write text poppler reads back, paragraph for paragraph", () => {
+    const text = execFileSync("pdftotext", [filePath("text.pdf"), "-"]).toString();
+    const pageTexts = text.split("\f").slice(0, pages.length);
+    expect(pageTexts.map(normalize)).toEqual(pages.map((paragraphs) => normalize(paragraphs.join(" "))));
+  });
+
+  it.skipIf(!hasPdftotext)("write encrypted files poppler opens only with the password", () => {
+    for (const name of ["encrypted-r2.pdf", "encrypted-r3.pdf"]) {
+      expect(() => execFileSync("pdftotext", [filePath(name), "-"], { stdio: "pipe" })).toThrow();
+      const text = execFileSync("pdftotext", ["-upw", "secret", filePath(name), "-"]).toString();
+      expect(normalize(text)).toContain("Page two has a single paragraph.");
+    }
+  });
+
+  it("write encrypted files pdf.js decrypts with the password", async () => {
+    for (const name of ["encrypted-r2.pdf", "encrypted-r3.pdf"]) {
+      const task = getDocument({
+        data: new Uint8Array(readFileSync(filePath(name))),
+        password: "secret",
+        isEvalSupported: false,
+        verbosity: 0,
+      });
+      const document = await task.promise;
+      const content = await (await document.getPage(2)).getTextContent();
+      expect(content.items.map((item) => ("str" in item ? item.str : "")).join("")).toBe(
+        "Page two has a single paragraph.",
+      );
+      await task.destroy();
+    }
+  });
+});
+
+/** Shared by the tests that do not need special limits: a fresh child costs about a second. */
+let extractor: PdfExtractor;
+beforeAll(() => {
+  extractor = createPdfExtractor({ timeoutMs: 30_000, maxMemoryMb: 1024, maxPages: 2000 });
+});
+afterAll(async () => {
+  await extractor.dispose();
+});
+
+describe("createPdfExtractor", () => {
+  it("extracts every page's paragraphs, page numbers, size and title", async () => {
+    const document = await extractor.extract(filePath("text.pdf"));
+
+    expect(document.pageCount).toBe(3);
+    expect(document.title).toBe("Quarterly Report");
+    expect(document.pages.map((page) => page.pageNumber)).toEqual([1, 2, 3]);
+    expect(document.pages.map((page) => page.blocks.map((block) => block.text))).toEqual(
+      pages.map((paragraphs) => paragraphs.map(normalize)),
+    );
+    expect(document.pages[0]?.blocks[0]?.lineCount).toBeGreaterThan(1);
+    expect(document.pages[0]?.blocks[1]?.lineCount).toBe(1);
+    for (const page of document.pages) {
+      expect([page.width, page.height, page.isUnreadable]).toEqual([612, 792, false]);
+    }
+  });
+
+  it("gives every item and block a box inside its page, where the builder drew it", async () => {
+    const document = await extractor.extract(filePath("text.pdf"));
+    for (const page of document.pages) {
+      for (const { box } of [...page.items, ...page.blocks]) {
+        expect(box[0]).toBeGreaterThanOrEqual(0);
+        expect(box[1]).toBeGreaterThanOrEqual(0);
+        expect(box[2]).toBeLessThanOrEqual(page.width);
+        expect(box[3]).toBeLessThanOrEqual(page.height);
+        expect(box[0]).toBeLessThan(box[2]);
+        expect(box[1]).toBeLessThan(box[3]);
+      }
+    }
+    const first = document.pages[0]?.items[0];
+    const { marginPt, defaultFontSizePt } = textPdfLayout;
+    const baselineFromTop = marginPt + defaultFontSizePt;
+    expect(first?.box[0]).toBeCloseTo(marginPt, 1);
+    // The box spans the ascent above and the descent below the baseline.
+    expect(first?.box[1]).toBeLessThan(baselineFromTop - 0.6 * defaultFontSizePt);
+    expect(first?.box[3]).toBeGreaterThan(baselineFromTop);
+    expect(first?.box[3]).toBeLessThan(baselineFromTop + 0.4 * defaultFontSizePt);
+    expect(first?.fontSize).toBe(defaultFontSizePt);
+  });
+
+  it("reports progress after each page", async () => {
+    const progress: [number, number][] = [];
+    await extractor.extract(filePath("text.pdf"), (pagesDone, pageCount) =>
+      progress.push([pagesDone, pageCount]),
+    );
+    expect(progress).toEqual([
+      [1, 3],
+      [2, 3],
+      [3, 3],
+    ]);
+  });
+
+  it("reuses one child process across documents", async () => {
+    await extractor.extract(filePath("text.pdf"));
+    const childProcessId = extractor.childProcessId;
+    const started = performance.now();
+    await extractor.extract(filePath("text.pdf"));
+    expect(extractor.childProcessId).toBe(childProcessId);
+    // A fresh child alone takes about a second to load tsx and pdf.js.
+    expect(performance.now() - started).toBeLessThan(500);
+  });
+
+  it.each(["encrypted-r2.pdf", "encrypted-r3.pdf"])("refuses the password-protected %s", async (name) => {
+    const error = await expectFailure(extractor.extract(filePath(name)), "pdf_encrypted:document");
+    expect(error.category).toBe("invalid");
+    expect(error.message).toBe("This PDF is password-protected; upload a copy without a password.");
+  });
+
+  it.each(["truncated.pdf", "garbage-after-header.pdf", "header-only.pdf", "empty.pdf"])(
+    "refuses the broken %s as malformed",
+    async (name) => {
+      const error = await expectFailure(extractor.extract(filePath(name)), "pdf_malformed:document");
+      expect(error.category).toBe("invalid");
+      expect(String((error.cause as Error).message)).not.toBe("");
+    },
+  );
+
+  it("tells a 0-byte file apart in its message", async () => {
+    const error = await expectFailure(extractor.extract(filePath("empty.pdf")), "pdf_malformed:document");
+    expect(error.message).toBe("This PDF file is empty (0 bytes).");
+  });
+
+  it("reports a missing file as an internal error, not as the user's fault", async () => {
+    const error = await expectFailure(extractor.extract(filePath("missing.pdf")), "unreadable:file");
+    expect(error.category).toBe("internal");
+  });
+
+  it("keeps working after typed failures, in the same child", async () => {
+    const childProcessId = extractor.childProcessId;
+    await expectFailure(extractor.extract(filePath("encrypted-r3.pdf")), "pdf_encrypted:document");
+    await expectFailure(extractor.extract(filePath("truncated.pdf")), "pdf_malformed:document");
+    expect((await extractor.extract(filePath("text.pdf"))).pageCount).toBe(3);
+    expect(extractor.childProcessId).toBe(childProcessId);
+  });
+
+  it("serialises concurrent requests", async () => {
+    const results = await Promise.allSettled([
+      extractor.extract(filePath("text.pdf")),
+      extractor.extract(filePath("encrypted-r2.pdf")),
+      extractor.extract(filePath("text.pdf")),
+    ]);
+    expect(results.map((result) => result.status)).toEqual(["fulfilled", "rejected", "fulfilled"]);
+  });
+
+  it("fails only the current document when the child dies, and starts a new one", async () => {
+    let killedProcessId: number | null = null;
+    const failing = extractor.extract(filePath("long.pdf"), (pagesDone) => {
+      if (pagesDone === 1 && extractor.childProcessId !== null) {
+        killedProcessId = extractor.childProcessId;
+        process.kill(killedProcessId, "SIGKILL");
+      }
+    });
+    const error = await expectFailure(failing, "pdf_out_of_memory:document");
+    expect(String((error.cause as Error).message)).toContain("SIGKILL");
+
+    expect((await extractor.extract(filePath("text.pdf"))).pageCount).toBe(3);
+    expect(extractor.childProcessId).not.toBe(killedProcessId);
+  });
+});
+
+describe("createPdfExtractor limits", () => {
+  describe("with maxPages 2", () => {
+    const limited = createPdfExtractor({ timeoutMs: 30_000, maxMemoryMb: 512, maxPages: 2 });
+    afterAll(async () => {
+      await limited.dispose();
+    });
+
+    it("refuses a document over maxPages before reading any page", async () => {
+      let progressCalls = 0;
+      const error = await expectFailure(
+        limited.extract(filePath("text.pdf"), () => progressCalls++),
+        "pdf_too_many_pages:document",
+      );
+      expect(progressCalls).toBe(0);
+      expect(error.details).toEqual({ pageCount: 3, maxPages: 2 });
+      expect(error.message).toBe("This PDF has 3 pages; at most 2 are accepted.");
+    });
+  });
+
+  it("fails the document in progress at once on dispose, stops the child and refuses new work", async () => {
+    const disposable = createPdfExtractor({ timeoutMs: 30_000, maxMemoryMb: 512, maxPages: 5000 });
+    let childProcessId: number | null = null;
+    let disposing: Promise<void> | null = null;
+    let disposeStartedAt = 0;
+    const inProgress = disposable.extract(filePath("long.pdf"), (pagesDone) => {
+      if (pagesDone !== 1) return;
+      childProcessId = disposable.childProcessId;
+      disposeStartedAt = performance.now();
+      disposing = disposable.dispose();
+    });
+    await expectFailure(inProgress, "unavailable:pdf_extractor");
+    await disposing;
+    expect(performance.now() - disposeStartedAt).toBeLessThan(1_000);
+    expect(disposable.childProcessId).toBeNull();
+    expect(childProcessId).not.toBeNull();
+    expect(() => process.kill(childProcessId ?? 0, 0)).toThrow(); // the child is gone
+    await expectFailure(disposable.extract(filePath("text.pdf")), "unavailable:pdf_extractor");
+  });
+
+  it("kills a document over its time budget, and the next document still works", async () => {
+    const extractor = createPdfExtractor({ timeoutMs: 400, maxMemoryMb: 512, maxPages: 5000 });
+    try {
+      await extractor.extract(filePath("text.pdf")); // warm: the budget excludes the child's start
+      const firstChild = extractor.childProcessId;
+      const started = performance.now();
+      const error = await expectFailure(extractor.extract(filePath("long.pdf")), "pdf_timeout:document");
+      expect(performance.now() - started).toBeLessThan(2_000);
+      expect(error.details).toEqual({ timeoutMs: 400 });
+      expect(extractor.childProcessId).toBeNull();
+
+      expect((await extractor.extract(filePath("text.pdf"))).pageCount).toBe(3);
+      expect(extractor.childProcessId).not.toBe(firstChild);
+    } finally {
+      await extractor.dispose();
+    }
+  });
+
+  it("fails a document that exhausts the child's heap, and the next document still works", async () => {
+    // One page with 200,000 text runs: far more objects than a 128 MB heap holds.
+    const runs = Array.from(
+      { length: 200_000 },
+      (_, index) => `BT /F1 1 Tf ${index % 600} ${Math.floor(index / 600) % 790} Td (w${index}) Tj ET`,
+    );
+    await writeFile(filePath("dense.pdf"), buildRawSinglePagePdf(runs.join("\n")));
+    const extractor = createPdfExtractor({ timeoutMs: 30_000, maxMemoryMb: 128, maxPages: 10 });
+    try {
+      const error = await expectFailure(
+        extractor.extract(filePath("dense.pdf")),
+        "pdf_out_of_memory:document",
+      );
+      expect(error.details).toEqual({ maxMemoryMb: 128 });
+      expect((await extractor.extract(filePath("text.pdf"))).pageCount).toBe(3);
+    } finally {
+      await extractor.dispose();
+    }
+  });
+});
+
+/** A one-page PDF around a raw content stream (no xref table: pdf.js and poppler rebuild it). */
+function buildRawSinglePagePdf(content: string): Uint8Array {
+  return new TextEncoder().encode(
+    [
+      "%PDF-1.7",
+      "1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj",
+      "2 0 obj << /Type /Pages /Kids [3 0 R] /Count 1 >> endobj",
+      "3 0 obj << /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >> endobj",
+      "4 0 obj << /Type /Font /Subtype /Type1 /BaseFont /Helvetica >> endobj",
+      `5 0 obj << /Length ${content.length} >> stream\n${content}\nendstream endobj`,
+      "trailer << /Root 1 0 R >>",
+      "%%EOF",
+    ].join("\n"),
+  );
+}
+
+describe.skipIf(!hasCorpus)("createPdfExtractor on the shared corpus", () => {
+  const corpusFile = (relativePath: string) => path.join(corpusDirectory, relativePath);
+
+  it("extracts the 14 two-column pages of tracemonkey.pdf in reading order", async () => {
+    const document = await extractor.extract(corpusFile("pdfjs/tracemonkey.pdf"));
+    expect(document.pageCount).toBe(14);
+    expect(document.pages.every((page) => page.blocks.length > 0)).toBe(true);
+    const firstPage = document.pages[0]?.blocks.map((block) => block.text) ?? [];
+    expect(firstPage[0]).toBe("Trace-based Just-in-Time Type Specialization for Dynamic Languages");
+    // The left column's "1. Introduction" comes before the right column's text.
+    const introduction = firstPage.indexOf("1. Introduction");
+    const rightColumn = firstPage.findIndex((text) =>
+      text.startsWith("Compilers for statically typed languages"),
+    );
+    expect(introduction).toBeGreaterThan(0);
+    expect(rightColumn).toBeGreaterThan(introduction);
+  });
+
+  it.each([
+    "pypdf-resources/encryption__r2-user-password.pdf",
+    "pypdf-resources/encryption__r6-both-passwords.pdf",
+    "pypdf-sample-files/005-libreoffice-writer-password__libreoffice-writer-password.pdf",
+    "pdfjs/issue6010_2.pdf",
+    "pdfplumber/password-example.pdf",
+    "tables-tabula/encrypted.pdf",
+  ])("refuses %s, which needs a user password", async (relativePath) => {
+    await expectFailure(extractor.extract(corpusFile(relativePath)), "pdf_encrypted:document");
+  });
+
+  it.each([
+    "pdfjs/issue7665.pdf",
+    "pypdf-resources/encryption__r4-owner-password.pdf",
+    "pypdf-resources/encryption__r4-aes-v2-no-key-length.pdf",
+  ])("reads %s, encrypted with an empty user password", async (relativePath) => {
+    const document = await extractor.extract(corpusFile(relativePath));
+    expect(document.pages.some((page) => page.blocks.length > 0)).toBe(true);
+  });
+
+  // What each broken file really is, and the clean outcome we expect from pdf.js.
+  it.each<{ file: string; what: string; outcome: "text" | "no-text" | "pdf_malformed:document" }>([
+    {
+      file: "pdfjs/xref_command_missing.pdf",
+      what: "xref keyword missing; pdf.js rebuilds the table",
+      outcome: "text",
+    },
+    {
+      file: "pdfjs/helloworld-bad.pdf",
+      what: "wrong xref offsets; pdf.js rebuilds the table",
+      outcome: "text",
+    },
+    { file: "pdfjs/issue1293r.pdf", what: "stream without a valid /Length", outcome: "text" },
+    { file: "pdfjs/poppler-85140-0.pdf", what: "fuzzed file; one page, no text", outcome: "no-text" },
+    {
+      file: "ocrmypdf-resources/invalid.pdf",
+      what: "a PDF header and %%EOF only",
+      outcome: "pdf_malformed:document",
+    },
+    { file: "pdfplumber/empty.pdf", what: "0 bytes", outcome: "pdf_malformed:document" },
+    {
+      file: "pypdf-sample-files/017-unreadable-meta-data__unreadablemetadata.pdf",
+      what: "broken linearized file; pdf.js: Invalid Root reference (poppler finds no page tree either)",
+      outcome: "pdf_malformed:document",
+    },
+  ])("ends $file ($what) cleanly", async ({ file, outcome }) => {
+    const started = performance.now();
+    const result = await extractor.extract(corpusFile(file)).then(
+      (document: ExtractedDocument) => document,
+      (error: unknown) => error,
+    );
+    expect(performance.now() - started).toBeLessThan(10_000);
+    if (outcome === "pdf_malformed:document") {
+      expect((result as AppError).code).toBe(outcome);
+    } else {
+      const document = result as ExtractedDocument;
+      expect(document.pageCount).toBeGreaterThan(0);
+      const text = document.pages.flatMap((page) => page.blocks.map((block) => block.text)).join(" ");
+      expect(text.length > 0).toBe(outcome === "text");
+    }
+  });
+
+  it("counts the pages pypdf's sample-files index lists", async () => {
+    const index = JSON.parse(
+      readFileSync(corpusFile("pypdf-sample-files/sample-files.index.json"), "utf8"),
+    ) as { data: { file_in_this_set: string; pages: number; encrypted: boolean }[] };
+    const unreadable = new Set(["017-unreadable-meta-data__unreadablemetadata.pdf"]); // see above
+    const entries = index.data.filter((entry) => !entry.encrypted && !unreadable.has(entry.file_in_this_set));
+    expect(entries.length).toBeGreaterThan(10);
+    for (const entry of entries) {
+      const document = await extractor.extract(corpusFile(`pypdf-sample-files/${entry.file_in_this_set}`));
+      expect({ file: entry.file_in_this_set, pages: document.pageCount }).toEqual({
+        file: entry.file_in_this_set,
+        pages: entry.pages,
+      });
+    }
+  });
+});
