@@ -24,7 +24,14 @@ export interface AppErrorOptions {
   retryAfterSeconds?: number;
 }
 
+/**
+ * Marks AppErrors by a registered symbol rather than by class identity: Next.js may bundle this
+ * module into several chunks, and an error thrown by one copy must still be recognised by another.
+ */
+const appErrorBrand = Symbol.for("folio.AppError");
+
 export class AppError extends Error {
+  readonly [appErrorBrand] = true;
   readonly code: string;
   readonly category: ErrorCategory;
   readonly details: Record<string, unknown> | undefined;
@@ -41,7 +48,7 @@ export class AppError extends Error {
 }
 
 export function isAppError(error: unknown): error is AppError {
-  return error instanceof AppError;
+  return typeof error === "object" && error !== null && (error as Record<symbol, unknown>)[appErrorBrand] === true;
 }
 
 const statusByCategory: Record<ErrorCategory, number> = {

@@ -1,4 +1,4 @@
-import { asc, desc, sql } from "drizzle-orm";
+import { asc, desc, eq, sql } from "drizzle-orm";
 import { canonicalJson, computeEventHash, genesisHash } from "../../lib/audit/hash-chain";
 import type { Database } from "../client";
 import { type AuditEvent, auditEvents } from "../schema";
@@ -56,4 +56,15 @@ export async function listAuditEvents({
     .where(sql`${auditEvents.seq} > ${afterSeq}`)
     .orderBy(asc(auditEvents.seq))
     .limit(limit);
+}
+
+export async function getAuditEventBySubject({
+  db,
+  subject,
+}: {
+  db: Database;
+  subject: string;
+}): Promise<AuditEvent | undefined> {
+  const [event] = await db.select().from(auditEvents).where(eq(auditEvents.subject, subject)).limit(1);
+  return event;
 }

@@ -356,7 +356,8 @@ class ChildProcessPdfExtractor implements PdfExtractor {
 }
 
 function spawnChild(maxMemoryMb: number): RunningChild {
-  const childProcess = fork(resolveExtractorChildPath(), [], {
+  // turbopackIgnore: the child is a file run by Node, not a module for the bundle to resolve.
+  const childProcess = fork(/*turbopackIgnore: true*/ resolveExtractorChildPath(), [], {
     execArgv: ["--import", "tsx", `--max-old-space-size=${maxMemoryMb}`],
     // stderr is kept (last few KB) to explain crashes; stdout is unused.
     stdio: ["ignore", "ignore", "pipe", "ipc"],

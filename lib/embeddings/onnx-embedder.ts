@@ -3,7 +3,7 @@ import path from "node:path";
 import { Tokenizer } from "@huggingface/tokenizers";
 import * as ort from "onnxruntime-node";
 import { z } from "zod";
-import { AppError } from "../errors";
+import { AppError, isAppError } from "../errors";
 import type { Embedder, EmbeddingKind } from "./embedder";
 
 /*
@@ -115,7 +115,7 @@ async function readJsonFile<Schema extends z.ZodType>(
 
 async function findGraph(modelDir: string): Promise<string> {
   for (const candidate of graphCandidates) {
-    const file = path.join(modelDir, candidate);
+    const file = path.join(/*turbopackIgnore: true*/ modelDir, candidate);
     if (await isFile(file)) return file;
   }
   throw modelMissing(
@@ -341,7 +341,7 @@ export class OnnxEmbedder implements Embedder {
       return new OnnxEmbedder(options, session, files, template, outputName, probe.length);
     } catch (error) {
       await session.release().catch(() => undefined);
-      if (error instanceof AppError) throw error;
+      if (isAppError(error)) throw error;
       throw modelLoadFailed(
         `ONNX graph ${files.graphPath} failed its first run: ${(error as Error).message}`,
         error,

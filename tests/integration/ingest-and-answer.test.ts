@@ -156,7 +156,7 @@ describe("ask", () => {
     expect(citations[0]?.source).toMatchObject({ documentTitle: "handbook.pdf", pageNumber: 2 });
     const end = events.at(-1);
     if (end?.type !== "answer-end") throw new Error(`expected answer-end, got ${JSON.stringify(end)}`);
-    expect(end.rejectedMarkers).toEqual([9]);
+    expect(end.rejectedMarkers).toEqual([42]);
 
     const [request] = generator.requests;
     if (!request) throw new Error("the generator was not called");
@@ -171,7 +171,7 @@ describe("ask", () => {
     }
     expect(payload).toMatchObject({
       answer: expectedAnswerText,
-      rejectedMarkers: [9],
+      rejectedMarkers: [42],
       citations: [{ n: 1 }, { n: 2 }],
       model: { sha256: "f".repeat(64) },
       status: "complete",

@@ -5,10 +5,10 @@ import { scriptText, writeTinyGguf } from "../fixtures/builders/tiny-gguf";
 
 /**
  * What the scripted test GGUF answers to any question: real llama.cpp inference over crafted
- * weights, so the citation path is exercised with a real model. `[9]` names no source: it must
+ * weights, so the citation path is exercised with a real model. `[42]` names no source (at most RETRIEVAL_TOP_K=12 sources are sent): it must
  * be dropped and flagged.
  */
-export const answerScript = ["▁The", "▁documents", "▁state", "▁this", "▁[1]", "▁and", "▁also", "▁[2]", "▁but", "▁not", "▁[9]", "."];
+export const answerScript = ["▁The", "▁documents", "▁state", "▁this", "▁[1]", "▁and", "▁also", "▁[2]", "▁but", "▁not", "▁[42]", "."];
 export const expectedAnswerText = scriptText(answerScript);
 
 export interface TestModels {

@@ -1,0 +1,79 @@
+import { existsSync } from "node:fs";
+import { mkdir, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { type Browser, chromium } from "playwright-core";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { buildTextPdf } from "../fixtures/builders/pdf";
+import { type FolioServer, startFolioServer } from "../support/folio-server";
+import { buildTestModels, testModelEnvironment } from "../support/test-models";
+
+const chromiumPath = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+const outputDir = path.join(process.cwd(), "test-output");
+const modelsDir = path.join(outputDir, "models-browser");
+let server: FolioServer;
+let browser: Browser;
+
+beforeAll(async () => {
+  if (!existsSync(chromiumPath)) {
+    throw new Error(`Chromium not found at ${chromiumPath}: install Debian's chromium (apt-get install -y chromium) or set CHROMIUM_PATH`);
+  }
+  const models = await buildTestModels(modelsDir);
+  server = await startFolioServer(testModelEnvironment(models, modelsDir));
+  browser = await chromium.launch({
+    executablePath: chromiumPath,
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
+  });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+it("uploads a PDF, waits for it to be indexed, asks, and opens a citation showing title, page and passage", async () => {
+  await mkdir(outputDir, { recursive: true });
+  const pdfPath = path.join(outputDir, "safety-handbook.pdf");
+  await writeFile(
+    pdfPath,
+    buildTextPdf({
+      pages: [
+        ["Welcome to the safety handbook for visitors and staff."],
+        ["Hard helmets must be worn in zone seven, where cranes operate overhead."],
+      ],
+    }),
+  );
+  const page = await browser.newPage();
+  const offOrigin: string[] = [];
+  page.on("request", (request) => {
+    if (!request.url().startsWith(server.baseUrl)) offOrigin.push(request.url());
+  });
+
+  await page.goto(`${server.baseUrl}/documents`);
+  await page.getByTestId("new-collection-name").fill("Safety");
+  await page.getByTestId("create-collection").click();
+  await page.getByTestId("file-input").setInputFiles(pdfPath);
+  await page.getByTestId("upload").click();
+  await page.locator('[data-testid="job-row"][data-state="succeeded"]').waitFor({ timeout: 60_000 });
+  await page.screenshot({ path: path.join(outputDir, "browser-documents.png"), fullPage: true });
+
+  await page.goto(server.baseUrl);
+  await page.getByTestId("question").fill("Where must hard helmets be worn?");
+  await page.getByTestId("ask").click();
+  await page.locator('[data-testid="answer"][data-phase="done"]').waitFor({ timeout: 60_000 });
+  const citation = page.getByTestId("citation").first();
+  await citation.click();
+  await expect.poll(() => page.getByTestId("citation-title").textContent()).toBe("safety-handbook.pdf");
+  expect(await page.getByTestId("citation-page").textContent()).toBe("Page 2");
+  expect(await page.getByTestId("citation-passage").textContent()).toContain("zone seven");
+  await page.screenshot({ path: path.join(outputDir, "browser-citation.png"), fullPage: true });
+  expect(offOrigin).toEqual([]);
+});

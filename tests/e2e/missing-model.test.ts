@@ -1,0 +1,37 @@
+import path from "node:path";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { buildTextPdf } from "../fixtures/builders/pdf";
+import { folioApi } from "../support/api";
+import { type FolioServer, startFolioServer } from "../support/folio-server";
+import { buildTestModels, testModelEnvironment } from "../support/test-models";
+
+const modelsDir = path.join(process.cwd(), "test-output", "models-missing-model");
+let server: FolioServer;
+
+beforeAll(async () => {
+  const models = await buildTestModels(modelsDir);
+  server = await startFolioServer({ ...testModelEnvironment(models, modelsDir), GENERATOR_MODEL: "gemma-4-e2b-it" });
+});
+afterAll(async () => server?.stop());
+
+it("starts without the answering model: upload and search work, ask is a 503 naming the fix", async () => {
+  const api = folioApi(server.baseUrl);
+  const collectionId = await api.createCollection("no-model");
+  const pdf = buildTextPdf({ pages: [["The boiler room key hangs beside the north door."]] });
+  expect((await api.upload(collectionId, "keys.pdf", pdf)).status).toBe(202);
+  expect((await api.waitForJobs(collectionId))[0]?.state).toBe("succeeded");
+  expect((await api.search({ query: "boiler room key" })).status).toBe(200);
+
+  const response = await api.ask({ question: "Where is the boiler room key?" });
+  expect(response.status).toBe(503);
+  expect(response.headers.get("retry-after")).toBeTruthy();
+  const { error } = (await response.json()) as { error: { code: string; message: string; details: { command: string } } };
+  expect(error.code).toBe("model_missing:generator");
+  expect(error.message).toContain("gemma-4-E2B-it-Q4_K_M.gguf");
+  expect(error.details.command).toBe("npm run models -- pull gemma-4-e2b-it");
+
+  const status = (await (await fetch(`${server.baseUrl}/api/status`)).json()) as { models: { kind: string; isReady: boolean }[] };
+  expect(status.models).toEqual(
+    expect.arrayContaining([expect.objectContaining({ kind: "generator", isReady: false }), expect.objectContaining({ kind: "embedder", isReady: true })]),
+  );
+});
