@@ -34,7 +34,9 @@ export const migrationsFolder = path.join(process.cwd(), "db", "migrations");
 
 /** Opens the configured database and applies pending migrations before returning it. */
 export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHandle> {
-  return options.databaseUrl ? openPostgres(options.databaseUrl, options.maxConnections ?? 10) : openPglite(options.pgliteDir);
+  return options.databaseUrl
+    ? openPostgres(options.databaseUrl, options.maxConnections ?? 10)
+    : openPglite(options.pgliteDir);
 }
 
 async function openPglite(directory: string | undefined): Promise<DatabaseHandle> {

@@ -109,10 +109,7 @@ export const answers = pgTable("answers", {
   actor: text("actor").notNull(),
   question: text("question").notNull(),
   /** The collections the asker was allowed to read at the moment of the question. */
-  collectionIds: uuid("collection_ids")
-    .array()
-    .notNull()
-    .default(sql`'{}'::uuid[]`),
+  collectionIds: uuid("collection_ids").array().notNull().default(sql`'{}'::uuid[]`),
   answer: text("answer").notNull(),
   status: answerStatusEnum("status").notNull(),
   errorCode: text("error_code"),

@@ -34,7 +34,10 @@ export interface AcceptedUpload {
  * Step 1 of ingest: size and type checks, the original stored under its sha256, and a durable
  * job queued — all before any parsing. Same bytes twice in a collection make one version.
  */
-export async function acceptUpload(dependencies: UploadDependencies, request: UploadRequest): Promise<AcceptedUpload> {
+export async function acceptUpload(
+  dependencies: UploadDependencies,
+  request: UploadRequest,
+): Promise<AcceptedUpload> {
   const { db, blobs, maxUploadBytes } = dependencies;
   const collection = await getCollectionById({ db, id: request.collectionId });
   if (!collection) {

@@ -45,7 +45,8 @@ async function main(): Promise<number> {
           body: createReadStream(file),
           declaredBytes: (await stat(file)).size,
         });
-        if (accepted.isDuplicate) outcomes.push({ file, status: "duplicate", detail: "already in the collection" });
+        if (accepted.isDuplicate)
+          outcomes.push({ file, status: "duplicate", detail: "already in the collection" });
         pending.set(accepted.jobId, file);
       } catch (error) {
         const appError = asAppError(error);
@@ -76,7 +77,8 @@ async function processJobs(
     const ticker = setInterval(async () => {
       for (const [jobId, file] of pending) {
         const job = await getJobById({ db, id: jobId }).catch(() => undefined);
-        if (job?.state === "running") bar.update(finished + job.progress, `${path.basename(file)} (${job.stage})`);
+        if (job?.state === "running")
+          bar.update(finished + job.progress, `${path.basename(file)} (${job.stage})`);
       }
     }, 200);
     const result = await service.worker.runOnce().finally(() => clearInterval(ticker));
@@ -102,7 +104,8 @@ async function processJobs(
 }
 
 function printSummary(outcomes: FileOutcome[], collectionName: string): void {
-  const count = (status: FileOutcome["status"]) => outcomes.filter((outcome) => outcome.status === status).length;
+  const count = (status: FileOutcome["status"]) =>
+    outcomes.filter((outcome) => outcome.status === status).length;
   console.log(
     `\nCollection "${collectionName}": ${count("indexed")} indexed, ${count("duplicate")} already present, ${count("failed")} failed.`,
   );
@@ -115,7 +118,13 @@ main().then(
   (code) => process.exit(code),
   (error: unknown) => {
     const appError = asAppError(error);
-    console.error(appError.category === "internal" ? (error instanceof Error ? error.message : String(error)) : appError.message);
+    console.error(
+      appError.category === "internal"
+        ? error instanceof Error
+          ? error.message
+          : String(error)
+        : appError.message,
+    );
     if (appError.details?.command) console.error(`Fix: ${appError.details.command}`);
     process.exit(1);
   },

@@ -13,7 +13,10 @@ export interface IngestService {
 }
 
 /** Wires the ingest pipeline to a runtime: the parser process, the worker, the upload entry. */
-export function createIngestService(runtime: Runtime, options: { log?: (message: string) => void } = {}): IngestService {
+export function createIngestService(
+  runtime: Runtime,
+  options: { log?: (message: string) => void } = {},
+): IngestService {
   const { config, blobs } = runtime;
   const { db } = runtime.database;
   const extractor = createPdfExtractor({
@@ -37,7 +40,10 @@ export function createIngestService(runtime: Runtime, options: { log?: (message:
   });
   return {
     accept: async (request) => {
-      const accepted = await acceptUpload({ db, blobs, maxUploadBytes: config.limits.maxUploadBytes }, request);
+      const accepted = await acceptUpload(
+        { db, blobs, maxUploadBytes: config.limits.maxUploadBytes },
+        request,
+      );
       worker.wake();
       return accepted;
     },

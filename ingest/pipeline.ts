@@ -11,7 +11,10 @@ import { indexChunks } from "./stages/index-chunks";
 import type { ExtractedDocument } from "./types";
 
 export interface DocumentExtractor {
-  extract(filePath: string, onProgress?: (pagesDone: number, pageCount: number) => void): Promise<ExtractedDocument>;
+  extract(
+    filePath: string,
+    onProgress?: (pagesDone: number, pageCount: number) => void,
+  ): Promise<ExtractedDocument>;
 }
 
 export interface PipelineDependencies {
@@ -53,13 +56,22 @@ export async function runIngestJob(
 ): Promise<IngestOutcome> {
   const { db, embedder } = dependencies;
   const found = await getVersionWithDocument({ db, versionId: job.versionId });
-  if (!found) throw new AppError("not_found:version", { category: "not_found", message: "The document version was deleted." });
+  if (!found)
+    throw new AppError("not_found:version", {
+      category: "not_found",
+      message: "The document version was deleted.",
+    });
   const { version, document } = found;
-  await updateVersion({ db, versionId: version.id, changes: { status: "processing", errorCode: null, errorMessage: null } });
+  await updateVersion({
+    db,
+    versionId: version.id,
+    changes: { status: "processing", errorCode: null, errorMessage: null },
+  });
 
   report("extract", 0);
-  const extracted = await dependencies.extractor.extract(dependencies.blobs.pathOf(version.sha256), (done, total) =>
-    report("extract", within("extract", done / Math.max(1, total))),
+  const extracted = await dependencies.extractor.extract(
+    dependencies.blobs.pathOf(version.sha256),
+    (done, total) => report("extract", within("extract", done / Math.max(1, total))),
   );
 
   report("chunk", within("chunk", 0));
@@ -68,12 +80,15 @@ export async function runIngestJob(
   if (chunks.length === 0) {
     throw new AppError("pdf_no_text:document", {
       category: "invalid",
-      message: "This PDF has no extractable text (it may be a scan or only images). OCR is not supported yet.",
+      message:
+        "This PDF has no extractable text (it may be a scan or only images). OCR is not supported yet.",
     });
   }
 
   report("embed", within("embed", 0));
-  const vectors = await embedChunks(chunks, embedder, (done, total) => report("embed", within("embed", done / total)));
+  const vectors = await embedChunks(chunks, embedder, (done, total) =>
+    report("embed", within("embed", done / total)),
+  );
 
   report("index", within("index", 0));
   const { tableVersion } = await indexChunks({

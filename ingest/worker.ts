@@ -1,6 +1,12 @@
 import type { Database } from "../db/client";
 import { updateVersion } from "../db/queries/documents";
-import { claimNextJob, finishJob, renewJobLease, reportJobProgress, retryJobLater } from "../db/queries/ingest-jobs";
+import {
+  claimNextJob,
+  finishJob,
+  renewJobLease,
+  reportJobProgress,
+  retryJobLater,
+} from "../db/queries/ingest-jobs";
 import type { IngestJob } from "../db/schema";
 import { type AppError, asAppError } from "../lib/errors";
 import { type IngestOutcome, type PipelineDependencies, runIngestJob } from "./pipeline";
@@ -71,9 +77,16 @@ export class IngestWorker {
     return this.process(job, dependencies, leaseMs);
   }
 
-  private async process(job: IngestJob, dependencies: PipelineDependencies, leaseMs: number): Promise<JobResult> {
+  private async process(
+    job: IngestJob,
+    dependencies: PipelineDependencies,
+    leaseMs: number,
+  ): Promise<JobResult> {
     const { db } = this.options;
-    const heartbeat = setInterval(() => void renewJobLease({ db, jobId: job.id, leaseMs }).catch(() => {}), leaseMs / 3);
+    const heartbeat = setInterval(
+      () => void renewJobLease({ db, jobId: job.id, leaseMs }).catch(() => {}),
+      leaseMs / 3,
+    );
     let lastWriteAt = 0;
     let progressWrite: Promise<void> = Promise.resolve();
     try {
@@ -100,7 +113,8 @@ export class IngestWorker {
   private async recordFailure(job: IngestJob, error: AppError): Promise<JobResult> {
     const { db } = this.options;
     const isPermanent = permanentCategories.has(error.category) || job.attempts >= this.options.maxAttempts;
-    const message = error.category === "internal" ? "Processing failed unexpectedly; see the server log." : error.message;
+    const message =
+      error.category === "internal" ? "Processing failed unexpectedly; see the server log." : error.message;
     if (error.category === "internal") console.error(`job ${job.id} failed:`, error.cause ?? error);
     if (!isPermanent) {
       const delayMs = 1_000 * 2 ** job.attempts;
@@ -108,7 +122,11 @@ export class IngestWorker {
       this.log(`job ${job.id}: ${error.code}, retrying in ${delayMs} ms`);
       return { jobId: job.id, state: "retrying", error };
     }
-    await finishJob({ db, jobId: job.id, outcome: { state: "failed", errorCode: error.code, errorMessage: message } });
+    await finishJob({
+      db,
+      jobId: job.id,
+      outcome: { state: "failed", errorCode: error.code, errorMessage: message },
+    });
     await updateVersion({
       db,
       versionId: job.versionId,

@@ -48,7 +48,9 @@ export class AppError extends Error {
 }
 
 export function isAppError(error: unknown): error is AppError {
-  return typeof error === "object" && error !== null && (error as Record<symbol, unknown>)[appErrorBrand] === true;
+  return (
+    typeof error === "object" && error !== null && (error as Record<symbol, unknown>)[appErrorBrand] === true
+  );
 }
 
 const statusByCategory: Record<ErrorCategory, number> = {

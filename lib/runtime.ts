@@ -2,16 +2,12 @@ import { access } from "node:fs/promises";
 import { type DatabaseHandle, openDatabase } from "../db/client";
 import type { FolioConfig } from "./config";
 import type { ModelAvailability, ModelKind } from "./domain/model-status";
-import { OnnxEmbedder } from "./embeddings/onnx-embedder";
 import type { Embedder } from "./embeddings/embedder";
+import { OnnxEmbedder } from "./embeddings/onnx-embedder";
 import { AppError, isAppError } from "./errors";
 import type { Generator } from "./llm/generator";
 import { LlamaCppGenerator } from "./llm/llama-cpp-generator";
-import {
-  describeMissingModel,
-  resolveEmbeddingModelDir,
-  resolveGeneratorModelPath,
-} from "./models/catalog";
+import { describeMissingModel, resolveEmbeddingModelDir, resolveGeneratorModelPath } from "./models/catalog";
 import { getFileSha256 } from "./models/manifest";
 import { BlobStore } from "./storage/blob-store";
 import { LanceDbStore } from "./vector-store/lancedb-store";
@@ -70,7 +66,10 @@ export async function createRuntime(config: FolioConfig, overrides: RuntimeOverr
     embedder: embedder.get,
     store: store.get,
     generator: generator.get,
-    modelStatus: async () => [await availability("embedder", embedder.get), await availability("generator", generator.get)],
+    modelStatus: async () => [
+      await availability("embedder", embedder.get),
+      await availability("generator", generator.get),
+    ],
     close: async () => {
       await Promise.allSettled([
         generator.peek()?.then((loaded) => loaded.dispose()),

@@ -3,7 +3,16 @@ import { readdir, stat } from "node:fs/promises";
 import path from "node:path";
 
 /** Everything a production build depends on. */
-const buildInputs = ["app", "lib", "ingest", "db", "next.config.ts", "package-lock.json", "instrumentation.ts", "tsconfig.json"];
+const buildInputs = [
+  "app",
+  "lib",
+  "ingest",
+  "db",
+  "next.config.ts",
+  "package-lock.json",
+  "instrumentation.ts",
+  "tsconfig.json",
+];
 
 async function newestModificationMs(entry: string): Promise<number> {
   const info = await stat(entry).catch(() => undefined);
@@ -17,16 +26,24 @@ async function newestModificationMs(entry: string): Promise<number> {
 /** Runs `next build` when there is no build or a source file changed since the last one. */
 export async function ensureNextBuild(projectDir = process.cwd()): Promise<"built" | "up-to-date"> {
   const buildId = await stat(path.join(projectDir, ".next", "BUILD_ID")).catch(() => undefined);
-  const newestInput = Math.max(...(await Promise.all(buildInputs.map((input) => newestModificationMs(path.join(projectDir, input))))));
+  const newestInput = Math.max(
+    ...(await Promise.all(buildInputs.map((input) => newestModificationMs(path.join(projectDir, input))))),
+  );
   if (buildId && buildId.mtimeMs >= newestInput) return "up-to-date";
   await new Promise<void>((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(projectDir, "node_modules", "next", "dist", "bin", "next"), "build"], {
-      cwd: projectDir,
-      stdio: "inherit",
-      env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" },
-    });
+    const child = spawn(
+      process.execPath,
+      [path.join(projectDir, "node_modules", "next", "dist", "bin", "next"), "build"],
+      {
+        cwd: projectDir,
+        stdio: "inherit",
+        env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" },
+      },
+    );
     child.once("error", reject);
-    child.once("exit", (code) => (code === 0 ? resolve() : reject(new Error(`next build exited with ${code}`))));
+    child.once("exit", (code) =>
+      code === 0 ? resolve() : reject(new Error(`next build exited with ${code}`)),
+    );
   });
   return "built";
 }

@@ -13,10 +13,14 @@ async function main(): Promise<number> {
   const config = loadConfig();
   await ensureNextBuild();
 
-  const server = spawn(process.execPath, [path.join("node_modules", "next", "dist", "bin", "next"), "start", "-p", String(config.port)], {
-    stdio: "inherit",
-    env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" },
-  });
+  const server = spawn(
+    process.execPath,
+    [path.join("node_modules", "next", "dist", "bin", "next"), "start", "-p", String(config.port)],
+    {
+      stdio: "inherit",
+      env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" },
+    },
+  );
   for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => server.kill(signal));
   console.log(`Folio is starting on http://localhost:${config.port} (data in ${config.dataDir})`);
 
@@ -24,12 +28,20 @@ async function main(): Promise<number> {
   if (missing.length > 0) {
     const commands = missing.map((model) => model.command ?? `copy ${model.name} into ${model.path}`);
     if (config.autoPullModels && missing.every((model) => model.command)) {
-      console.log(`Downloading missing models (set AUTO_PULL_MODELS=false to skip): ${missing.map((m) => m.name).join(", ")}`);
-      spawn(process.execPath, ["--import", "tsx", path.join("scripts", "models.ts"), "pull", ...missing.map((model) => model.name)], {
-        stdio: "inherit",
-      });
+      console.log(
+        `Downloading missing models (set AUTO_PULL_MODELS=false to skip): ${missing.map((m) => m.name).join(", ")}`,
+      );
+      spawn(
+        process.execPath,
+        ["--import", "tsx", path.join("scripts", "models.ts"), "pull", ...missing.map((model) => model.name)],
+        {
+          stdio: "inherit",
+        },
+      );
     } else {
-      console.log(`Models missing — Folio runs, but cannot ${missing.map((m) => (m.kind === "embedder" ? "index" : "answer")).join(" or ")} until you run:\n  ${commands.join("\n  ")}`);
+      console.log(
+        `Models missing — Folio runs, but cannot ${missing.map((m) => (m.kind === "embedder" ? "index" : "answer")).join(" or ")} until you run:\n  ${commands.join("\n  ")}`,
+      );
     }
   }
   return new Promise((resolve) => server.once("exit", (code) => resolve(code ?? 0)));

@@ -2,6 +2,29 @@
 
 import type { Citation } from "../../lib/domain/answer-events";
 
+interface Segment {
+  /** Character offset in the answer: a stable key while the text streams in. */
+  offset: number;
+  text: string;
+  /** Marker numbers when the segment is `[n]` or `[n, m]`. */
+  markers: number[] | null;
+}
+
+function segment(text: string): Segment[] {
+  const segments: Segment[] = [];
+  let offset = 0;
+  for (const part of text.split(/(\[\d{1,4}(?:\s*,\s*\d{1,4})*\])/g)) {
+    const inner = part.match(/^\[([\d,\s]+)\]$/)?.[1];
+    segments.push({
+      offset,
+      text: part,
+      markers: inner ? inner.split(",").map((n) => Number.parseInt(n.trim(), 10)) : null,
+    });
+    offset += part.length;
+  }
+  return segments;
+}
+
 /**
  * Renders model output as plain text (never HTML or markdown: nothing in an answer can load a
  * resource or run script). `[n]` markers that match a checked citation become buttons; any other
@@ -16,30 +39,35 @@ export function AnswerText({
   citations: ReadonlyMap<number, Citation>;
   onOpen: (n: number) => void;
 }) {
-  const parts = text.split(/(\[\d{1,4}(?:\s*,\s*\d{1,4})*\])/g);
   return (
     <p className="answer-text" data-testid="answer-text">
-      {parts.map((part, index) => {
-        const numbers = part.match(/^\[([\d,\s]+)\]$/)?.[1]?.split(",").map((n) => Number.parseInt(n.trim(), 10));
-        if (!numbers) return <span key={`t${index}`}>{part}</span>;
-        return numbers.map((n) =>
-          citations.has(n) ? (
-            <button
-              type="button"
-              key={`c${index}-${n}`}
-              className="citation"
-              data-testid="citation"
-              onClick={() => onOpen(n)}
-            >
-              [{n}]
-            </button>
-          ) : (
-            <span key={`r${index}-${n}`} className="citation-rejected" title="This citation names no source the model was given; it was dropped.">
-              [{n}]
-            </span>
-          ),
-        );
-      })}
+      {segment(text).map(({ offset, text: part, markers }) =>
+        markers === null ? (
+          <span key={offset}>{part}</span>
+        ) : (
+          markers.map((n) =>
+            citations.has(n) ? (
+              <button
+                type="button"
+                key={`${offset}-${n}`}
+                className="citation"
+                data-testid="citation"
+                onClick={() => onOpen(n)}
+              >
+                [{n}]
+              </button>
+            ) : (
+              <span
+                key={`${offset}-${n}`}
+                className="citation-rejected"
+                title="This citation names no source the model was given; it was dropped."
+              >
+                [{n}]
+              </span>
+            ),
+          )
+        ),
+      )}
     </p>
   );
 }

@@ -14,7 +14,9 @@ export interface CollectionSummary {
 /** The error body every Folio route returns, made readable; never throws. */
 export async function problemOf(response: Response): Promise<ApiProblem> {
   try {
-    const body = (await response.json()) as { error?: { code?: string; message?: string; details?: { command?: string } } };
+    const body = (await response.json()) as {
+      error?: { code?: string; message?: string; details?: { command?: string } };
+    };
     return {
       code: body.error?.code ?? `http_${response.status}`,
       message: body.error?.message ?? response.statusText,

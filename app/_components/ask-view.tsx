@@ -3,7 +3,13 @@
 import { type FormEvent, useCallback, useEffect, useRef, useState } from "react";
 import type { Citation, SourceRef } from "../../lib/domain/answer-events";
 import { AnswerText } from "./answer-text";
-import { type ApiProblem, type CollectionSummary, fetchCollections, problemOf, readAnswerEvents } from "./api-client";
+import {
+  type ApiProblem,
+  type CollectionSummary,
+  fetchCollections,
+  problemOf,
+  readAnswerEvents,
+} from "./api-client";
 import { CitationPanel } from "./citation-panel";
 import { ModelStatusBanner } from "./model-status-banner";
 import { ProblemNotice } from "./problem-notice";
@@ -88,7 +94,10 @@ export function AskView() {
         }
       } catch (error) {
         if (controller.signal.aborted) return;
-        setProblem({ code: "network", message: error instanceof Error ? error.message : "The connection failed." });
+        setProblem({
+          code: "network",
+          message: error instanceof Error ? error.message : "The connection failed.",
+        });
         setPhase("failed");
       }
     },
@@ -114,10 +123,16 @@ export function AskView() {
           <div className="ask-actions">
             <fieldset className="collection-picker">
               <legend>Search in</legend>
-              {collections.length === 0 && <span className="muted">No collections yet — add documents first.</span>}
+              {collections.length === 0 && (
+                <span className="muted">No collections yet — add documents first.</span>
+              )}
               {collections.map((collection) => (
                 <label key={collection.id}>
-                  <input type="checkbox" checked={isChecked(collection.id)} onChange={() => toggle(collection.id)} />
+                  <input
+                    type="checkbox"
+                    checked={isChecked(collection.id)}
+                    onChange={() => toggle(collection.id)}
+                  />
                   {collection.name}
                 </label>
               ))}
@@ -131,7 +146,11 @@ export function AskView() {
         {phase !== "idle" && (
           <article className="answer" data-testid="answer" data-phase={phase}>
             {phase === "retrieving" && <p className="muted">Searching your documents…</p>}
-            <AnswerText text={answer} citations={citations} onOpen={(n) => setOpenSource(citations.get(n)?.source ?? null)} />
+            <AnswerText
+              text={answer}
+              citations={citations}
+              onOpen={(n) => setOpenSource(citations.get(n)?.source ?? null)}
+            />
             {timing && <p className="muted small">{timing}</p>}
           </article>
         )}

@@ -125,7 +125,9 @@ export function DocumentsView() {
               onChange={(event) => setFiles([...(event.target.files ?? [])])}
             />
             <button type="submit" data-testid="upload" disabled={isUploading || files.length === 0}>
-              {isUploading ? "Uploading…" : `Upload ${files.length || ""} PDF${files.length === 1 ? "" : "s"}`}
+              {isUploading
+                ? "Uploading…"
+                : `Upload ${files.length || ""} PDF${files.length === 1 ? "" : "s"}`}
             </button>
           </form>
         )}

@@ -25,11 +25,14 @@ const stateLabels: Record<JobRow["state"], string> = {
 export function JobList({ collectionId, refreshKey }: { collectionId: string; refreshKey: number }) {
   const [jobs, setJobs] = useState<JobRow[]>([]);
 
+  // biome-ignore lint/correctness/useExhaustiveDependencies: a new refreshKey (an upload just finished) restarts polling at once.
   useEffect(() => {
     let isCancelled = false;
     let timer: ReturnType<typeof setTimeout> | undefined;
     const poll = async () => {
-      const response = await fetch(`/api/jobs?collectionId=${collectionId}`, { cache: "no-store" }).catch(() => null);
+      const response = await fetch(`/api/jobs?collectionId=${collectionId}`, { cache: "no-store" }).catch(
+        () => null,
+      );
       if (isCancelled) return;
       const list = response?.ok ? ((await response.json()) as { jobs: JobRow[] }).jobs : [];
       if (isCancelled) return;

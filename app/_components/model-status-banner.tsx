@@ -10,7 +10,9 @@ export function ModelStatusBanner() {
   useEffect(() => {
     fetch("/api/status", { cache: "no-store" })
       .then((response) => (response.ok ? response.json() : { models: [] }))
-      .then((body: { models: ModelAvailability[] }) => setMissing(body.models.filter((model) => !model.isReady)))
+      .then((body: { models: ModelAvailability[] }) =>
+        setMissing(body.models.filter((model) => !model.isReady)),
+      )
       .catch(() => {});
   }, []);
   return (
@@ -19,7 +21,11 @@ export function ModelStatusBanner() {
         model.problem ? (
           <ProblemNotice
             key={model.kind}
-            problem={{ code: model.problem.code, message: model.problem.message, command: model.problem.command }}
+            problem={{
+              code: model.problem.code,
+              message: model.problem.message,
+              command: model.problem.command,
+            }}
           />
         ) : null,
       )}

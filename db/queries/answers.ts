@@ -1,6 +1,6 @@
 import { eq } from "drizzle-orm";
 import type { Database } from "../client";
-import { type AnswerCitationRow, type AnswerRow, answerCitations, answers, type AuditEvent } from "../schema";
+import { type AnswerCitationRow, type AnswerRow, type AuditEvent, answerCitations, answers } from "../schema";
 import { appendAuditEvent, type NewAuditEvent } from "./audit-events";
 
 export type NewAnswer = typeof answers.$inferInsert & { id: string };
@@ -25,7 +25,9 @@ export async function recordAnswer({
     const [row] = await tx.insert(answers).values(answer).returning();
     if (!row) throw new Error("answer insert returned nothing");
     if (citations.length > 0) {
-      await tx.insert(answerCitations).values(citations.map((citation) => ({ ...citation, answerId: row.id })));
+      await tx
+        .insert(answerCitations)
+        .values(citations.map((citation) => ({ ...citation, answerId: row.id })));
     }
     const event = await appendAuditEvent({ tx, event: auditEvent });
     return { answer: row, auditEvent: event };

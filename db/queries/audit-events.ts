@@ -17,7 +17,13 @@ export interface NewAuditEvent {
  * Appends one event to the hash chain. Must run inside a transaction: the table lock serialises
  * appenders across processes so seq stays gapless and every prev_hash names its predecessor.
  */
-export async function appendAuditEvent({ tx, event }: { tx: Executor; event: NewAuditEvent }): Promise<AuditEvent> {
+export async function appendAuditEvent({
+  tx,
+  event,
+}: {
+  tx: Executor;
+  event: NewAuditEvent;
+}): Promise<AuditEvent> {
   await tx.execute(sql`LOCK TABLE audit_events IN SHARE ROW EXCLUSIVE MODE`);
   const [last] = await tx
     .select({ seq: auditEvents.seq, hash: auditEvents.hash })

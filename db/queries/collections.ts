@@ -11,7 +11,11 @@ export async function createCollection({
   name: string;
   description?: string;
 }): Promise<{ collection: Collection; isNew: boolean }> {
-  const [inserted] = await db.insert(collections).values({ name, description }).onConflictDoNothing().returning();
+  const [inserted] = await db
+    .insert(collections)
+    .values({ name, description })
+    .onConflictDoNothing()
+    .returning();
   if (inserted) return { collection: inserted, isNew: true };
   const [existing] = await db.select().from(collections).where(eq(collections.name, name));
   if (!existing) throw new Error(`Collection ${name} vanished during creation`);
@@ -22,7 +26,13 @@ export async function listCollections({ db }: { db: Database }): Promise<Collect
   return db.select().from(collections).orderBy(asc(collections.name));
 }
 
-export async function getCollectionById({ db, id }: { db: Database; id: string }): Promise<Collection | undefined> {
+export async function getCollectionById({
+  db,
+  id,
+}: {
+  db: Database;
+  id: string;
+}): Promise<Collection | undefined> {
   const [row] = await db.select().from(collections).where(eq(collections.id, id));
   return row;
 }

@@ -10,13 +10,22 @@ const inMilliseconds = (milliseconds: number) => sql`now() + make_interval(secs 
  * (its worker died). `FOR UPDATE SKIP LOCKED` lets any number of workers claim concurrently
  * without taking the same job.
  */
-export async function claimNextJob({ db, leaseMs }: { db: Database; leaseMs: number }): Promise<IngestJob | undefined> {
+export async function claimNextJob({
+  db,
+  leaseMs,
+}: {
+  db: Database;
+  leaseMs: number;
+}): Promise<IngestJob | undefined> {
   const runnable = db
     .select({ id: ingestJobs.id })
     .from(ingestJobs)
     .where(
       or(
-        and(eq(ingestJobs.state, "queued"), or(isNull(ingestJobs.leaseUntil), lt(ingestJobs.leaseUntil, now))),
+        and(
+          eq(ingestJobs.state, "queued"),
+          or(isNull(ingestJobs.leaseUntil), lt(ingestJobs.leaseUntil, now)),
+        ),
         and(eq(ingestJobs.state, "running"), lt(ingestJobs.leaseUntil, now)),
       ),
     )
@@ -114,15 +123,36 @@ export async function retryJobLater({
 }): Promise<void> {
   await db
     .update(ingestJobs)
-    .set({ state: "queued", stage: "retrying", leaseUntil: inMilliseconds(delayMs), errorCode, errorMessage, updatedAt: now })
+    .set({
+      state: "queued",
+      stage: "retrying",
+      leaseUntil: inMilliseconds(delayMs),
+      errorCode,
+      errorMessage,
+      updatedAt: now,
+    })
     .where(eq(ingestJobs.id, jobId));
 }
 
 /** Queues a finished job again (e.g. after its model was installed). */
-export async function requeueJob({ db, jobId }: { db: Database; jobId: string }): Promise<IngestJob | undefined> {
+export async function requeueJob({
+  db,
+  jobId,
+}: {
+  db: Database;
+  jobId: string;
+}): Promise<IngestJob | undefined> {
   const [job] = await db
     .update(ingestJobs)
-    .set({ state: "queued", stage: "queued", progress: 0, attempts: 0, leaseUntil: null, finishedAt: null, updatedAt: now })
+    .set({
+      state: "queued",
+      stage: "queued",
+      progress: 0,
+      attempts: 0,
+      leaseUntil: null,
+      finishedAt: null,
+      updatedAt: now,
+    })
     .where(and(eq(ingestJobs.id, jobId), inArray(ingestJobs.state, ["failed", "succeeded"])))
     .returning();
   return job;

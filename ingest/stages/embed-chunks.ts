@@ -13,7 +13,12 @@ export async function embedChunks(
   const vectors: Float32Array[] = [];
   for (let start = 0; start < chunks.length; start += batchSize) {
     const batch = chunks.slice(start, start + batchSize);
-    vectors.push(...(await embedder.embed(batch.map((chunk) => chunk.text), "document")));
+    vectors.push(
+      ...(await embedder.embed(
+        batch.map((chunk) => chunk.text),
+        "document",
+      )),
+    );
     onProgress?.(vectors.length, chunks.length);
   }
   return vectors;

@@ -36,5 +36,6 @@ export async function requireReadableCollection({
   collectionId: string;
 }): Promise<void> {
   const [readable] = await readableCollectionIds({ db, actor, requested: [collectionId] });
-  if (!readable) throw new AppError("not_found:collection", { category: "not_found", message: "No such collection." });
+  if (!readable)
+    throw new AppError("not_found:collection", { category: "not_found", message: "No such collection." });
 }

@@ -49,7 +49,10 @@ export interface PreparedAnswer {
 export const noEvidenceAnswer =
   "I could not find anything about this in the documents you have access to, so I cannot answer it from them.";
 
-export async function prepareAnswer(dependencies: AnswerDependencies, request: AnswerRequest): Promise<PreparedAnswer> {
+export async function prepareAnswer(
+  dependencies: AnswerDependencies,
+  request: AnswerRequest,
+): Promise<PreparedAnswer> {
   const startedAt = performance.now();
   const candidates = await retrieveContext(dependencies, {
     question: request.question,
@@ -126,7 +129,10 @@ export async function* streamAnswer(
       const appError = asAppError(error);
       failure = prepared.request.signal?.aborted
         ? { code: "aborted:answer", message: "The question was cancelled." }
-        : { code: appError.code, message: appError.category === "internal" ? "The model failed." : appError.message };
+        : {
+            code: appError.code,
+            message: appError.category === "internal" ? "The model failed." : appError.message,
+          };
     }
   }
 
@@ -146,7 +152,12 @@ export async function* streamAnswer(
         modelSha256: dependencies.generator.modelSha256,
         promptHash: prepared.promptHash,
         checks: { rejectedMarkers },
-        metrics: { retrievalMs: prepared.retrievalMs, firstTokenMs, totalMs, promptTokens: prepared.promptTokens },
+        metrics: {
+          retrievalMs: prepared.retrievalMs,
+          firstTokenMs,
+          totalMs,
+          promptTokens: prepared.promptTokens,
+        },
       },
       citations: citations.map(({ n, source }) => ({
         marker: n,

@@ -11,7 +11,10 @@ const topK = 64;
  * missing), retrieves and packs the prompt. Errors here become HTTP errors; after it returns,
  * problems arrive as `error` events in the stream.
  */
-export async function startAnswer(runtime: Runtime, request: AnswerRequest): Promise<AsyncIterable<AnswerEvent>> {
+export async function startAnswer(
+  runtime: Runtime,
+  request: AnswerRequest,
+): Promise<AsyncIterable<AnswerEvent>> {
   const { config } = runtime;
   const generator = await runtime.generator();
   const dependencies: AnswerDependencies = {

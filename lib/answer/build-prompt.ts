@@ -1,5 +1,5 @@
-import { AppError } from "../errors";
 import type { SourceRef } from "../domain/answer-events";
+import { AppError } from "../errors";
 import type { ChatMessage, Generator } from "../llm/generator";
 
 export const systemPrompt = [

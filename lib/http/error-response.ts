@@ -21,6 +21,7 @@ export function toHttpResponse(error: unknown): Response {
     console.error(`[http] ${appError.code}`, appError.cause ?? appError);
   }
   const headers = new Headers({ "cache-control": "no-store" });
-  if (appError.retryAfterSeconds !== undefined) headers.set("retry-after", String(appError.retryAfterSeconds));
+  if (appError.retryAfterSeconds !== undefined)
+    headers.set("retry-after", String(appError.retryAfterSeconds));
   return Response.json(toErrorBody(appError), { status: httpStatusOf(appError), headers });
 }

@@ -5,7 +5,9 @@ import { AppError } from "../errors";
 export function parseInput<Schema extends z.ZodType>(schema: Schema, value: unknown): z.infer<Schema> {
   const parsed = schema.safeParse(value);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `${issue.path.join(".") || "input"}: ${issue.message}`);
+    const problems = parsed.error.issues.map(
+      (issue) => `${issue.path.join(".") || "input"}: ${issue.message}`,
+    );
     throw new AppError("invalid:request", { category: "invalid", message: problems.join("; ") });
   }
   return parsed.data;

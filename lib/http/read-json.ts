@@ -12,21 +12,33 @@ export async function readJson<Schema extends z.ZodType>(
 ): Promise<z.infer<Schema>> {
   const declared = Number(request.headers.get("content-length") ?? "0");
   if (declared > maxBytes) {
-    throw new AppError("too_large:body", { category: "too_large", message: `The request body exceeds ${maxBytes} bytes.` });
+    throw new AppError("too_large:body", {
+      category: "too_large",
+      message: `The request body exceeds ${maxBytes} bytes.`,
+    });
   }
   const text = await request.text();
   if (text.length > maxBytes) {
-    throw new AppError("too_large:body", { category: "too_large", message: `The request body exceeds ${maxBytes} bytes.` });
+    throw new AppError("too_large:body", {
+      category: "too_large",
+      message: `The request body exceeds ${maxBytes} bytes.`,
+    });
   }
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch (error) {
-    throw new AppError("invalid:json", { category: "invalid", message: "The request body is not valid JSON.", cause: error });
+    throw new AppError("invalid:json", {
+      category: "invalid",
+      message: "The request body is not valid JSON.",
+      cause: error,
+    });
   }
   const parsed = schema.safeParse(value);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `${issue.path.join(".") || "body"}: ${issue.message}`);
+    const problems = parsed.error.issues.map(
+      (issue) => `${issue.path.join(".") || "body"}: ${issue.message}`,
+    );
     throw new AppError("invalid:request", { category: "invalid", message: problems.join("; ") });
   }
   return parsed.data;

@@ -1,5 +1,5 @@
-import { getDocumentsByIds } from "../../db/queries/documents";
 import type { Database } from "../../db/client";
+import { getDocumentsByIds } from "../../db/queries/documents";
 import type { SourceRef } from "../domain/answer-events";
 import type { Embedder } from "../embeddings/embedder";
 import type { SearchMode, VectorStore } from "../vector-store/vector-store";
@@ -40,7 +40,10 @@ export async function retrieveContext(
     mode: request.mode,
   });
   const allowed = new Set(request.collectionIds);
-  const documents = await getDocumentsByIds({ db: dependencies.db, ids: hits.map((hit) => hit.chunk.documentId) });
+  const documents = await getDocumentsByIds({
+    db: dependencies.db,
+    ids: hits.map((hit) => hit.chunk.documentId),
+  });
   const titles = new Map(
     documents
       .filter((document) => allowed.has(document.collectionId))

@@ -2,13 +2,7 @@ import * as lancedb from "@lancedb/lancedb";
 import { Field, FixedSizeList, Float32, Int32, Schema, Utf8 } from "apache-arrow";
 import type { BoundingBox } from "../domain/geometry";
 import { AppError } from "../errors";
-import type {
-  ChunkWithVector,
-  SearchHit,
-  SearchRequest,
-  StoredChunk,
-  VectorStore,
-} from "./vector-store";
+import type { ChunkWithVector, SearchHit, SearchRequest, StoredChunk, VectorStore } from "./vector-store";
 
 export interface LanceDbStoreOptions {
   /** A directory, or an object-store URI (`s3://…`) for several nodes. */
@@ -64,7 +58,10 @@ export class LanceDbStore implements VectorStore {
     const tableName = options.tableName ?? "chunks";
     const table = (await connection.tableNames()).includes(tableName)
       ? await connection.openTable(tableName)
-      : await connection.createEmptyTable(tableName, chunkSchema(options.dims), { mode: "create", existOk: true });
+      : await connection.createEmptyTable(tableName, chunkSchema(options.dims), {
+          mode: "create",
+          existOk: true,
+        });
     const existingDims = await vectorDimsOf(table);
     if (existingDims !== options.dims) {
       table.close();
@@ -146,7 +143,10 @@ export class LanceDbStore implements VectorStore {
     return rows.map((row) => ({ chunk: fromRow(row), score: Number(row._relevance_score) }));
   }
 
-  async getChunks(input: { collectionIds: readonly string[]; chunkIds: readonly string[] }): Promise<StoredChunk[]> {
+  async getChunks(input: {
+    collectionIds: readonly string[];
+    chunkIds: readonly string[];
+  }): Promise<StoredChunk[]> {
     if (input.collectionIds.length === 0 || input.chunkIds.length === 0) return [];
     const rows: ChunkRow[] = await this.table
       .query()
@@ -202,7 +202,9 @@ function chunkSchema(dims: number): Schema {
 async function vectorDimsOf(table: lancedb.Table): Promise<number> {
   const schema = await table.schema();
   // Duck-typed: the schema may come from LanceDB's own copy of apache-arrow, so instanceof fails.
-  const vectorType = schema.fields.find((field) => field.name === "vector")?.type as { listSize?: unknown } | undefined;
+  const vectorType = schema.fields.find((field) => field.name === "vector")?.type as
+    | { listSize?: unknown }
+    | undefined;
   return typeof vectorType?.listSize === "number" ? vectorType.listSize : -1;
 }
 

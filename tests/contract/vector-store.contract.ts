@@ -47,8 +47,17 @@ export function describeVectorStoreContract(
       };
     }
 
-    const owner = (collectionId: string) => ({ collectionId, documentId: randomUUID(), versionId: randomUUID() });
-    const search = (collectionIds: string[], queryText: string, axis: number, mode?: "hybrid" | "vector" | "text") => {
+    const owner = (collectionId: string) => ({
+      collectionId,
+      documentId: randomUUID(),
+      versionId: randomUUID(),
+    });
+    const search = (
+      collectionIds: string[],
+      queryText: string,
+      axis: number,
+      mode?: "hybrid" | "vector" | "text",
+    ) => {
       const queryVector = new Float32Array(dims);
       queryVector[axis] = 1;
       return store.search({ collectionIds, queryText, queryVector, limit: 10, mode });
@@ -57,7 +66,10 @@ export function describeVectorStoreContract(
     it("replacing a document's chunks replaces only that document", async () => {
       const first = owner(collectionA);
       const other = owner(collectionA);
-      await store.replaceDocumentChunks({ ...first, chunks: [chunk(first, 0, "alpha one", 0), chunk(first, 1, "alpha two", 1)] });
+      await store.replaceDocumentChunks({
+        ...first,
+        chunks: [chunk(first, 0, "alpha one", 0), chunk(first, 1, "alpha two", 1)],
+      });
       await store.replaceDocumentChunks({ ...other, chunks: [chunk(other, 0, "bravo one", 2)] });
       const second = { ...first, versionId: randomUUID() };
       await store.replaceDocumentChunks({ ...second, chunks: [chunk(second, 0, "alpha three", 0)] });
@@ -72,7 +84,9 @@ export function describeVectorStoreContract(
       const chunks = [chunk(document, 0, "charlie", 3)];
       await store.replaceDocumentChunks({ ...document, chunks });
       await store.replaceDocumentChunks({ ...document, chunks });
-      expect(await store.getChunks({ collectionIds: [collectionA], chunkIds: chunks.map((c) => c.id) })).toHaveLength(1);
+      expect(
+        await store.getChunks({ collectionIds: [collectionA], chunkIds: chunks.map((c) => c.id) }),
+      ).toHaveLength(1);
     });
 
     it("deleting a document removes only it", async () => {
@@ -95,7 +109,9 @@ export function describeVectorStoreContract(
         expect(hits.map((hit) => hit.chunk.collectionId)).toEqual([collectionA]);
       }
       expect(await search([], "echo", 5)).toEqual([]);
-      expect(await store.getChunks({ collectionIds: [collectionA], chunkIds: [chunk(secret, 0, "", 0).id] })).toEqual([]);
+      expect(
+        await store.getChunks({ collectionIds: [collectionA], chunkIds: [chunk(secret, 0, "", 0).id] }),
+      ).toEqual([]);
     });
 
     it("keeps provenance: page, box and hash come back as written", async () => {
@@ -113,11 +129,15 @@ export function describeVectorStoreContract(
       await expect(store.replaceDocumentChunks({ ...document, chunks: [bad] })).rejects.toMatchObject({
         code: "embedding_dims_mismatch:vector_store",
       });
-      await expect(factories.reopenStore(dims * 2)).rejects.toMatchObject({ code: "embedding_dims_mismatch:vector_store" });
+      await expect(factories.reopenStore(dims * 2)).rejects.toMatchObject({
+        code: "embedding_dims_mismatch:vector_store",
+      });
     });
 
     it("refuses identifiers that could shape a filter", async () => {
-      await expect(search(["x' OR '1'='1"], "anything", 0)).rejects.toMatchObject({ code: "invalid:identifier" });
+      await expect(search(["x' OR '1'='1"], "anything", 0)).rejects.toMatchObject({
+        code: "invalid:identifier",
+      });
     });
   });
 }

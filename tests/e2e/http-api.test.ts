@@ -22,7 +22,10 @@ const handbook = buildTextPdf({
 
 beforeAll(async () => {
   const models = await buildTestModels(modelsDir);
-  server = await startFolioServer({ ...testModelEnvironment(models, modelsDir), MAX_UPLOAD_BYTES: String(2 * 1024 * 1024) });
+  server = await startFolioServer({
+    ...testModelEnvironment(models, modelsDir),
+    MAX_UPLOAD_BYTES: String(2 * 1024 * 1024),
+  });
   api = folioApi(server.baseUrl);
   collectionId = await api.createCollection("handbooks");
 });
@@ -51,7 +54,9 @@ describe("through the HTTP API", () => {
     expect(retrieval.sources[0]).toMatchObject({ documentTitle: "handbook.pdf", pageNumber: 2 });
     const citations = events.flatMap((event) => (event.type === "citation" ? [event.citation] : []));
     expect(citations[0]?.source).toMatchObject({ documentTitle: "handbook.pdf", pageNumber: 2 });
-    expect(events.flatMap((event) => (event.type === "text-delta" ? [event.text] : [])).join("")).toBe(expectedAnswerText);
+    expect(events.flatMap((event) => (event.type === "text-delta" ? [event.text] : [])).join("")).toBe(
+      expectedAnswerText,
+    );
     const end = events.at(-1);
     if (end?.type !== "answer-end") throw new Error(`expected answer-end: ${JSON.stringify(end)}`);
     expect(end.rejectedMarkers).toEqual([42]);
@@ -59,14 +64,19 @@ describe("through the HTTP API", () => {
     const stored = await api.answer(end.answerId);
     const payload = JSON.parse(stored.audit.payload);
     expect(payload.chunks).toEqual(
-      retrieval.sources.map((source) => expect.objectContaining({ chunkId: source.chunkId, contentHash: sha256Hex(source.text) })),
+      retrieval.sources.map((source) =>
+        expect.objectContaining({ chunkId: source.chunkId, contentHash: sha256Hex(source.text) }),
+      ),
     );
     expect(payload.answer).toBe(expectedAnswerText);
   });
 
   it.skipIf(!hasCorpus)("cites the page of a real corpus PDF", async () => {
     const events = await readEvents(
-      await api.ask({ question: "Apple MacWrite Macintosh graphical capabilities", collectionIds: [collectionId] }),
+      await api.ask({
+        question: "Apple MacWrite Macintosh graphical capabilities",
+        collectionIds: [collectionId],
+      }),
     );
     const retrieval = events.find((event) => event.type === "retrieval-end");
     if (retrieval?.type !== "retrieval-end") throw new Error("no retrieval-end");
@@ -78,16 +88,25 @@ describe("through the HTTP API", () => {
   it("answers search requests without the answering model", async () => {
     const response = await api.search({ query: "helmets zone seven" });
     expect(response.status).toBe(200);
-    const { passages } = (await response.json()) as { passages: { documentTitle: string; pageNumber: number }[] };
+    const { passages } = (await response.json()) as {
+      passages: { documentTitle: string; pageNumber: number }[];
+    };
     expect(passages[0]).toMatchObject({ documentTitle: "handbook.pdf", pageNumber: 2 });
   });
 });
 
 describe("bad input over HTTP", () => {
-  const errorOf = async (response: Response) => ((await response.json()) as { error: { code: string; message: string } }).error;
+  const errorOf = async (response: Response) =>
+    ((await response.json()) as { error: { code: string; message: string } }).error;
 
   it.each([
-    ["a non-PDF named .pdf", "fake.pdf", new TextEncoder().encode("<html><body>not a pdf</body></html>"), 415, "unsupported:file_type"],
+    [
+      "a non-PDF named .pdf",
+      "fake.pdf",
+      new TextEncoder().encode("<html><body>not a pdf</body></html>"),
+      415,
+      "unsupported:file_type",
+    ],
     ["a 0-byte file", "empty.pdf", new Uint8Array(), 400, "invalid:empty_file"],
   ])("%s → %i %s", async (_name, fileName, data, status, code) => {
     const response = await api.upload(collectionId, fileName, data);
@@ -106,7 +125,15 @@ describe("bad input over HTTP", () => {
       ? await readFile(path.join(corpusPdfsDir, "ocrmypdf-resources", "invalid.pdf"))
       : new TextEncoder().encode("%PDF-1.7\n%%EOF\n");
     const lockedCollection = await api.createCollection("bad-files");
-    expect((await api.upload(lockedCollection, "locked.pdf", buildEncryptedPdf({ pages: [["x"]], userPassword: "pw" }))).status).toBe(202);
+    expect(
+      (
+        await api.upload(
+          lockedCollection,
+          "locked.pdf",
+          buildEncryptedPdf({ pages: [["x"]], userPassword: "pw" }),
+        )
+      ).status,
+    ).toBe(202);
     const brokenResponse = await api.upload(lockedCollection, "broken.pdf", broken);
     const jobs = await api.waitForJobs(lockedCollection);
     const locked = jobs.find((job) => job.documentTitle === "locked.pdf");

@@ -10,7 +10,10 @@ let server: FolioServer;
 
 beforeAll(async () => {
   const models = await buildTestModels(modelsDir);
-  server = await startFolioServer({ ...testModelEnvironment(models, modelsDir), GENERATOR_MODEL: "gemma-4-e2b-it" });
+  server = await startFolioServer({
+    ...testModelEnvironment(models, modelsDir),
+    GENERATOR_MODEL: "gemma-4-e2b-it",
+  });
 });
 afterAll(async () => server?.stop());
 
@@ -25,13 +28,20 @@ it("starts without the answering model: upload and search work, ask is a 503 nam
   const response = await api.ask({ question: "Where is the boiler room key?" });
   expect(response.status).toBe(503);
   expect(response.headers.get("retry-after")).toBeTruthy();
-  const { error } = (await response.json()) as { error: { code: string; message: string; details: { command: string } } };
+  const { error } = (await response.json()) as {
+    error: { code: string; message: string; details: { command: string } };
+  };
   expect(error.code).toBe("model_missing:generator");
   expect(error.message).toContain("gemma-4-E2B-it-Q4_K_M.gguf");
   expect(error.details.command).toBe("npm run models -- pull gemma-4-e2b-it");
 
-  const status = (await (await fetch(`${server.baseUrl}/api/status`)).json()) as { models: { kind: string; isReady: boolean }[] };
+  const status = (await (await fetch(`${server.baseUrl}/api/status`)).json()) as {
+    models: { kind: string; isReady: boolean }[];
+  };
   expect(status.models).toEqual(
-    expect.arrayContaining([expect.objectContaining({ kind: "generator", isReady: false }), expect.objectContaining({ kind: "embedder", isReady: true })]),
+    expect.arrayContaining([
+      expect.objectContaining({ kind: "generator", isReady: false }),
+      expect.objectContaining({ kind: "embedder", isReady: true }),
+    ]),
   );
 });

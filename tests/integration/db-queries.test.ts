@@ -32,7 +32,9 @@ describe("createVersionWithJob", () => {
   it("makes one version and one job for the same bytes uploaded concurrently", async () => {
     const { collection } = await createCollection({ db, name: "dedupe" });
     const results = await Promise.all(
-      Array.from({ length: 8 }, () => createVersionWithJob({ db, input: versionInput(collection.id, "a".repeat(64)) })),
+      Array.from({ length: 8 }, () =>
+        createVersionWithJob({ db, input: versionInput(collection.id, "a".repeat(64)) }),
+      ),
     );
     expect(new Set(results.map((result) => result.version.id)).size).toBe(1);
     expect(new Set(results.map((result) => result.job.id)).size).toBe(1);
@@ -52,11 +54,14 @@ describe("claimNextJob", () => {
   it("hands each queued job to exactly one of several concurrent claimers", async () => {
     const { collection } = await createCollection({ db, name: "claims" });
     for (const letter of ["d", "e", "f"]) {
-      await createVersionWithJob({ db, input: versionInput(collection.id, letter.repeat(64), `${letter}.pdf`) });
+      await createVersionWithJob({
+        db,
+        input: versionInput(collection.id, letter.repeat(64), `${letter}.pdf`),
+      });
     }
-    const claimed = (await Promise.all(Array.from({ length: 6 }, () => claimNextJob({ db, leaseMs: 60_000 })))).filter(
-      (job) => job !== undefined,
-    );
+    const claimed = (
+      await Promise.all(Array.from({ length: 6 }, () => claimNextJob({ db, leaseMs: 60_000 })))
+    ).filter((job) => job !== undefined);
     const ids = claimed.map((job) => job.id);
     expect(new Set(ids).size).toBe(ids.length);
     for (const job of claimed) await finishJob({ db, jobId: job.id, outcome: { state: "succeeded" } });
@@ -82,7 +87,10 @@ describe("appendAuditEvent", () => {
     await Promise.all(
       Array.from({ length: 10 }, (_, index) =>
         db.transaction((tx) =>
-          appendAuditEvent({ tx, event: { actor: "tester", action: "test", subject: `s${index}`, payload: { index } } }),
+          appendAuditEvent({
+            tx,
+            event: { actor: "tester", action: "test", subject: `s${index}`, payload: { index } },
+          }),
         ),
       ),
     );

@@ -105,12 +105,19 @@ describe("bad input", () => {
   const blobCount = async () => {
     const root = path.join(folio.dataDir, "blobs");
     const shards = (await readdir(root)).filter((name) => name !== ".incoming");
-    const counts = await Promise.all(shards.map(async (shard) => (await readdir(path.join(root, shard))).length));
+    const counts = await Promise.all(
+      shards.map(async (shard) => (await readdir(path.join(root, shard))).length),
+    );
     return counts.reduce((sum, count) => sum + count, 0);
   };
 
   it.each([
-    ["an HTML page named .pdf", "page.pdf", new TextEncoder().encode("<!doctype html><p>hello</p>"), "unsupported:file_type"],
+    [
+      "an HTML page named .pdf",
+      "page.pdf",
+      new TextEncoder().encode("<!doctype html><p>hello</p>"),
+      "unsupported:file_type",
+    ],
     ["a 0-byte file", "empty.pdf", new Uint8Array(), "invalid:empty_file"],
     ["a file over the size limit", "huge.pdf", new Uint8Array(300 * 1024).fill(0x25), "too_large:upload"],
   ])("refuses %s before storing anything", async (_name, fileName, data, code) => {
@@ -121,13 +128,21 @@ describe("bad input", () => {
   });
 
   it("fails an encrypted PDF with a reason, and other documents stay searchable", async () => {
-    const locked = await upload(safetyId, "locked.pdf", buildEncryptedPdf({ pages: [["secret text"]], userPassword: "pw" }));
+    const locked = await upload(
+      safetyId,
+      "locked.pdf",
+      buildEncryptedPdf({ pages: [["secret text"]], userPassword: "pw" }),
+    );
     await drainQueue(folio.ingest);
     const job = await getJobById({ db: folio.runtime.database.db, id: locked.jobId });
     expect(job).toMatchObject({ state: "failed", errorCode: "pdf_encrypted:document" });
     expect(job?.errorMessage).toMatch(/password/i);
     const events = await collect(
-      await startAnswer(folio.runtime, { question: "helmets zone seven", collectionIds: [safetyId], actor: "tester" }),
+      await startAnswer(folio.runtime, {
+        question: "helmets zone seven",
+        collectionIds: [safetyId],
+        actor: "tester",
+      }),
     );
     expect(events.find((event) => event.type === "retrieval-end")).toBeDefined();
     expect(events.at(-1)?.type).toBe("answer-end");
@@ -160,10 +175,14 @@ describe("ask", () => {
 
     const [request] = generator.requests;
     if (!request) throw new Error("the generator was not called");
-    const audit = (await listAuditEvents({ db: folio.runtime.database.db })).find((event) => event.seq === end.auditSeq);
+    const audit = (await listAuditEvents({ db: folio.runtime.database.db })).find(
+      (event) => event.seq === end.auditSeq,
+    );
     const payload = JSON.parse(audit?.payload ?? "{}");
     expect(payload.promptHash).toBe(hashPrompt(request));
-    expect(payload.chunks.map((chunk: { chunkId: string }) => chunk.chunkId)).toEqual(retrieval.sources.map((s) => s.chunkId));
+    expect(payload.chunks.map((chunk: { chunkId: string }) => chunk.chunkId)).toEqual(
+      retrieval.sources.map((s) => s.chunkId),
+    );
     for (const [index, chunk] of (payload.chunks as { contentHash: string }[]).entries()) {
       const source = retrieval.sources[index];
       expect(request.messages[0]?.content).toContain(source?.text);
@@ -181,7 +200,11 @@ describe("ask", () => {
 
   it("retrieves only from the collections the asker may read", async () => {
     const events = await collect(
-      await startAnswer(folio.runtime, { question: "helmets zone seven revenue", collectionIds: [financeId], actor: "tester" }),
+      await startAnswer(folio.runtime, {
+        question: "helmets zone seven revenue",
+        collectionIds: [financeId],
+        actor: "tester",
+      }),
     );
     const retrieval = events.find((event) => event.type === "retrieval-end");
     if (retrieval?.type !== "retrieval-end") throw new Error("no retrieval-end event");
@@ -191,9 +214,13 @@ describe("ask", () => {
 
   it("says so instead of generating when nothing can be retrieved", async () => {
     generator.requests.length = 0;
-    const events = await collect(await startAnswer(folio.runtime, { question: "anything", collectionIds: [], actor: "tester" }));
+    const events = await collect(
+      await startAnswer(folio.runtime, { question: "anything", collectionIds: [], actor: "tester" }),
+    );
     expect(generator.requests).toHaveLength(0);
-    expect(events.find((event) => event.type === "text-delta")).toMatchObject({ text: expect.stringMatching(/could not find/) });
+    expect(events.find((event) => event.type === "text-delta")).toMatchObject({
+      text: expect.stringMatching(/could not find/),
+    });
     expect(events.at(-1)?.type).toBe("answer-end");
   });
 });

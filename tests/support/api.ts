@@ -13,12 +13,20 @@ export function folioApi(baseUrl: string) {
       if (!response.ok) throw new Error(`createCollection: ${response.status} ${await response.text()}`);
       return (await json<{ collection: { id: string } }>(response)).collection.id;
     },
-    upload(collectionId: string, fileName: string, data: Uint8Array, headers: Record<string, string> = {}): Promise<Response> {
-      return fetch(`${baseUrl}/api/collections/${collectionId}/documents?name=${encodeURIComponent(fileName)}`, {
-        method: "POST",
-        headers: { "content-type": "application/octet-stream", ...headers },
-        body: Buffer.from(data),
-      });
+    upload(
+      collectionId: string,
+      fileName: string,
+      data: Uint8Array,
+      headers: Record<string, string> = {},
+    ): Promise<Response> {
+      return fetch(
+        `${baseUrl}/api/collections/${collectionId}/documents?name=${encodeURIComponent(fileName)}`,
+        {
+          method: "POST",
+          headers: { "content-type": "application/octet-stream", ...headers },
+          body: Buffer.from(data),
+        },
+      );
     },
     async jobs(collectionId: string) {
       const response = await fetch(`${baseUrl}/api/jobs?collectionId=${collectionId}`);
@@ -50,9 +58,11 @@ export function folioApi(baseUrl: string) {
     },
     async answer(answerId: string) {
       const response = await fetch(`${baseUrl}/api/answers/${answerId}`);
-      return json<{ answer: { answer: string; status: string }; citations: unknown[]; audit: { payload: string; hash: string } }>(
-        response,
-      );
+      return json<{
+        answer: { answer: string; status: string };
+        citations: unknown[];
+        audit: { payload: string; hash: string };
+      }>(response);
     },
   };
 }

@@ -8,5 +8,7 @@ export const corpusPdfsDir = path.join(corpusDir, "pdfs");
 export const hasCorpus = existsSync(corpusPdfsDir);
 
 export function warnSkipped(what: string): void {
-  console.warn(`[skip] ${what}: ${corpusPdfsDir} is absent (set FOLIO_CORPUS_DIR or place shared/ beside the repo)`);
+  console.warn(
+    `[skip] ${what}: ${corpusPdfsDir} is absent (set FOLIO_CORPUS_DIR or place shared/ beside the repo)`,
+  );
 }

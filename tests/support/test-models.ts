@@ -8,7 +8,20 @@ import { scriptText, writeTinyGguf } from "../fixtures/builders/tiny-gguf";
  * weights, so the citation path is exercised with a real model. `[42]` names no source (at most RETRIEVAL_TOP_K=12 sources are sent): it must
  * be dropped and flagged.
  */
-export const answerScript = ["▁The", "▁documents", "▁state", "▁this", "▁[1]", "▁and", "▁also", "▁[2]", "▁but", "▁not", "▁[42]", "."];
+export const answerScript = [
+  "▁The",
+  "▁documents",
+  "▁state",
+  "▁this",
+  "▁[1]",
+  "▁and",
+  "▁also",
+  "▁[2]",
+  "▁but",
+  "▁not",
+  "▁[42]",
+  ".",
+];
 export const expectedAnswerText = scriptText(answerScript);
 
 export interface TestModels {

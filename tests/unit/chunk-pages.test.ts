@@ -15,9 +15,13 @@ function page(pageNumber: number, texts: string[]): ExtractedPage {
 
 describe("chunkPages", () => {
   it("packs paragraphs under the token budget and never spans two pages", () => {
-    const chunks = chunkPages([page(1, ["one two three", "four five", "six seven eight nine"]), page(2, ["ten"])], countWords, {
-      maxTokens: 16,
-    });
+    const chunks = chunkPages(
+      [page(1, ["one two three", "four five", "six seven eight nine"]), page(2, ["ten"])],
+      countWords,
+      {
+        maxTokens: 16,
+      },
+    );
     expect(chunks.map((chunk) => [chunk.pageNumber, chunk.text])).toEqual([
       [1, "one two three\n\nfour five\n\nsix seven eight nine"],
       [2, "ten"],
@@ -26,7 +30,9 @@ describe("chunkPages", () => {
   });
 
   it("starts a new chunk when the next paragraph would exceed the budget", () => {
-    const chunks = chunkPages([page(1, ["a b c d e f g h i j k l m n o p", "q r s"])], countWords, { maxTokens: 16 });
+    const chunks = chunkPages([page(1, ["a b c d e f g h i j k l m n o p", "q r s"])], countWords, {
+      maxTokens: 16,
+    });
     expect(chunks.map((chunk) => chunk.text)).toEqual(["a b c d e f g h i j k l m n o p", "q r s"]);
   });
 
@@ -34,7 +40,12 @@ describe("chunkPages", () => {
     const long = `${"word ".repeat(20).trim()}. ${"more ".repeat(40).trim()}.`;
     const chunks = chunkPages([page(3, [long])], countWords, { maxTokens: 16 });
     expect(chunks.every((chunk) => countWords(chunk.text) <= 16)).toBe(true);
-    expect(chunks.map((chunk) => chunk.text).join(" ").split(/\s+/)).toEqual(long.split(/\s+/));
+    expect(
+      chunks
+        .map((chunk) => chunk.text)
+        .join(" ")
+        .split(/\s+/),
+    ).toEqual(long.split(/\s+/));
     expect(new Set(chunks.map((chunk) => chunk.pageNumber))).toEqual(new Set([3]));
   });
 

@@ -21,9 +21,18 @@ function chain(count: number) {
   return events;
 }
 
+type Events = ReturnType<typeof chain>;
+const at = (events: Events, index: number) => {
+  const event = events[index];
+  if (!event) throw new Error(`no event at ${index}`);
+  return event;
+};
+
 describe("canonicalJson", () => {
   it("sorts keys at every level so equal values hash equally", () => {
-    expect(canonicalJson({ b: 1, a: { d: [{ z: 1, y: 2 }], c: null } })).toBe('{"a":{"c":null,"d":[{"y":2,"z":1}]},"b":1}');
+    expect(canonicalJson({ b: 1, a: { d: [{ z: 1, y: 2 }], c: null } })).toBe(
+      '{"a":{"c":null,"d":[{"y":2,"z":1}]},"b":1}',
+    );
   });
 });
 
@@ -33,13 +42,13 @@ describe("verifyChain", () => {
   });
 
   it.each([
-    ["an edited payload", (events: ReturnType<typeof chain>) => Object.assign(events[2]!, { payload: "{}" }), 3],
-    ["a deleted row", (events: ReturnType<typeof chain>) => events.splice(1, 1), 3],
-    ["swapped rows", (events: ReturnType<typeof chain>) => events.splice(1, 2, events[2]!, events[1]!), 3],
+    ["an edited payload", (events: Events) => Object.assign(at(events, 2), { payload: "{}" }), 3],
+    ["a deleted row", (events: Events) => events.splice(1, 1), 3],
+    ["swapped rows", (events: Events) => events.splice(1, 2, at(events, 2), at(events, 1)), 3],
     [
       "a forged row with a recomputed hash",
-      (events: ReturnType<typeof chain>) => {
-        const forged = { ...events[3]!, actor: "mallory" };
+      (events: Events) => {
+        const forged = { ...at(events, 3), actor: "mallory" };
         events[3] = { ...forged, hash: computeEventHash(forged) };
       },
       5,

@@ -22,7 +22,9 @@ describe("detectMediaType", () => {
   });
 
   it("refuses an empty file with its own code", () => {
-    expect(() => detectMediaType(new Uint8Array())).toThrow(expect.objectContaining({ code: "invalid:empty_file" }));
+    expect(() => detectMediaType(new Uint8Array())).toThrow(
+      expect.objectContaining({ code: "invalid:empty_file" }),
+    );
   });
 });
 

@@ -7,6 +7,7 @@ export const createCollectionSchema = z
       .trim()
       .min(1)
       .max(100)
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point.
       .regex(/^[^\u0000-\u001f\u007f]+$/, "must not contain control characters"),
     description: z.string().max(1000).optional(),
   })

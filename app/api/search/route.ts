@@ -11,7 +11,11 @@ export async function POST(request: Request): Promise<Response> {
     const body = await readJson(request, searchSchema);
     const { runtime } = await getFolio();
     const { db } = runtime.database;
-    const collectionIds = await readableCollectionIds({ db, actor: localActor, requested: body.collectionIds });
+    const collectionIds = await readableCollectionIds({
+      db,
+      actor: localActor,
+      requested: body.collectionIds,
+    });
     const startedAt = performance.now();
     const passages = await retrieveContext(
       { db, embedder: await runtime.embedder(), store: await runtime.store() },

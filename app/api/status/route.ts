@@ -6,7 +6,11 @@ export async function GET(): Promise<Response> {
   try {
     const { runtime, config } = await getFolio();
     return Response.json(
-      { models: await runtime.modelStatus(), database: runtime.database.driver, ingestWorker: config.ingestWorker },
+      {
+        models: await runtime.modelStatus(),
+        database: runtime.database.driver,
+        ingestWorker: config.ingestWorker,
+      },
       { headers: { "cache-control": "no-store" } },
     );
   } catch (error) {

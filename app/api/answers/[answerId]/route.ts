@@ -10,15 +10,22 @@ import { getFolio } from "../../../_server/folio";
 const paramsSchema = z.object({ answerId: z.uuid() });
 
 /** A stored answer with its citations and its audit record (payload as hashed). */
-export async function GET(_request: Request, context: { params: Promise<{ answerId: string }> }): Promise<Response> {
+export async function GET(
+  _request: Request,
+  context: { params: Promise<{ answerId: string }> },
+): Promise<Response> {
   try {
     const { answerId } = parseInput(paramsSchema, await context.params);
     const { runtime } = await getFolio();
     const { db } = runtime.database;
     const found = await getAnswerWithCitations({ db, id: answerId });
     const readable = new Set(await readableCollectionIds({ db, actor: localActor }));
-    const isVisible = found && found.answer.actor === localActor && found.answer.collectionIds.every((id) => readable.has(id));
-    if (!found || !isVisible) throw new AppError("not_found:answer", { category: "not_found", message: "No such answer." });
+    const isVisible =
+      found &&
+      found.answer.actor === localActor &&
+      found.answer.collectionIds.every((id) => readable.has(id));
+    if (!found || !isVisible)
+      throw new AppError("not_found:answer", { category: "not_found", message: "No such answer." });
     const audit = await getAuditEventBySubject({ db, subject: `answer:${answerId}` });
     return Response.json({ ...found, audit });
   } catch (error) {

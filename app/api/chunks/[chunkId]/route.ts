@@ -9,7 +9,10 @@ import { getFolio } from "../../../_server/folio";
 const paramsSchema = z.object({ chunkId: z.string().regex(/^[0-9a-f]{32}$/) });
 
 /** One passage with its document title and page: what a citation opens. */
-export async function GET(_request: Request, context: { params: Promise<{ chunkId: string }> }): Promise<Response> {
+export async function GET(
+  _request: Request,
+  context: { params: Promise<{ chunkId: string }> },
+): Promise<Response> {
   try {
     const { chunkId } = parseInput(paramsSchema, await context.params);
     const { runtime } = await getFolio();
@@ -18,7 +21,8 @@ export async function GET(_request: Request, context: { params: Promise<{ chunkI
     const store = await runtime.store();
     const [chunk] = await store.getChunks({ collectionIds, chunkIds: [chunkId] });
     const [document] = chunk ? await getDocumentsByIds({ db, ids: [chunk.documentId] }) : [];
-    if (!chunk || !document) throw new AppError("not_found:chunk", { category: "not_found", message: "No such passage." });
+    if (!chunk || !document)
+      throw new AppError("not_found:chunk", { category: "not_found", message: "No such passage." });
     return Response.json({ chunk, documentTitle: document.title });
   } catch (error) {
     return toHttpResponse(error);

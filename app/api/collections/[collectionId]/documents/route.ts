@@ -19,7 +19,11 @@ export async function POST(request: Request, context: RouteContext): Promise<Res
     const { name } = parseInput(uploadQuerySchema, Object.fromEntries(new URL(request.url).searchParams));
     const { runtime, ingest } = await getFolio();
     await requireReadableCollection({ db: runtime.database.db, actor: localActor, collectionId });
-    if (!request.body) throw new AppError("invalid:empty_file", { category: "invalid", message: "The file is empty (0 bytes)." });
+    if (!request.body)
+      throw new AppError("invalid:empty_file", {
+        category: "invalid",
+        message: "The file is empty (0 bytes).",
+      });
     const declared = request.headers.get("content-length");
     const accepted = await ingest.accept({
       collectionId,
