@@ -1,5 +1,6 @@
 import type { Database } from "../db/client";
 import { getVersionWithDocument, updateVersion } from "../db/queries/documents";
+import { lockKeys, withAdvisoryLock } from "../db/queries/locks";
 import type { IngestJob } from "../db/schema";
 import type { Embedder } from "../lib/embeddings/embedder";
 import { AppError } from "../lib/errors";
@@ -91,13 +92,15 @@ export async function runIngestJob(
   );
 
   report("index", within("index", 0));
-  const { tableVersion } = await indexChunks({
-    store: dependencies.store,
-    version: { collectionId: document.collectionId, documentId: document.id, versionId: version.id },
-    embedderId: embedder.id,
-    chunks,
-    vectors,
-  });
+  const { tableVersion } = await withAdvisoryLock(db, lockKeys.chunkTableWriter, () =>
+    indexChunks({
+      store: dependencies.store,
+      version: { collectionId: document.collectionId, documentId: document.id, versionId: version.id },
+      embedderId: embedder.id,
+      chunks,
+      vectors,
+    }),
+  );
   await updateVersion({
     db,
     versionId: version.id,

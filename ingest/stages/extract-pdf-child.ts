@@ -1,7 +1,8 @@
 /**
  * The child side of `extract-pdf.ts`: runs pdf.js on one document at a time, on request over
- * IPC, and streams one message per page. Started with `--max-old-space-size`; the parent kills it
- * on timeout. Never import this module: it starts listening as soon as it is loaded.
+ * IPC (messages in `extract-pdf-protocol.ts`), and streams one message per page. Started with
+ * `--max-old-space-size`; the parent kills it on timeout. Never import this module: it starts
+ * listening as soon as it is loaded.
  */
 import { readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
@@ -14,7 +15,7 @@ import {
   type ExtractFailureReason,
   type ExtractRequest,
   extractRequestSchema,
-} from "./extract-pdf";
+} from "./extract-pdf-protocol";
 import { segmentBlocks } from "./segment-blocks";
 
 /** CMaps let pdf.js map CJK and other CID fonts to Unicode; the standard fonts give metrics. */

@@ -1,8 +1,17 @@
-import { type ChildProcess, fork } from "node:child_process";
-import path from "node:path";
 import { z } from "zod";
 import { AppError } from "../../lib/errors";
 import type { ExtractedDocument, ExtractedPage } from "../types";
+import {
+  type ChildExit,
+  type RunningChild,
+  setKeepsParentAlive,
+  spawnChild,
+  stopChild,
+  summarizeStderr,
+} from "./extract-pdf-child-process";
+import { type ChildMessage, childMessageSchema, type ExtractRequest } from "./extract-pdf-protocol";
+
+export { resolveExtractorChildPath } from "./extract-pdf-child-process";
 
 /**
  * PDF text extraction with pdf.js in a child process (SECURITY.md: pdf.js can loop or exhaust
@@ -54,114 +63,8 @@ export function createPdfExtractor(options: PdfExtractorOptions): PdfExtractor {
   return new ChildProcessPdfExtractor(pdfExtractorOptionsSchema.parse(options));
 }
 
-/**
- * The child script, resolved from the working directory: Folio always runs from its project
- * directory, and this module may be bundled by Next.js, where `import.meta.url` does not point at
- * the source tree. The child runs through tsx, so it is the `.ts` source itself.
- */
-export function resolveExtractorChildPath(): string {
-  return path.join(process.cwd(), "ingest", "stages", "extract-pdf-child.ts");
-}
-
-// ---------------------------------------------------------------------------------------------
-// Messages between parent and child. The child parses hostile files, so the parent validates
-// everything it receives; the child validates requests too (cheap, and keeps both ends honest).
-
-const boundingBoxSchema = z.tuple([z.number(), z.number(), z.number(), z.number()]).readonly();
-
-const extractedPageSchema = z.object({
-  pageNumber: z.number().int().positive(),
-  width: z.number().nonnegative(),
-  height: z.number().nonnegative(),
-  items: z.array(
-    z.object({
-      text: z.string().min(1),
-      box: boundingBoxSchema,
-      fontName: z.string().max(256),
-      fontSize: z.number().nonnegative(),
-      hasEndOfLine: z.boolean(),
-    }),
-  ),
-  blocks: z.array(
-    z.object({ text: z.string(), box: boundingBoxSchema, lineCount: z.number().int().positive() }),
-  ),
-  isUnreadable: z.boolean(),
-});
-
-export const extractRequestSchema = z
-  .object({
-    type: z.literal("extract"),
-    requestId: z.number().int().nonnegative(),
-    filePath: z.string().min(1),
-    maxPages: z.number().int().positive(),
-  })
-  .strict();
-
-export type ExtractRequest = z.infer<typeof extractRequestSchema>;
-
-/** Why the child gave up on a document; the parent turns it into an AppError. */
-export const extractFailureReasonSchema = z.enum([
-  "encrypted",
-  "malformed",
-  "empty",
-  "too_many_pages",
-  "out_of_memory",
-  "unreadable_file",
-  /** A bug in the child's own code. */
-  "internal",
-]);
-
-export type ExtractFailureReason = z.infer<typeof extractFailureReasonSchema>;
-
-const requestIdSchema = z.number().int().nonnegative();
-
-export const childMessageSchema = z.discriminatedUnion("type", [
-  /** Sent once, when pdf.js is loaded. */
-  z.object({ type: z.literal("ready") }),
-  /** The document opened and is within the page limit. */
-  z.object({
-    type: z.literal("opened"),
-    requestId: requestIdSchema,
-    pageCount: z.number().int().nonnegative(),
-    title: z.string().max(1000).nullable(),
-  }),
-  z.object({ type: z.literal("page"), requestId: requestIdSchema, page: extractedPageSchema }),
-  z.object({ type: z.literal("done"), requestId: requestIdSchema }),
-  z.object({
-    type: z.literal("failed"),
-    requestId: requestIdSchema,
-    reason: extractFailureReasonSchema,
-    /** pdf.js's own message, for logs. */
-    detail: z.string().max(2000),
-    pageCount: z.number().int().nonnegative().optional(),
-  }),
-]);
-
-export type ChildMessage = z.infer<typeof childMessageSchema>;
-
-// ---------------------------------------------------------------------------------------------
-
 /** A fresh child costs ~0.5 s (tsx + pdf.js); recycling now and then bounds any slow leak. */
 const documentsPerChild = 200;
-const childStartTimeoutMs = 30_000;
-const childStopGraceMs = 2_000;
-const stderrTailBytes = 4_096;
-const stderrDrainMs = 500;
-
-interface RunningChild {
-  process: ChildProcess;
-  ready: Promise<void>;
-  exited: Promise<ChildExit>;
-  /** Whether the child's exit was our doing (timeout, recycle, dispose) rather than a crash. */
-  isBeingStopped: boolean;
-  documentsDone: number;
-  stderrTail: string;
-}
-
-interface ChildExit {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-}
 
 class ChildProcessPdfExtractor implements PdfExtractor {
   readonly #options: z.output<typeof pdfExtractorOptionsSchema>;
@@ -355,107 +258,6 @@ class ChildProcessPdfExtractor implements PdfExtractor {
   }
 }
 
-function spawnChild(maxMemoryMb: number): RunningChild {
-  // turbopackIgnore: the child is a file run by Node, not a module for the bundle to resolve.
-  const childProcess = fork(/*turbopackIgnore: true*/ resolveExtractorChildPath(), [], {
-    execArgv: ["--import", "tsx", `--max-old-space-size=${maxMemoryMb}`],
-    // stderr is kept (last few KB) to explain crashes; stdout is unused.
-    stdio: ["ignore", "ignore", "pipe", "ipc"],
-    // The parser needs no secrets (database URLs, tokens): it gets a bare environment.
-    env: { NODE_ENV: "production" },
-    serialization: "json",
-  });
-  const exited = new Promise<ChildExit>((resolve) => {
-    childProcess.once("exit", (code, signal) => {
-      // stderr may still hold the child's last words (V8's out-of-memory report): let it drain.
-      // (The "close" event would wait for that, but with an IPC channel it may never come.)
-      const stderr = childProcess.stderr;
-      if (!stderr || stderr.destroyed) {
-        resolve({ code, signal });
-        return;
-      }
-      const done = () => {
-        clearTimeout(timer);
-        resolve({ code, signal });
-      };
-      const timer = setTimeout(done, stderrDrainMs);
-      stderr.once("close", done);
-    });
-    childProcess.once("error", () => resolve({ code: null, signal: null }));
-  });
-  const child: RunningChild = {
-    process: childProcess,
-    exited,
-    ready: Promise.resolve(),
-    isBeingStopped: false,
-    documentsDone: 0,
-    stderrTail: "",
-  };
-  childProcess.stderr?.setEncoding("utf8");
-  childProcess.stderr?.on("data", (chunk: string) => {
-    child.stderrTail = (child.stderrTail + chunk).slice(-stderrTailBytes);
-  });
-  child.ready = new Promise<void>((resolve, reject) => {
-    let isReady = false;
-    const failStart = (reason: string) => {
-      if (isReady) return;
-      clearTimeout(timer);
-      childProcess.off("message", onReady);
-      child.isBeingStopped = true;
-      childProcess.kill("SIGKILL");
-      reject(
-        new AppError("unavailable:pdf_extractor", {
-          category: "internal",
-          message: "The PDF reader could not start.",
-          cause: new Error(`${reason}: ${summarizeStderr(child.stderrTail)}`),
-        }),
-      );
-    };
-    const timer = setTimeout(
-      () => failStart(`no ready message within ${childStartTimeoutMs} ms`),
-      childStartTimeoutMs,
-    );
-    const onReady = (raw: unknown) => {
-      if (childMessageSchema.safeParse(raw).data?.type !== "ready") return;
-      isReady = true;
-      clearTimeout(timer);
-      childProcess.off("message", onReady);
-      resolve();
-    };
-    childProcess.on("message", onReady);
-    exited.then((exit) => failStart(`exited during start (code ${exit.code}, signal ${exit.signal})`));
-  });
-  // Nobody may be waiting on `ready` when start fails during dispose.
-  child.ready.catch(() => undefined);
-  setKeepsParentAlive(childProcess, false);
-  return child;
-}
-
-/**
- * An idle child must not keep the parent alive (a CLI that forgets `dispose()` still exits);
- * a busy one must, or the parent could exit with a document half read.
- */
-function setKeepsParentAlive(childProcess: ChildProcess, keepsAlive: boolean): void {
-  // stderr is a net.Socket at runtime (it has ref/unref); the typings only say Readable.
-  const stderr = childProcess.stderr as unknown as { ref(): void; unref(): void } | null;
-  const handles = [childProcess, childProcess.channel, stderr];
-  for (const handle of handles) {
-    if (!handle) continue;
-    if (keepsAlive) handle.ref();
-    else handle.unref();
-  }
-}
-
-async function stopChild(child: RunningChild): Promise<void> {
-  child.isBeingStopped = true;
-  if (child.process.exitCode !== null || child.process.signalCode !== null) return;
-  // Closing the IPC channel lets an idle child exit on its own; SIGKILL if it does not.
-  child.process.disconnect();
-  const timer = setTimeout(() => child.process.kill("SIGKILL"), childStopGraceMs);
-  await child.exited;
-  clearTimeout(timer);
-}
-
 function failureToError(
   failure: Extract<ChildMessage, { type: "failed" }>,
   options: z.output<typeof pdfExtractorOptionsSchema>,
@@ -520,12 +322,6 @@ function extractorFault(detail: string): AppError {
     message: "The PDF reader failed unexpectedly.",
     cause: new Error(`PDF extractor: ${detail}`),
   });
-}
-
-/** V8's "FATAL ERROR: … heap out of memory" line says more than the native stack trace after it. */
-function summarizeStderr(stderrTail: string): string {
-  const fatal = stderrTail.indexOf("FATAL ERROR");
-  return (fatal >= 0 ? stderrTail.slice(fatal, fatal + 300) : stderrTail.slice(-1000)).trim();
 }
 
 function formatSeconds(milliseconds: number): string {

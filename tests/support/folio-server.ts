@@ -8,6 +8,8 @@ import { createFreshPostgresDatabase } from "./test-database";
 export interface FolioServer {
   baseUrl: string;
   dataDir: string;
+  /** The Folio settings the server runs with (DATA_DIR, DATABASE_URL, models …), to start peers. */
+  environment: Record<string, string>;
   /** Everything the server printed, for failure messages. */
   output(): string;
   stop(): Promise<void>;
@@ -33,6 +35,12 @@ export async function startFolioServer(environment: Record<string, string>): Pro
   const dataDir = await mkdtemp(path.join(tmpdir(), "folio-server-"));
   const port = await freePort();
   const database = await createFreshPostgresDatabase("folio_e2e");
+  const folioEnvironment = {
+    DATA_DIR: dataDir,
+    DATABASE_URL: database?.url ?? "",
+    AUTO_PULL_MODELS: "false",
+    ...environment,
+  };
   const child: ChildProcess = spawn(
     process.execPath,
     [
@@ -44,14 +52,7 @@ export async function startFolioServer(environment: Record<string, string>): Pro
       "127.0.0.1",
     ],
     {
-      env: {
-        ...process.env,
-        NEXT_TELEMETRY_DISABLED: "1",
-        DATA_DIR: dataDir,
-        DATABASE_URL: database?.url ?? "",
-        AUTO_PULL_MODELS: "false",
-        ...environment,
-      },
+      env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1", ...folioEnvironment },
       stdio: ["ignore", "pipe", "pipe"],
     },
   );
@@ -86,7 +87,7 @@ export async function startFolioServer(environment: Record<string, string>): Pro
     await stop();
     throw error;
   }
-  return { baseUrl, dataDir, output: () => output, stop };
+  return { baseUrl, dataDir, environment: folioEnvironment, output: () => output, stop };
 }
 
 async function waitUntilServing(url: string, child: ChildProcess, output: () => string): Promise<void> {

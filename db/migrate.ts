@@ -1,0 +1,8 @@
+import { loadConfig } from "../lib/config";
+import { openDatabase } from "./client";
+
+/** `npm run db:migrate`: applies pending migrations and exits (the compose `migrate` step). */
+const config = loadConfig();
+const database = await openDatabase({ databaseUrl: config.databaseUrl, pgliteDir: config.pgliteDir });
+await database.close();
+console.info(`migrations applied (${database.driver})`);
