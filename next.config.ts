@@ -39,7 +39,10 @@ export default function nextConfig(phase: string): NextConfig {
         {
           source: "/:path*",
           headers: [
-            { key: "Content-Security-Policy", value: contentSecurityPolicy(phase === PHASE_DEVELOPMENT_SERVER) },
+            {
+              key: "Content-Security-Policy",
+              value: contentSecurityPolicy(phase === PHASE_DEVELOPMENT_SERVER),
+            },
             { key: "X-Content-Type-Options", value: "nosniff" },
             { key: "Referrer-Policy", value: "no-referrer" },
             { key: "X-Frame-Options", value: "DENY" },
