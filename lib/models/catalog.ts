@@ -22,6 +22,15 @@ export interface CatalogEntry {
   optionalFiles?: string[];
   /** File name (generator) or directory name (embedder) under `modelsDir`. */
   localName: string;
+  /**
+   * Written to the embedder directory as `folio-embedding.json` after a pull: what the model needs
+   * but its ONNX repository does not say (query/document prompts, pooling, sequence length).
+   */
+  embedderSettings?: {
+    prompts?: { query?: string; document?: string };
+    pooling?: "cls" | "mean" | "lasttoken";
+    maxSequenceLength?: number;
+  };
   description: string;
 }
 
@@ -103,6 +112,8 @@ const catalog: readonly CatalogEntry[] = [
       "config_sentence_transformers.json",
     ],
     localName: "bge-small-en-v1.5",
+    // The query instruction from the BGE model card (v1.5 works without it, retrieves better with it).
+    embedderSettings: { prompts: { query: "Represent this sentence for searching relevant passages: " } },
     description: "BGE small English v1.5, ONNX (~133 MB), 384 dimensions. Default embedder.",
   },
   {
@@ -113,6 +124,11 @@ const catalog: readonly CatalogEntry[] = [
     files: ["onnx/model.onnx", "onnx/model.onnx_data", "tokenizer.json", "tokenizer_config.json"],
     optionalFiles: ["config.json", "special_tokens_map.json", "tokenizer.model"],
     localName: "embeddinggemma-300m",
+    // The retrieval prompts and 2,048-token input from the EmbeddingGemma model card.
+    embedderSettings: {
+      prompts: { query: "task: search result | query: ", document: "title: none | text: " },
+      maxSequenceLength: 2048,
+    },
     description: "EmbeddingGemma 300M, ONNX fp32 (~1.2 GB), 768 dimensions, 100+ languages.",
   },
 ];

@@ -1,4 +1,4 @@
-import { stat } from "node:fs/promises";
+import { stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { FolioConfig } from "../config";
 import { AppError, isAppError } from "../errors";
@@ -216,7 +216,14 @@ export async function pullModel(options: PullModelOptions): Promise<PullResult> 
     options.onFileDone?.(event, result);
     files.push(result);
   }
-  return { entry, localPath: localPathOf(entry, modelsDir), files };
+  const localPath = localPathOf(entry, modelsDir);
+  if (entry.kind === "embedder" && entry.embedderSettings) {
+    await writeFile(
+      path.join(localPath, "folio-embedding.json"),
+      `${JSON.stringify(entry.embedderSettings, null, 2)}\n`,
+    );
+  }
+  return { entry, localPath, files };
 }
 
 export interface ModelStatus {

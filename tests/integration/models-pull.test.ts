@@ -9,6 +9,7 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { type FolioConfig, loadConfig } from "../../lib/config";
+import { OnnxEmbedder } from "../../lib/embeddings/onnx-embedder";
 import { AppError } from "../../lib/errors";
 import {
   describeMissingModel,
@@ -19,6 +20,7 @@ import {
 import { downloadRepoFile } from "../../lib/models/hf-download";
 import { getFileSha256, readManifest, writeManifest } from "../../lib/models/manifest";
 import { listModels, pullModel } from "../../lib/models/pull";
+import { writeTinyEmbeddingModel } from "../fixtures/builders/tiny-embedding-model";
 
 /**
  * A protocol peer that behaves like the Hugging Face Hub for `/resolve/`: LFS files answer 302 to
@@ -496,5 +498,33 @@ describe("npm run models (CLI)", () => {
     const result = await runCli(["pull", "gpt-5"], await createModelsDir());
     expect(result.code).toBe(2);
     expect(result.stderr).toContain("bge-small-en-v1.5");
+  });
+});
+
+describe("pulling the default embedder alias", () => {
+  it("fetches the catalog files, writes the model's query prompt, and the embedder loads the result", async () => {
+    const built = await createModelsDir();
+    await writeTinyEmbeddingModel(built, { variant: "token" });
+    const entry = resolveModelSpec("bge-small-en-v1.5");
+    for (const repoPath of entry.files) {
+      const content = existsSync(path.join(built, repoPath))
+        ? await readFile(path.join(built, repoPath))
+        : Buffer.from(repoPath.endsWith("Pooling/config.json") ? '{"pooling_mode_mean_tokens":true}' : "{}");
+      addFile(entry.repo, repoPath, content, repoPath.endsWith(".onnx"));
+    }
+
+    const modelsDir = await createModelsDir();
+    const result = await pullModel({ spec: "bge-small-en-v1.5", config: configFor(modelsDir) });
+    const settings = JSON.parse(await readFile(path.join(result.localPath, "folio-embedding.json"), "utf8"));
+    expect(settings.prompts.query).toBe("Represent this sentence for searching relevant passages: ");
+
+    const embedder = await OnnxEmbedder.create({ modelDir: result.localPath, threads: 1 });
+    try {
+      const [asQuery] = await embedder.embed(["helmets in zone seven"], "query");
+      const [asDocument] = await embedder.embed(["helmets in zone seven"], "document");
+      expect(asQuery).not.toEqual(asDocument);
+    } finally {
+      await embedder.dispose();
+    }
   });
 });
