@@ -21,6 +21,8 @@ export interface WorkerOptions {
   leaseMs?: number;
   /** @default 1_000 — how often an idle worker looks for work it was not told about. */
   pollIntervalMs?: number;
+  /** @default 1_000 — a transient failure waits this × 2^attempts before the next try. */
+  retryBaseDelayMs?: number;
   log?: (message: string) => void;
 }
 
@@ -117,7 +119,7 @@ export class IngestWorker {
       error.category === "internal" ? "Processing failed unexpectedly; see the server log." : error.message;
     if (error.category === "internal") console.error(`job ${job.id} failed:`, error.cause ?? error);
     if (!isPermanent) {
-      const delayMs = 1_000 * 2 ** job.attempts;
+      const delayMs = (this.options.retryBaseDelayMs ?? 1_000) * 2 ** job.attempts;
       await retryJobLater({ db, jobId: job.id, delayMs, errorCode: error.code, errorMessage: message });
       this.log(`job ${job.id}: ${error.code}, retrying in ${delayMs} ms`);
       return { jobId: job.id, state: "retrying", error };
