@@ -27,6 +27,7 @@ export function AskView() {
   const [problem, setProblem] = useState<ApiProblem | null>(null);
   const [openSource, setOpenSource] = useState<SourceRef | null>(null);
   const [timing, setTiming] = useState<string>("");
+  const [contextNote, setContextNote] = useState<string>("");
   const abortRef = useRef<AbortController | null>(null);
 
   useEffect(() => {
@@ -55,6 +56,7 @@ export function AskView() {
       setProblem(null);
       setOpenSource(null);
       setTiming("");
+      setContextNote("");
       try {
         const response = await fetch("/api/ask", {
           method: "POST",
@@ -71,6 +73,10 @@ export function AskView() {
           switch (answerEvent.type) {
             case "retrieval-end":
               setSources(answerEvent.sources);
+              setContextNote(
+                `${answerEvent.sources.length} passages, ${answerEvent.promptTokens.toLocaleString()} of ` +
+                  `${answerEvent.budgetTokens.toLocaleString()} prompt tokens, retrieval ${Math.round(answerEvent.retrievalMs)} ms`,
+              );
               setPhase("streaming");
               break;
             case "text-delta":
@@ -157,6 +163,7 @@ export function AskView() {
         {sources.length > 0 && (
           <section className="sources">
             <h2>Sources shown to the model</h2>
+            <p className="muted small">{contextNote}</p>
             <ol>
               {sources.map((source) => (
                 <li key={source.chunkId}>

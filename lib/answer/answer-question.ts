@@ -41,6 +41,8 @@ export interface PreparedAnswer {
   sources: SourceRef[];
   generateRequest: GenerateRequest;
   promptTokens: number;
+  /** Window tokens left for the prompt once the answer's share is reserved. */
+  budgetTokens: number;
   promptHash: string;
   retrievalMs: number;
   startedAt: number;
@@ -79,6 +81,7 @@ export async function prepareAnswer(
     sources: prompt.sources,
     generateRequest,
     promptTokens: prompt.promptTokens,
+    budgetTokens: prompt.budgetTokens,
     promptHash: hashPrompt(generateRequest),
     retrievalMs,
     startedAt,
@@ -99,7 +102,13 @@ export async function* streamAnswer(
   prepared: PreparedAnswer,
 ): AsyncGenerator<AnswerEvent> {
   const { sources } = prepared;
-  yield { type: "retrieval-end", sources, retrievalMs: prepared.retrievalMs };
+  yield {
+    type: "retrieval-end",
+    sources,
+    retrievalMs: prepared.retrievalMs,
+    promptTokens: prepared.promptTokens,
+    budgetTokens: prepared.budgetTokens,
+  };
 
   const tracker = new CitationMarkerTracker(sources.length);
   const citations: Citation[] = [];

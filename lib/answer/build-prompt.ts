@@ -19,6 +19,8 @@ export interface PackedPrompt {
   sources: SourceRef[];
   /** Exact prompt size in the generator's tokens, chat template included. */
   promptTokens: number;
+  /** What the window leaves for the prompt once the answer's tokens are reserved. */
+  budgetTokens: number;
 }
 
 /** Sources are fenced in tags the text itself cannot close or forge. */
@@ -80,5 +82,6 @@ export async function packPrompt(input: {
     messages: [{ role: "user", content: renderUserMessage(question, chosen) }],
     sources: chosen,
     promptTokens,
+    budgetTokens: budget,
   };
 }

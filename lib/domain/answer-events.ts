@@ -21,7 +21,14 @@ export interface Citation {
 
 /** The typed stream of one answer; the route only turns these into server-sent events. */
 export type AnswerEvent =
-  | { type: "retrieval-end"; sources: SourceRef[]; retrievalMs: number }
+  | {
+      type: "retrieval-end";
+      sources: SourceRef[];
+      retrievalMs: number;
+      /** Prompt size in the answering model's tokens, and the most the window leaves for it. */
+      promptTokens: number;
+      budgetTokens: number;
+    }
   | { type: "text-delta"; text: string }
   | { type: "citation"; citation: Citation }
   | {

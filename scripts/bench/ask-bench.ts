@@ -18,6 +18,8 @@ const wordsPerQuestion = 6;
 interface AskSample {
   directRetrievalMs: number;
   retrievalMs: number;
+  promptTokens: number;
+  budgetTokens: number;
   firstTokenMs: number | null;
   totalMs: number;
   sourceCount: number;
@@ -84,6 +86,8 @@ async function askOnce(folio: BenchFolio, collectionId: string, question: string
   const events = await startAnswer(runtime, { question, collectionIds: [collectionId], actor: "bench" });
   let answerText = "";
   let retrievalMs = Number.NaN;
+  let promptTokens = Number.NaN;
+  let budgetTokens = Number.NaN;
   let sourceCount = 0;
   let retrievalEndAt = Number.NaN;
   let firstPieceAt: number | undefined;
@@ -92,6 +96,8 @@ async function askOnce(folio: BenchFolio, collectionId: string, question: string
     const now = performance.now();
     if (event.type === "retrieval-end") {
       retrievalMs = event.retrievalMs;
+      promptTokens = event.promptTokens;
+      budgetTokens = event.budgetTokens;
       sourceCount = event.sources.length;
       retrievalEndAt = now;
     } else if (event.type === "text-delta") {
@@ -107,6 +113,8 @@ async function askOnce(folio: BenchFolio, collectionId: string, question: string
       return {
         directRetrievalMs,
         retrievalMs,
+        promptTokens,
+        budgetTokens,
         firstTokenMs: event.firstTokenMs,
         totalMs: event.totalMs,
         sourceCount,
@@ -184,6 +192,8 @@ function summarizeAskSamples(
     decodeTokensPerSecond: rate((sample) => sample.decodeTokensPerSecond),
     answerTokensPerSecond: rate((sample) => sample.answerTokensPerSecond),
     answerTokens: summarize((sample) => sample.answerTokens, 0.5, 0).p50,
+    promptTokens: summarize((sample) => sample.promptTokens, 0.95, 0),
+    budgetTokens: summarize((sample) => sample.budgetTokens, 0.5, 0).p50,
     samples: samples.length,
     answersWithSources: samples.filter((sample) => sample.sourceCount > 0).length,
     generatorWarmUpMs: roundTo(warmUpMs, 1),
@@ -200,6 +210,8 @@ function summarizeAskSamples(
       ],
       ["retrieval-end retrievalMs (ms; tail p95)", figures.retrievalMs.p50, figures.retrievalMs.p95],
       ["time to first token, answer-end (ms; tail p95)", figures.firstTokenMs.p50, figures.firstTokenMs.p95],
+      ["prompt tokens packed (tail p95)", figures.promptTokens.p50, figures.promptTokens.tail],
+      ["prompt budget: window − answer reserve (tokens)", figures.budgetTokens, "—"],
       ["total answer, answer-end (ms; tail p95)", figures.totalMs.p50, figures.totalMs.p95],
       [
         "decode tokens/s after the first (tail p5)",
