@@ -22,7 +22,7 @@ import { AppError } from "../errors";
  * - The token goes only to the endpoint's origin: a redirect to another host (the CDN, whose URL is
  *   signed) is followed without `Authorization`, like huggingface_hub's `headers.pop("authorization")`.
  *
- * Resume is not implemented: an interrupted download restarts from zero (the `.part` file is
+ * Downloads do not resume: an interrupted download restarts from zero (the `.part` file is
  * deleted on every failure, so a half-written file is never mistaken for a model).
  */
 export interface DownloadRepoFileOptions {

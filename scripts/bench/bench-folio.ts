@@ -1,59 +1,33 @@
-import { mkdtemp, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile } from "node:fs/promises";
+import { availableParallelism } from "node:os";
 import path from "node:path";
 import { createCollection } from "../../db/queries/collections";
-import { createIngestService, type IngestService } from "../../ingest/ingest-service";
 import type { JobResult } from "../../ingest/worker";
-import { loadConfig } from "../../lib/config";
-import { createRuntime, type Runtime } from "../../lib/runtime";
-import { buildTestModels, type TestModels, testModelEnvironment } from "../../tests/support/test-models";
+import { type TestModels, testModelEnvironment } from "../../tests/support/test-models";
+import { bytesOf, createTestFolio, type TestFolio } from "../../tests/support/test-runtime";
 import type { CorpusPdf } from "./corpus";
 
-export interface BenchFolio {
-  runtime: Runtime;
-  ingest: IngestService;
-  models: TestModels;
-  dataDir: string;
-  close(): Promise<void>;
-}
+export type BenchFolio = TestFolio;
 
 /**
- * The test models' environment, except MODEL_THREADS: the product default (the machine's core
- * count) rather than the tests' 1, unless MODEL_THREADS is set in the shell running the bench.
+ * The product default for MODEL_THREADS (the machine's core count) rather than the tests' 1,
+ * unless MODEL_THREADS is set in the shell running the bench.
  */
+function benchThreads(): string {
+  return process.env.MODEL_THREADS ?? String(availableParallelism());
+}
+
+/** The test models' environment with the bench's thread count. */
 export function createBenchModelEnvironment(models: TestModels, modelsDir: string): Record<string, string> {
-  const { MODEL_THREADS: _testThreads, ...environment } = testModelEnvironment(models, modelsDir);
-  const shellThreads = process.env.MODEL_THREADS;
-  return shellThreads ? { ...environment, MODEL_THREADS: shellThreads } : environment;
+  return { ...testModelEnvironment(models, modelsDir), MODEL_THREADS: benchThreads() };
 }
 
 /**
- * A complete Folio in a fresh temp DATA_DIR: embedded PGlite, LanceDB, the tiny test ONNX embedder
- * and the scripted test GGUF, configured through the product's own `loadConfig`. The environment
- * is explicit (not this process's), so a DATABASE_URL in the shell cannot switch the backend.
+ * A complete Folio in a fresh temp DATA_DIR — embedded PGlite (whatever DATABASE_URL the shell
+ * has), LanceDB, the tiny test ONNX embedder and the scripted test GGUF — composed like the tests'.
  */
-export async function createBenchFolio(): Promise<BenchFolio> {
-  const dataDir = await mkdtemp(path.join(tmpdir(), "folio-bench-"));
-  const modelsDir = path.join(dataDir, "models");
-  const models = await buildTestModels(modelsDir);
-  const config = loadConfig({
-    DATA_DIR: dataDir,
-    AUTO_PULL_MODELS: "false",
-    ...createBenchModelEnvironment(models, modelsDir),
-  });
-  const runtime = await createRuntime(config);
-  const ingest = createIngestService(runtime, { log: () => {} });
-  return {
-    runtime,
-    ingest,
-    models,
-    dataDir,
-    close: async () => {
-      await ingest.close();
-      await runtime.close();
-      await rm(dataDir, { recursive: true, force: true });
-    },
-  };
+export function createBenchFolio(): Promise<BenchFolio> {
+  return createTestFolio({ environment: { MODEL_THREADS: benchThreads() }, usePostgres: false });
 }
 
 /**
@@ -86,7 +60,7 @@ export async function uploadFiles(
     const accepted = await folio.ingest.accept({
       collectionId,
       fileName: path.basename(file.filePath),
-      body: yieldOnce(bytes),
+      body: bytesOf(bytes),
       declaredBytes: bytes.byteLength,
     });
     fileNamesByJobId.set(accepted.jobId, file.name);
@@ -118,8 +92,4 @@ export async function readParserChildPeakRssMb(folio: BenchFolio): Promise<numbe
   const status = await readFile(`/proc/${processId}/status`, "utf8").catch(() => "");
   const match = /^VmHWM:\s+(\d+)\s+kB/m.exec(status);
   return match?.[1] ? Number(match[1]) / 1024 : null;
-}
-
-async function* yieldOnce(bytes: Uint8Array): AsyncIterable<Uint8Array> {
-  yield bytes;
 }

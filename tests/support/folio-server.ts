@@ -10,12 +10,19 @@ export interface FolioServer {
   dataDir: string;
   /** The Folio settings the server runs with (DATA_DIR, DATABASE_URL, models …), to start peers. */
   environment: Record<string, string>;
+  /** The `next start` process. */
+  child: ChildProcess;
   /** Everything the server printed, for failure messages. */
   output(): string;
   stop(): Promise<void>;
 }
 
-async function freePort(): Promise<number> {
+export interface SpawnOptions {
+  /** @default true when this process has DATABASE_URL: a fresh database on that server. */
+  usePostgres?: boolean;
+}
+
+async function findFreePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once("error", reject);
@@ -28,20 +35,27 @@ async function freePort(): Promise<number> {
 }
 
 /**
- * Starts the production build (`next start`) as a real process on a free port with its own
- * DATA_DIR — and, when the test run has DATABASE_URL, its own fresh PostgreSQL database.
+ * Spawns the production build (`next start`) on a free port with its own DATA_DIR — and, with
+ * PostgreSQL, its own fresh database — without waiting for it to serve.
  */
-export async function startFolioServer(environment: Record<string, string>): Promise<FolioServer> {
+export async function spawnFolioServer(
+  environment: Record<string, string>,
+  options: SpawnOptions = {},
+): Promise<FolioServer> {
   const dataDir = await mkdtemp(path.join(tmpdir(), "folio-server-"));
-  const port = await freePort();
-  const database = await createFreshPostgresDatabase("folio_e2e");
+  const port = await findFreePort();
+  const database =
+    (options.usePostgres ?? Boolean(process.env.DATABASE_URL))
+      ? await createFreshPostgresDatabase("folio_e2e")
+      : undefined;
   const folioEnvironment = {
     DATA_DIR: dataDir,
     DATABASE_URL: database?.url ?? "",
+    LANCEDB_URI: "",
     AUTO_PULL_MODELS: "false",
     ...environment,
   };
-  const child: ChildProcess = spawn(
+  const child = spawn(
     process.execPath,
     [
       path.join("node_modules", "next", "dist", "bin", "next"),
@@ -63,40 +77,56 @@ export async function startFolioServer(environment: Record<string, string>): Pro
   child.stderr?.on("data", (piece) => {
     output += piece;
   });
-  const baseUrl = `http://127.0.0.1:${port}`;
   const stop = async () => {
-    if (child.exitCode === null) {
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((resolve) => child.once("exit", resolve));
       child.kill("SIGTERM");
-      await new Promise((resolve) => {
-        const timer = setTimeout(() => {
-          child.kill("SIGKILL");
-          resolve(undefined);
-        }, 10_000);
-        child.once("exit", () => {
-          clearTimeout(timer);
-          resolve(undefined);
-        });
-      });
+      const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
+      await exited;
+      clearTimeout(timer);
     }
     await database?.drop();
     await rm(dataDir, { recursive: true, force: true });
   };
-  try {
-    await waitUntilServing(`${baseUrl}/api/collections`, child, () => output);
-  } catch (error) {
-    await stop();
-    throw error;
-  }
-  return { baseUrl, dataDir, environment: folioEnvironment, output: () => output, stop };
+  return {
+    baseUrl: `http://127.0.0.1:${port}`,
+    dataDir,
+    environment: folioEnvironment,
+    child,
+    output: () => output,
+    stop,
+  };
 }
 
-async function waitUntilServing(url: string, child: ChildProcess, output: () => string): Promise<void> {
-  const deadline = Date.now() + 90_000;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`Folio exited with ${child.exitCode}:\n${output()}`);
-    const response = await fetch(url).catch(() => undefined);
-    if (response?.ok) return;
-    await new Promise((resolve) => setTimeout(resolve, 250));
+/** Polls `url` until it answers 200; returns the `performance.now()` of that answer. */
+export async function waitUntilServing(
+  server: FolioServer,
+  url: string,
+  timeoutMs = 90_000,
+): Promise<number> {
+  const deadline = performance.now() + timeoutMs;
+  while (performance.now() < deadline) {
+    if (server.child.exitCode !== null)
+      throw new Error(`Folio exited with ${server.child.exitCode}:\n${server.output()}`);
+    const response = await fetch(url, { signal: AbortSignal.timeout(30_000) }).catch(() => undefined);
+    await response?.arrayBuffer();
+    if (response?.status === 200) return performance.now();
+    await new Promise((resolve) => setTimeout(resolve, 20));
   }
-  throw new Error(`Folio did not serve ${url} within 90 s:\n${output()}`);
+  throw new Error(`${url} did not answer 200 within ${timeoutMs} ms:\n${server.output()}`);
+}
+
+/** Spawns Folio and waits until its API answers (the database is open and migrated). */
+export async function startFolioServer(
+  environment: Record<string, string>,
+  options: SpawnOptions = {},
+): Promise<FolioServer> {
+  const server = await spawnFolioServer(environment, options);
+  try {
+    await waitUntilServing(server, `${server.baseUrl}/api/collections`);
+    return server;
+  } catch (error) {
+    await server.stop();
+    throw error;
+  }
 }

@@ -25,11 +25,16 @@ export async function createTestFolio(
     environment?: Record<string, string>;
     /** Test-only replacements, built from the test models (e.g. a recording generator). */
     overrides?: (models: TestModels) => Promise<RuntimeOverrides>;
+    /** @default true when this process has DATABASE_URL: a fresh database on that server. */
+    usePostgres?: boolean;
   } = {},
 ): Promise<TestFolio> {
   const dataDir = await mkdtemp(path.join(tmpdir(), "folio-test-"));
   const models = await buildTestModels(path.join(dataDir, "models"));
-  const database = await createFreshPostgresDatabase();
+  const database =
+    (options.usePostgres ?? Boolean(process.env.DATABASE_URL))
+      ? await createFreshPostgresDatabase()
+      : undefined;
   const config = loadConfig({
     DATA_DIR: dataDir,
     DATABASE_URL: database?.url,
