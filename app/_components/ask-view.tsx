@@ -149,7 +149,7 @@ export function AskView() {
           </div>
         </form>
         {problem && <ProblemNotice problem={problem} />}
-        {phase !== "idle" && (
+        {phase !== "idle" && !(phase === "failed" && answer === "") && (
           <article className="answer" data-testid="answer" data-phase={phase}>
             {phase === "retrieving" && <p className="muted">Searching your documents…</p>}
             <AnswerText

@@ -1,39 +1,21 @@
-import { existsSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { type Browser, chromium } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { buildTextPdf } from "../fixtures/builders/pdf";
+import { launchChromium } from "../support/browser";
 import { type FolioServer, startFolioServer } from "../support/folio-server";
 import { buildTestModels, testModelEnvironment } from "../support/test-models";
 
-const chromiumPath = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const outputDir = path.join(process.cwd(), "test-output");
 const modelsDir = path.join(outputDir, "models-browser");
 let server: FolioServer;
 let browser: Browser;
 
 beforeAll(async () => {
-  if (!existsSync(chromiumPath)) {
-    throw new Error(
-      `Chromium not found at ${chromiumPath}: install Debian's chromium (apt-get install -y chromium) or set CHROMIUM_PATH`,
-    );
-  }
   const models = await buildTestModels(modelsDir);
   server = await startFolioServer(testModelEnvironment(models, modelsDir));
-  browser = await chromium.launch({
-    executablePath: chromiumPath,
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
-  });
+  browser = await launchChromium();
 });
 
 afterAll(async () => {

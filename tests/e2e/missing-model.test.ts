@@ -2,6 +2,7 @@ import path from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { buildTextPdf } from "../fixtures/builders/pdf";
 import { folioApi } from "../support/api";
+import { launchChromium } from "../support/browser";
 import { type FolioServer, startFolioServer } from "../support/folio-server";
 import { buildTestModels, testModelEnvironment } from "../support/test-models";
 
@@ -34,6 +35,24 @@ it("starts without the answering model: upload and search work, ask is a 503 nam
   expect(error.code).toBe("model_missing:generator");
   expect(error.message).toContain("gemma-4-E2B-it-Q4_K_M.gguf");
   expect(error.details.command).toBe("npm run models -- pull gemma-4-e2b-it");
+
+  const browser = await launchChromium();
+  try {
+    const page = await browser.newPage();
+    await page.goto(server.baseUrl);
+    const command = page.getByTestId("problem-command").first();
+    await command.waitFor();
+    expect(await command.textContent()).toBe("npm run models -- pull gemma-4-e2b-it");
+    await page.getByTestId("question").fill("Where is the boiler room key?");
+    await page.getByTestId("ask").click();
+    await page.locator('[data-testid="problem"][data-code="model_missing:generator"]').nth(1).waitFor();
+    await page.screenshot({
+      path: path.join(process.cwd(), "test-output", "browser-missing-model.png"),
+      fullPage: true,
+    });
+  } finally {
+    await browser.close();
+  }
 
   const status = (await (await fetch(`${server.baseUrl}/api/status`)).json()) as {
     models: { kind: string; isReady: boolean }[];
