@@ -24,7 +24,10 @@ async function main(): Promise<number> {
   for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => server.kill(signal));
   console.log(`Folio is starting on http://localhost:${config.port} (data in ${config.dataDir})`);
 
-  const missing = (await listModels(config)).models.filter((model) => model.isConfigured && !model.isPresent);
+  // The embedder first: it is small, and indexing waits for it; the answering model is gigabytes.
+  const missing = (await listModels(config)).models
+    .filter((model) => model.isConfigured && !model.isPresent)
+    .sort((left, right) => Number(left.kind === "generator") - Number(right.kind === "generator"));
   if (missing.length > 0) {
     const commands = missing.map((model) => model.command ?? `copy ${model.name} into ${model.path}`);
     if (config.autoPullModels && missing.every((model) => model.command)) {
