@@ -21,7 +21,12 @@ async function main(): Promise<number> {
       env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" },
     },
   );
-  for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => server.kill(signal));
+  const children = [server];
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    process.on(signal, () => {
+      for (const child of children) child.kill(signal);
+    });
+  }
   console.log(`Folio is starting on http://localhost:${config.port} (data in ${config.dataDir})`);
 
   // The embedder first: it is small, and indexing waits for it; the answering model is gigabytes.
@@ -34,13 +39,12 @@ async function main(): Promise<number> {
       console.log(
         `Downloading missing models (set AUTO_PULL_MODELS=false to skip): ${missing.map((m) => m.name).join(", ")}`,
       );
-      spawn(
+      const pull = spawn(
         process.execPath,
         ["--import", "tsx", path.join("scripts", "models.ts"), "pull", ...missing.map((model) => model.name)],
-        {
-          stdio: "inherit",
-        },
+        { stdio: "inherit" },
       );
+      children.push(pull);
     } else {
       console.log(
         `Models missing — Folio runs, but cannot ${missing.map((m) => (m.kind === "embedder" ? "index" : "answer")).join(" or ")} until you run:\n  ${commands.join("\n  ")}`,
