@@ -1,6 +1,7 @@
 import type { AnswerEvent } from "../domain/answer-events";
 import type { Runtime } from "../runtime";
-import { type AnswerDependencies, type AnswerRequest, prepareAnswer, streamAnswer } from "./answer-question";
+import { type AnswerDependencies, type AnswerRequest, prepareAnswer } from "./answer-question";
+import { streamAnswer } from "./stream-answer";
 
 /** Gemma's recommended nucleus settings; temperature and seed come from config. */
 const topP = 0.95;

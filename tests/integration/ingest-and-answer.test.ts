@@ -1,6 +1,7 @@
 import { readdir } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { getAnswerWithCitations } from "../../db/queries/answers";
 import { listAuditEvents } from "../../db/queries/audit-events";
 import { createCollection } from "../../db/queries/collections";
 import { getVersionWithDocument } from "../../db/queries/documents";
@@ -210,6 +211,27 @@ describe("ask", () => {
     if (retrieval?.type !== "retrieval-end") throw new Error("no retrieval-end event");
     expect(retrieval.sources.length).toBeGreaterThan(0);
     expect(retrieval.sources.every((source) => source.documentTitle === "finance.pdf")).toBe(true);
+  });
+
+  it("records a cancelled answer with its audit event when the consumer stops reading", async () => {
+    const { db } = folio.runtime.database;
+    const before = (await listAuditEvents({ db })).length;
+    const events = await startAnswer(folio.runtime, {
+      question: "helmets zone seven",
+      collectionIds: [safetyId],
+      actor: "tester",
+    });
+    let answerId = "";
+    for await (const event of events) {
+      if (event.type === "text-delta") break;
+    }
+    const audit = await listAuditEvents({ db });
+    expect(audit).toHaveLength(before + 1);
+    const payload = JSON.parse(audit.at(-1)?.payload ?? "{}");
+    answerId = payload.answerId;
+    expect(payload).toMatchObject({ status: "error", errorCode: "aborted:answer" });
+    expect((await getAnswerWithCitations({ db, id: answerId }))?.answer.status).toBe("error");
+    expect(verifyChain(audit).isIntact).toBe(true);
   });
 
   it("says so instead of generating when nothing can be retrieved", async () => {

@@ -1,0 +1,89 @@
+import { recordAnswer } from "../../db/queries/answers";
+import type { AuditEvent } from "../../db/schema";
+import type { Citation } from "../domain/answer-events";
+import type { AnswerDependencies, PreparedAnswer } from "./answer-question";
+
+export interface AnswerOutcome {
+  answer: string;
+  citations: Citation[];
+  rejectedMarkers: number[];
+  firstTokenMs: number | null;
+  totalMs: number;
+  failure: { code: string; message: string } | null;
+}
+
+/** Stores the answer, its citations and its hash-chained audit event in one transaction. */
+export async function recordAnswerOutcome(
+  dependencies: AnswerDependencies,
+  prepared: PreparedAnswer,
+  outcome: AnswerOutcome,
+): Promise<AuditEvent> {
+  const { auditEvent } = await recordAnswer({
+    db: dependencies.db,
+    answer: {
+      id: prepared.answerId,
+      actor: prepared.request.actor,
+      question: prepared.request.question,
+      collectionIds: [...prepared.request.collectionIds],
+      answer: outcome.answer,
+      status: outcome.failure ? "error" : "complete",
+      errorCode: outcome.failure?.code ?? null,
+      generatorId: dependencies.generator.id,
+      modelSha256: dependencies.generator.modelSha256,
+      promptHash: prepared.promptHash,
+      checks: { rejectedMarkers: outcome.rejectedMarkers },
+      metrics: {
+        retrievalMs: prepared.retrievalMs,
+        firstTokenMs: outcome.firstTokenMs,
+        totalMs: outcome.totalMs,
+        promptTokens: prepared.promptTokens,
+      },
+    },
+    citations: outcome.citations.map(({ n, source }) => ({
+      marker: n,
+      chunkId: source.chunkId,
+      documentId: source.documentId,
+      versionId: source.versionId,
+      pageNumber: source.pageNumber,
+      contentHash: source.contentHash,
+    })),
+    auditEvent: {
+      actor: prepared.request.actor,
+      action: "answer.create",
+      subject: `answer:${prepared.answerId}`,
+      payload: auditPayload(dependencies, prepared, outcome),
+    },
+  });
+  return auditEvent;
+}
+
+/** What an auditor needs to check an answer: every input the model saw, by hash, and what it said. */
+function auditPayload(dependencies: AnswerDependencies, prepared: PreparedAnswer, outcome: AnswerOutcome) {
+  return {
+    answerId: prepared.answerId,
+    question: prepared.request.question,
+    collectionIds: prepared.request.collectionIds,
+    chunks: prepared.sources.map((source) => ({
+      n: source.n,
+      chunkId: source.chunkId,
+      documentId: source.documentId,
+      versionId: source.versionId,
+      pageNumber: source.pageNumber,
+      contentHash: source.contentHash,
+    })),
+    promptHash: prepared.promptHash,
+    promptTokens: prepared.promptTokens,
+    model: {
+      generatorId: dependencies.generator.id,
+      sha256: dependencies.generator.modelSha256,
+      contextTokens: dependencies.generator.contextTokens,
+      embedderId: dependencies.embedder.id,
+    },
+    parameters: { maxTokens: prepared.generateRequest.maxTokens, ...prepared.generateRequest.sampling },
+    answer: outcome.answer,
+    citations: outcome.citations.map(({ n, source }) => ({ n, chunkId: source.chunkId })),
+    rejectedMarkers: outcome.rejectedMarkers,
+    status: outcome.failure ? "error" : "complete",
+    errorCode: outcome.failure?.code ?? null,
+  };
+}

@@ -1,0 +1,106 @@
+import type { AnswerEvent, Citation } from "../domain/answer-events";
+import { asAppError } from "../errors";
+import type { AnswerDependencies, PreparedAnswer } from "./answer-question";
+import { CitationMarkerTracker } from "./citation-markers";
+import { type AnswerOutcome, recordAnswerOutcome } from "./record-answer";
+
+export const noEvidenceAnswer =
+  "I could not find anything about this in the documents you have access to, so I cannot answer it from them.";
+
+const cancelled = { code: "aborted:answer", message: "The question was cancelled." };
+
+/**
+ * Streams the answer as typed events and checks every `[n]` against the sources actually sent.
+ * Every answer is recorded with its audit event — before `answer-end`, or, when the consumer
+ * stops early (the client went away), as cancelled once the stream is closed.
+ */
+export async function* streamAnswer(
+  dependencies: AnswerDependencies,
+  prepared: PreparedAnswer,
+): AsyncGenerator<AnswerEvent> {
+  const { sources } = prepared;
+  const tracker = new CitationMarkerTracker(sources.length);
+  const citations: Citation[] = [];
+  const rejectedMarkers: number[] = [];
+  let firstTokenMs: number | null = null;
+  let isRecorded = false;
+  const record = (failure: AnswerOutcome["failure"]) => {
+    isRecorded = true;
+    return recordAnswerOutcome(dependencies, prepared, {
+      answer: tracker.fullText,
+      citations,
+      rejectedMarkers,
+      firstTokenMs,
+      totalMs: performance.now() - prepared.startedAt,
+      failure,
+    });
+  };
+
+  try {
+    yield {
+      type: "retrieval-end",
+      sources,
+      retrievalMs: prepared.retrievalMs,
+      promptTokens: prepared.promptTokens,
+      budgetTokens: prepared.budgetTokens,
+    };
+    let failure: AnswerOutcome["failure"] = null;
+    if (sources.length === 0) {
+      tracker.push(noEvidenceAnswer);
+      yield { type: "text-delta", text: noEvidenceAnswer };
+    } else {
+      try {
+        for await (const text of dependencies.generator.generate(prepared.generateRequest)) {
+          firstTokenMs ??= performance.now() - prepared.startedAt;
+          yield { type: "text-delta", text };
+          const check = tracker.push(text);
+          rejectedMarkers.push(...check.rejected);
+          for (const n of check.accepted) {
+            const source = sources[n - 1];
+            if (!source) continue;
+            citations.push({ n, source });
+            yield { type: "citation", citation: { n, source } };
+          }
+        }
+      } catch (error) {
+        const appError = asAppError(error);
+        failure = prepared.request.signal?.aborted
+          ? cancelled
+          : {
+              code: appError.code,
+              message: appError.category === "internal" ? "The model failed." : appError.message,
+            };
+      }
+    }
+
+    let auditSeq: number;
+    try {
+      auditSeq = (await record(failure)).seq;
+    } catch {
+      yield {
+        type: "error",
+        code: "unavailable:audit",
+        message: "The answer could not be recorded in the audit log, so it must not be relied on.",
+      };
+      return;
+    }
+    if (failure) {
+      yield { type: "error", ...failure, answerId: prepared.answerId };
+      return;
+    }
+    yield {
+      type: "answer-end",
+      answerId: prepared.answerId,
+      rejectedMarkers,
+      auditSeq,
+      firstTokenMs,
+      totalMs: performance.now() - prepared.startedAt,
+    };
+  } finally {
+    if (!isRecorded) {
+      await record(cancelled).catch((error: unknown) =>
+        console.error("[answer] could not record a cancelled answer", error),
+      );
+    }
+  }
+}
