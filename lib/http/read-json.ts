@@ -1,5 +1,6 @@
 import type { z } from "zod";
 import { AppError } from "../errors";
+import { parseInput } from "./parse-input";
 
 /** @default 64 KiB — every JSON body Folio takes is small. */
 const defaultMaxBytes = 64 * 1024;
@@ -34,12 +35,5 @@ export async function readJson<Schema extends z.ZodType>(
       cause: error,
     });
   }
-  const parsed = schema.safeParse(value);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map(
-      (issue) => `${issue.path.join(".") || "body"}: ${issue.message}`,
-    );
-    throw new AppError("invalid:request", { category: "invalid", message: problems.join("; ") });
-  }
-  return parsed.data;
+  return parseInput(schema, value);
 }
