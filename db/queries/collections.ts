@@ -1,4 +1,4 @@
-import { asc, eq, inArray } from "drizzle-orm";
+import { asc, eq } from "drizzle-orm";
 import type { Database } from "../client";
 import { type Collection, collections } from "../schema";
 
@@ -35,29 +35,4 @@ export async function getCollectionById({
 }): Promise<Collection | undefined> {
   const [row] = await db.select().from(collections).where(eq(collections.id, id));
   return row;
-}
-
-export async function getCollectionByName({
-  db,
-  name,
-}: {
-  db: Database;
-  name: string;
-}): Promise<Collection | undefined> {
-  const [row] = await db.select().from(collections).where(eq(collections.name, name));
-  return row;
-}
-
-export async function getCollectionsByIds({
-  db,
-  ids,
-}: {
-  db: Database;
-  ids: readonly string[];
-}): Promise<Collection[]> {
-  if (ids.length === 0) return [];
-  return db
-    .select()
-    .from(collections)
-    .where(inArray(collections.id, [...ids]));
 }

@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from "node:crypto";
 import { createWriteStream } from "node:fs";
-import { mkdir, open, rename, rm, stat } from "node:fs/promises";
+import { mkdir, rename, rm } from "node:fs/promises";
 import path from "node:path";
 import { Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
@@ -73,24 +73,6 @@ export class BlobStore {
     } catch (error) {
       await rm(temporaryPath, { force: true });
       throw error;
-    }
-  }
-
-  async exists(sha256: string): Promise<boolean> {
-    return stat(this.pathOf(sha256)).then(
-      () => true,
-      () => false,
-    );
-  }
-
-  async readHead(sha256: string, length = headBytes): Promise<Uint8Array> {
-    const file = await open(this.pathOf(sha256), "r");
-    try {
-      const buffer = new Uint8Array(length);
-      const { bytesRead } = await file.read(buffer, 0, length, 0);
-      return buffer.subarray(0, bytesRead);
-    } finally {
-      await file.close();
     }
   }
 }

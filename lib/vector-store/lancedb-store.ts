@@ -163,11 +163,6 @@ export class LanceDbStore implements VectorStore {
     await this.table.delete(`document_id = ${sqlString(documentId)}`);
   }
 
-  /** Compacts files and folds new rows into the indices; cheap to skip, worth running after ingest. */
-  async optimize(): Promise<void> {
-    await this.table.optimize();
-  }
-
   async countChunks(filter?: { versionId?: string; documentId?: string }): Promise<number> {
     if (filter?.versionId) return this.table.countRows(`version_id = ${sqlString(filter.versionId)}`);
     if (filter?.documentId) return this.table.countRows(`document_id = ${sqlString(filter.documentId)}`);
