@@ -3,8 +3,8 @@ import { getCollectionById } from "../db/queries/collections";
 import { createVersionWithJob, findVersionBySha256 } from "../db/queries/documents";
 import { AppError } from "../lib/errors";
 import type { BlobStore } from "../lib/storage/blob-store";
-import { sanitizeFileName } from "./file-names";
-import { detectMediaType } from "./stages/detect-type";
+import { sanitizeFileName } from "./sanitize-file-name";
+import { detectMediaType } from "./stages/detect-media-type";
 
 export interface UploadDependencies {
   db: Database;
@@ -41,11 +41,12 @@ export async function acceptUpload(
   const { db, blobs, maxUploadBytes } = dependencies;
   const collection = await getCollectionById({ db, id: request.collectionId });
   if (!collection) {
-    throw new AppError("not_found:collection", { category: "not_found", message: "No such collection." });
+    throw new AppError("not_found:collection", {
+      message: "No such collection.",
+    });
   }
   if (request.declaredBytes !== undefined && request.declaredBytes > maxUploadBytes) {
     throw new AppError("too_large:upload", {
-      category: "too_large",
       message: `The file is larger than the ${Math.floor(maxUploadBytes / 1_048_576)} MB limit.`,
       details: { maxBytes: maxUploadBytes },
     });

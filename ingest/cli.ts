@@ -6,9 +6,8 @@ import { createCollection } from "../db/queries/collections";
 import { getJobById } from "../db/queries/ingest-jobs";
 import { loadConfig } from "../lib/config";
 import { asAppError } from "../lib/errors";
-import { createRuntime } from "../lib/runtime";
+import { createFolio, type Folio } from "../lib/runtime";
 import { createProgressBar } from "../lib/terminal/progress-bar";
-import { createIngestService } from "./ingest-service";
 
 const usage = `Usage: npm run ingest -- <file.pdf…> --collection <name>
 
@@ -30,16 +29,15 @@ async function main(): Promise<number> {
     console.error(usage);
     return values.help ? 0 : 2;
   }
-  const runtime = await createRuntime(loadConfig());
-  const service = createIngestService(runtime, { log: () => {} });
-  const { db } = runtime.database;
+  const folio = await createFolio(loadConfig(), { log: () => {} });
+  const { db } = folio.database;
   try {
     const { collection } = await createCollection({ db, name: values.collection });
     const outcomes: FileOutcome[] = [];
     const pending = new Map<string, string>();
     for (const file of positionals) {
       try {
-        const accepted = await service.accept({
+        const accepted = await folio.ingest.accept({
           collectionId: collection.id,
           fileName: path.basename(file),
           body: createReadStream(file),
@@ -53,22 +51,21 @@ async function main(): Promise<number> {
         outcomes.push({ file, status: "failed", detail: `${appError.code}: ${appError.message}` });
       }
     }
-    await processJobs(service, db, pending, outcomes);
+    await processJobs(folio, pending, outcomes);
     printSummary(outcomes, collection.name);
     return outcomes.some((outcome) => outcome.status === "failed") ? 1 : 0;
   } finally {
-    await service.close();
-    await runtime.close();
+    await folio.close();
   }
 }
 
 /** Runs the queue until every job of this invocation has finished, showing progress over files. */
 async function processJobs(
-  service: ReturnType<typeof createIngestService>,
-  db: Awaited<ReturnType<typeof createRuntime>>["database"]["db"],
+  folio: Folio,
   pending: Map<string, string>,
   outcomes: FileOutcome[],
 ): Promise<void> {
+  const { db } = folio.database;
   const total = pending.size;
   if (total === 0) return;
   const bar = createProgressBar({ total, title: "Indexing" });
@@ -81,7 +78,7 @@ async function processJobs(
           bar.update(finished + job.progress, `${path.basename(file)} (${job.stage})`);
       }
     }, 200);
-    const result = await service.worker.runOnce().finally(() => clearInterval(ticker));
+    const result = await folio.ingest.worker.runOnce().finally(() => clearInterval(ticker));
     if (!result) {
       // Nothing runnable right now: our remaining jobs are waiting out a retry delay.
       await new Promise((resolve) => setTimeout(resolve, 500));

@@ -1,4 +1,8 @@
-import type { Runtime } from "../lib/runtime";
+import type { Database } from "../db/client";
+import type { FolioConfig } from "../lib/config";
+import type { Embedder } from "../lib/embeddings/embedder";
+import type { BlobStore } from "../lib/storage/blob-store";
+import type { VectorStore } from "../lib/vector-store/vector-store";
 import { type AcceptedUpload, acceptUpload, type UploadRequest } from "./accept-upload";
 import type { PipelineDependencies } from "./pipeline";
 import { createPdfExtractor } from "./stages/extract-pdf";
@@ -12,13 +16,19 @@ export interface IngestService {
   close(): Promise<void>;
 }
 
-/** Wires the ingest pipeline to a runtime: the parser process, the worker, the upload entry. */
-export function createIngestService(
-  runtime: Runtime,
-  options: { log?: (message: string) => void } = {},
-): IngestService {
-  const { config, blobs } = runtime;
-  const { db } = runtime.database;
+export interface IngestServiceParts {
+  config: FolioConfig;
+  db: Database;
+  blobs: BlobStore;
+  /** Resolve when the model (and the store sized by it) is loaded; reject while it is missing. */
+  embedder: () => Promise<Embedder>;
+  store: () => Promise<VectorStore>;
+  log?: (message: string) => void;
+}
+
+/** The ingest side of Folio, from parts the composition root (lib/runtime.ts) built. */
+export function createIngestService(parts: IngestServiceParts): IngestService {
+  const { config, db, blobs } = parts;
   const extractor = createPdfExtractor({
     timeoutMs: config.limits.parseTimeoutMs,
     maxMemoryMb: config.limits.parseMemoryMb,
@@ -27,8 +37,8 @@ export function createIngestService(
   const pipelineDependencies = async (): Promise<PipelineDependencies> => ({
     db,
     blobs,
-    embedder: await runtime.embedder(),
-    store: await runtime.store(),
+    embedder: await parts.embedder(),
+    store: await parts.store(),
     extractor,
     chunkMaxTokens: config.chunkMaxTokens,
   });
@@ -36,7 +46,7 @@ export function createIngestService(
     db,
     pipelineDependencies,
     maxAttempts: config.ingestMaxAttempts,
-    log: options.log,
+    log: parts.log,
   });
   return {
     accept: async (request) => {

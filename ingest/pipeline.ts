@@ -59,7 +59,6 @@ export async function runIngestJob(
   const found = await getVersionWithDocument({ db, versionId: job.versionId });
   if (!found)
     throw new AppError("not_found:version", {
-      category: "not_found",
       message: "The document version was deleted.",
     });
   const { version, document } = found;
@@ -79,8 +78,7 @@ export async function runIngestJob(
   const maxTokens = Math.min(dependencies.chunkMaxTokens, embedder.maxInputTokens);
   const chunks = chunkPages(extracted.pages, (text) => embedder.countTokens(text), { maxTokens });
   if (chunks.length === 0) {
-    throw new AppError("pdf_no_text:document", {
-      category: "invalid",
+    throw new AppError("invalid:pdf_no_text", {
       message:
         "This PDF has no extractable text (it may be a scan or only images). OCR is not supported yet.",
     });

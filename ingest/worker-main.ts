@@ -1,6 +1,5 @@
 import { loadConfig } from "../lib/config";
-import { createRuntime } from "../lib/runtime";
-import { createIngestService } from "./ingest-service";
+import { createFolio } from "../lib/runtime";
 
 /**
  * A standalone ingest worker (`npm run worker`): for scale-out, run any number of these against
@@ -13,14 +12,11 @@ async function main(): Promise<void> {
       "A separate worker needs DATABASE_URL: embedded PGlite belongs to the one `npm start` process.",
     );
   }
-  const runtime = await createRuntime(config);
-  const ingest = createIngestService(runtime);
-  ingest.worker.start();
-  console.info(`[ingest] worker ${process.pid} started (database ${runtime.database.driver})`);
+  const folio = await createFolio(config, { startIngestWorker: true });
+  console.info(`[ingest] worker ${process.pid} started (database ${folio.database.driver})`);
   const shutdown = async (signal: string) => {
     console.info(`[ingest] ${signal}: finishing the current job`);
-    await ingest.close();
-    await runtime.close();
+    await folio.close();
     process.exit(0);
   };
   process.once("SIGTERM", () => void shutdown("SIGTERM"));

@@ -1,5 +1,8 @@
 import { access } from "node:fs/promises";
 import { type DatabaseHandle, openDatabase } from "../db/client";
+// The composition root is the one module of lib/ that knows the ingest pipeline: it wires every
+// part together for every entry point (web server, worker, CLIs). biome.json allows this import here only.
+import { createIngestService, type IngestService } from "../ingest/ingest-service";
 import type { FolioConfig } from "./config";
 import type { ModelAvailability, ModelKind } from "./domain/model-status";
 import type { Embedder } from "./embeddings/embedder";
@@ -14,11 +17,12 @@ import { LanceDbStore } from "./vector-store/lancedb-store";
 import type { VectorStore } from "./vector-store/vector-store";
 
 /**
- * The composition root: the only place a backend is chosen. Models load lazily — Folio starts and
- * serves uploads and listings without them — and a failed load is retried on the next call, so
- * pulling a missing model needs no restart.
+ * Everything a Folio process needs, built once from validated config by `createFolio` — the only
+ * place a backend is chosen. Models load lazily (Folio starts and serves uploads and listings
+ * without them) and a failed load is retried on the next call, so pulling a missing model needs
+ * no restart.
  */
-export interface Runtime {
+export interface Folio {
   readonly config: FolioConfig;
   readonly database: DatabaseHandle;
   readonly blobs: BlobStore;
@@ -27,18 +31,28 @@ export interface Runtime {
   store(): Promise<VectorStore>;
   generator(): Promise<Generator>;
   modelStatus(): Promise<ModelAvailability[]>;
+  /** Upload acceptance and the ingest worker (started only when `startIngestWorker` is set). */
+  readonly ingest: IngestService;
   close(): Promise<void>;
 }
 
-/** Replacements injected by tests (a scripted generator, a fault-injecting store). */
-export interface RuntimeOverrides {
-  embedder?: Embedder;
-  generator?: Generator;
-  store?: VectorStore;
+export interface FolioOptions {
+  /** Run the ingest worker loop in this process. @default false */
+  startIngestWorker?: boolean;
+  /** Where the worker logs. @default console.info */
+  log?: (message: string) => void;
+  /** Replacements injected by tests only (a recording generator, a fault-injecting store). */
+  overrides?: {
+    embedder?: Embedder;
+    generator?: Generator;
+    store?: VectorStore;
+  };
 }
 
-export async function createRuntime(config: FolioConfig, overrides: RuntimeOverrides = {}): Promise<Runtime> {
+export async function createFolio(config: FolioConfig, options: FolioOptions = {}): Promise<Folio> {
+  const { overrides = {} } = options;
   const database = await openDatabase({ databaseUrl: config.databaseUrl, pgliteDir: config.pgliteDir });
+  const blobs = new BlobStore(config.blobsDir);
   const embedder = lazy(async () => overrides.embedder ?? loadEmbedder(config));
   const store = lazy(async () => {
     if (overrides.store) return overrides.store;
@@ -46,23 +60,20 @@ export async function createRuntime(config: FolioConfig, overrides: RuntimeOverr
     return LanceDbStore.create({ uri: config.lanceUri, dims });
   });
   const generator = lazy(async () => overrides.generator ?? loadGenerator(config));
-
-  const availability = async (kind: ModelKind, load: () => Promise<unknown>): Promise<ModelAvailability> => {
-    try {
-      await load();
-      return { kind, isReady: true };
-    } catch (error) {
-      const problem = isAppError(error)
-        ? { code: error.code, message: error.message, command: error.details?.command as string | undefined }
-        : { code: "internal:model", message: "The model failed to load; see the server log." };
-      return { kind, isReady: false, problem };
-    }
-  };
+  const ingest = createIngestService({
+    config,
+    db: database.db,
+    blobs,
+    embedder: embedder.get,
+    store: store.get,
+    log: options.log,
+  });
+  if (options.startIngestWorker) ingest.worker.start();
 
   return {
     config,
     database,
-    blobs: new BlobStore(config.blobsDir),
+    blobs,
     embedder: embedder.get,
     store: store.get,
     generator: generator.get,
@@ -70,7 +81,9 @@ export async function createRuntime(config: FolioConfig, overrides: RuntimeOverr
       await availability("embedder", embedder.get),
       await availability("generator", generator.get),
     ],
+    ingest,
     close: async () => {
+      await ingest.close();
       await Promise.allSettled([
         generator.peek()?.then((loaded) => loaded.dispose()),
         store.peek()?.then((loaded) => loaded.close()),
@@ -79,6 +92,18 @@ export async function createRuntime(config: FolioConfig, overrides: RuntimeOverr
       await database.close();
     },
   };
+}
+
+async function availability(kind: ModelKind, load: () => Promise<unknown>): Promise<ModelAvailability> {
+  try {
+    await load();
+    return { kind, isReady: true };
+  } catch (error) {
+    const problem = isAppError(error)
+      ? { code: error.code, message: error.message, command: error.details?.command as string | undefined }
+      : { code: "internal:unexpected", message: "The model failed to load; see the server log." };
+    return { kind, isReady: false, problem };
+  }
 }
 
 async function loadEmbedder(config: FolioConfig): Promise<Embedder> {
@@ -90,12 +115,15 @@ async function loadEmbedder(config: FolioConfig): Promise<Embedder> {
 async function loadGenerator(config: FolioConfig): Promise<Generator> {
   const modelPath = resolveGeneratorModelPath(config);
   await requireModel("generator", modelPath, config);
-  return LlamaCppGenerator.create({
-    modelPath,
-    modelSha256: await getFileSha256({ modelsDir: config.modelsDir, filePath: modelPath }),
-    contextTokens: config.generator.contextTokens,
-    threads: config.modelThreads,
-  });
+  switch (config.generator.backend) {
+    case "llama-cpp":
+      return LlamaCppGenerator.create({
+        modelPath,
+        modelSha256: await getFileSha256({ modelsDir: config.modelsDir, filePath: modelPath }),
+        contextTokens: config.generator.contextTokens,
+        threads: config.modelThreads,
+      });
+  }
 }
 
 async function requireModel(kind: ModelKind, modelPath: string, config: FolioConfig): Promise<void> {
@@ -105,8 +133,7 @@ async function requireModel(kind: ModelKind, modelPath: string, config: FolioCon
   );
   if (isPresent) return;
   const missing = describeMissingModel(kind, config);
-  throw new AppError(`model_missing:${kind}`, {
-    category: "unavailable",
+  throw new AppError(`unavailable:${kind}_missing`, {
     message: missing.message,
     details: { command: missing.command, path: missing.path },
     retryAfterSeconds: 60,

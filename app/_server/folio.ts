@@ -1,13 +1,6 @@
 import "server-only";
-import { createIngestService, type IngestService } from "../../ingest/ingest-service";
-import { type FolioConfig, loadConfig } from "../../lib/config";
-import { createRuntime, type Runtime } from "../../lib/runtime";
-
-export interface Folio {
-  config: FolioConfig;
-  runtime: Runtime;
-  ingest: IngestService;
-}
+import { loadConfig } from "../../lib/config";
+import { createFolio, type Folio } from "../../lib/runtime";
 
 /**
  * One Folio per server process. Next.js may load this module in several bundles (instrumentation,
@@ -27,17 +20,11 @@ export function getFolio(): Promise<Folio> {
 
 async function startFolio(): Promise<Folio> {
   const config = loadConfig();
-  const runtime = await createRuntime(config);
-  const ingest = createIngestService(runtime);
-  if (config.ingestWorker === "in-process") ingest.worker.start();
-  const shutdown = async () => {
-    await ingest.close();
-    await runtime.close();
-  };
+  const folio = await createFolio(config, { startIngestWorker: config.ingestWorker === "in-process" });
   for (const signal of ["SIGTERM", "SIGINT"] as const) {
     process.once(signal, () => {
-      void shutdown().finally(() => process.exit(0));
+      void folio.close().finally(() => process.exit(0));
     });
   }
-  return { config, runtime, ingest };
+  return folio;
 }

@@ -1,50 +1,41 @@
 import { asc, desc, eq, sql } from "drizzle-orm";
-import { canonicalJson, computeEventHash, genesisHash } from "../../lib/audit/hash-chain";
-import type { Database } from "../client";
+import type { Database, Executor } from "../client";
 import { type AuditEvent, auditEvents } from "../schema";
 
-/** A database or an open transaction: appends happen inside the caller's transaction. */
-type Executor = Pick<Database, "select" | "insert" | "execute">;
-
-export interface NewAuditEvent {
-  actor: string;
-  action: string;
-  subject: string;
-  payload: unknown;
-}
+export type NewAuditEventRow = typeof auditEvents.$inferInsert;
 
 /**
- * Appends one event to the hash chain. Must run inside a transaction: the table lock serialises
- * appenders across processes so seq stays gapless and every prev_hash names its predecessor.
+ * Serialises appenders across processes until the caller's transaction ends, so seq stays
+ * gapless and every prev_hash names its predecessor. Call before reading the chain head.
  */
-export async function appendAuditEvent({
+export async function lockAuditLog({ tx }: { tx: Executor }): Promise<void> {
+  await tx.execute(sql`LOCK TABLE audit_events IN SHARE ROW EXCLUSIVE MODE`);
+}
+
+/** The newest event's seq and hash, or undefined for an empty log. */
+export async function getAuditHead({
   tx,
-  event,
 }: {
   tx: Executor;
-  event: NewAuditEvent;
-}): Promise<AuditEvent> {
-  await tx.execute(sql`LOCK TABLE audit_events IN SHARE ROW EXCLUSIVE MODE`);
+}): Promise<{ seq: number; hash: string } | undefined> {
   const [last] = await tx
     .select({ seq: auditEvents.seq, hash: auditEvents.hash })
     .from(auditEvents)
     .orderBy(desc(auditEvents.seq))
     .limit(1);
-  const fields = {
-    seq: (last?.seq ?? 0) + 1,
-    ts: new Date(),
-    actor: event.actor,
-    action: event.action,
-    subject: event.subject,
-    payload: canonicalJson(event.payload),
-    prevHash: last?.hash ?? genesisHash,
-  };
-  const [row] = await tx
-    .insert(auditEvents)
-    .values({ ...fields, hash: computeEventHash(fields) })
-    .returning();
-  if (!row) throw new Error("audit insert returned nothing");
-  return row;
+  return last;
+}
+
+export async function insertAuditEvent({
+  tx,
+  row,
+}: {
+  tx: Executor;
+  row: NewAuditEventRow;
+}): Promise<AuditEvent> {
+  const [inserted] = await tx.insert(auditEvents).values(row).returning();
+  if (!inserted) throw new Error("audit insert returned nothing");
+  return inserted;
 }
 
 export async function listAuditEvents({

@@ -88,7 +88,6 @@ export function spawnChild(maxMemoryMb: number): RunningChild {
       childProcess.kill("SIGKILL");
       reject(
         new AppError("unavailable:pdf_extractor", {
-          category: "internal",
           message: "The PDF reader could not start.",
           cause: new Error(`${reason}: ${summarizeStderr(child.stderrTail)}`),
         }),

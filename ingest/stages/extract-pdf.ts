@@ -22,8 +22,8 @@ export { resolveExtractorChildPath } from "./extract-pdf-child-process";
 export interface PdfExtractor {
   /**
    * Text items, blocks and metadata of every page. Fails with an AppError whose code is one of
-   * `pdf_encrypted:document`, `pdf_malformed:document`, `pdf_too_many_pages:document`,
-   * `pdf_timeout:document`, `pdf_out_of_memory:document` (category "invalid"), or an "internal"
+   * `invalid:pdf_encrypted`, `invalid:pdf_malformed`, `invalid:pdf_too_many_pages`,
+   * `invalid:pdf_timeout`, `invalid:pdf_out_of_memory`, or an "internal"
    * error when the file cannot be read or the child cannot start.
    */
   extract(
@@ -178,8 +178,7 @@ class ChildProcessPdfExtractor implements PdfExtractor {
 
       const timer = setTimeout(() => {
         killAndReject(
-          new AppError("pdf_timeout:document", {
-            category: "invalid",
+          new AppError("invalid:pdf_timeout", {
             message: `This PDF took longer than ${formatSeconds(timeoutMs)} to read and was skipped; it may be damaged or built to stall readers.`,
             details: { timeoutMs },
           }),
@@ -191,8 +190,7 @@ class ChildProcessPdfExtractor implements PdfExtractor {
         if (this.#child === child) this.#child = null;
         settle(() =>
           reject(
-            new AppError("pdf_out_of_memory:document", {
-              category: "invalid",
+            new AppError("invalid:pdf_out_of_memory", {
               message: `This PDF needs more memory than the reader may use (${maxMemoryMb} MB), or it crashed the reader.`,
               details: { maxMemoryMb },
               cause: new Error(
@@ -265,34 +263,29 @@ function failureToError(
   const cause = new Error(failure.detail);
   switch (failure.reason) {
     case "encrypted":
-      return new AppError("pdf_encrypted:document", {
-        category: "invalid",
+      return new AppError("invalid:pdf_encrypted", {
         message: "This PDF is password-protected; upload a copy without a password.",
         cause,
       });
     case "empty":
       // Same code as any unreadable file: callers need one "broken file" case, users a clear message.
-      return new AppError("pdf_malformed:document", {
-        category: "invalid",
+      return new AppError("invalid:pdf_malformed", {
         message: "This PDF file is empty (0 bytes).",
         cause,
       });
     case "malformed":
-      return new AppError("pdf_malformed:document", {
-        category: "invalid",
+      return new AppError("invalid:pdf_malformed", {
         message: "This file is damaged or is not a PDF, and could not be read.",
         cause,
       });
     case "too_many_pages":
-      return new AppError("pdf_too_many_pages:document", {
-        category: "invalid",
+      return new AppError("invalid:pdf_too_many_pages", {
         message: `This PDF has ${failure.pageCount ?? "too many"} pages; at most ${options.maxPages} are accepted.`,
         details: { pageCount: failure.pageCount, maxPages: options.maxPages },
         cause,
       });
     case "out_of_memory":
-      return new AppError("pdf_out_of_memory:document", {
-        category: "invalid",
+      return new AppError("invalid:pdf_out_of_memory", {
         message: `This PDF needs more memory than the reader may use (${options.maxMemoryMb} MB).`,
         details: { maxMemoryMb: options.maxMemoryMb },
         cause,
@@ -300,8 +293,7 @@ function failureToError(
     case "internal":
       return extractorFault(`child failed: ${failure.detail}`);
     case "unreadable_file":
-      return new AppError("unreadable:file", {
-        category: "internal",
+      return new AppError("internal:unreadable_file", {
         message: "The stored file could not be read.",
         cause,
       });
@@ -310,7 +302,6 @@ function failureToError(
 
 function disposedError(): AppError {
   return new AppError("unavailable:pdf_extractor", {
-    category: "internal",
     message: "The PDF extractor has been shut down.",
   });
 }
@@ -318,7 +309,6 @@ function disposedError(): AppError {
 /** A fault of the extractor itself (broken protocol, a bug in the child), not of the file. */
 function extractorFault(detail: string): AppError {
   return new AppError("internal:pdf_extractor", {
-    category: "internal",
     message: "The PDF reader failed unexpectedly.",
     cause: new Error(`PDF extractor: ${detail}`),
   });

@@ -1,4 +1,4 @@
-import { sha256Hex } from "../../lib/text/hash";
+import { sha256Hex } from "../../lib/text/sha256-hex";
 import type { ChunkWithVector, VectorStore } from "../../lib/vector-store/vector-store";
 import type { DraftChunk } from "./chunk-pages";
 

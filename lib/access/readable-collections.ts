@@ -37,5 +37,7 @@ export async function requireReadableCollection({
 }): Promise<void> {
   const [readable] = await readableCollectionIds({ db, actor, requested: [collectionId] });
   if (!readable)
-    throw new AppError("not_found:collection", { category: "not_found", message: "No such collection." });
+    throw new AppError("not_found:collection", {
+      message: "No such collection.",
+    });
 }

@@ -1,7 +1,8 @@
-import { recordAnswer } from "../../db/queries/answers";
+import { insertAnswer } from "../../db/queries/answers";
 import type { AuditEvent } from "../../db/schema";
+import { appendAuditEvent } from "../audit/append-audit-event";
 import type { Citation } from "../domain/answer-events";
-import type { AnswerDependencies, PreparedAnswer } from "./answer-question";
+import type { AnswerDependencies, PreparedAnswer } from "./prepare-answer";
 
 export interface AnswerOutcome {
   answer: string;
@@ -18,43 +19,44 @@ export async function recordAnswerOutcome(
   prepared: PreparedAnswer,
   outcome: AnswerOutcome,
 ): Promise<AuditEvent> {
-  const { auditEvent } = await recordAnswer({
-    db: dependencies.db,
-    answer: {
-      id: prepared.answerId,
-      actor: prepared.request.actor,
-      question: prepared.request.question,
-      collectionIds: [...prepared.request.collectionIds],
-      answer: outcome.answer,
-      status: outcome.failure ? "error" : "complete",
-      errorCode: outcome.failure?.code ?? null,
-      generatorId: dependencies.generator.id,
-      modelSha256: dependencies.generator.modelSha256,
-      promptHash: prepared.promptHash,
-      checks: { rejectedMarkers: outcome.rejectedMarkers },
-      metrics: {
-        retrievalMs: prepared.retrievalMs,
-        firstTokenMs: outcome.firstTokenMs,
-        totalMs: outcome.totalMs,
-        promptTokens: prepared.promptTokens,
+  return dependencies.db.transaction(async (tx) => {
+    await insertAnswer({
+      tx,
+      answer: {
+        id: prepared.answerId,
+        actor: prepared.request.actor,
+        question: prepared.request.question,
+        collectionIds: [...prepared.request.collectionIds],
+        answer: outcome.answer,
+        status: outcome.failure ? "error" : "complete",
+        errorCode: outcome.failure?.code ?? null,
+        generatorId: dependencies.generator.id,
+        modelSha256: dependencies.generator.modelSha256,
+        promptHash: prepared.promptHash,
+        checks: { rejectedMarkers: outcome.rejectedMarkers },
+        metrics: {
+          retrievalMs: prepared.retrievalMs,
+          firstTokenMs: outcome.firstTokenMs,
+          totalMs: outcome.totalMs,
+          promptTokens: prepared.promptTokens,
+        },
       },
-    },
-    citations: outcome.citations.map(({ n, source }) => ({
-      marker: n,
-      chunkId: source.chunkId,
-      documentId: source.documentId,
-      versionId: source.versionId,
-      pageNumber: source.pageNumber,
-      contentHash: source.contentHash,
-    })),
-    auditEvent: {
+      citations: outcome.citations.map(({ n, source }) => ({
+        marker: n,
+        chunkId: source.chunkId,
+        documentId: source.documentId,
+        versionId: source.versionId,
+        pageNumber: source.pageNumber,
+        contentHash: source.contentHash,
+      })),
+    });
+    return appendAuditEvent(tx, {
       actor: prepared.request.actor,
       action: "answer.create",
       subject: `answer:${prepared.answerId}`,
       payload: auditPayload(dependencies, prepared, outcome),
-    },
+    });
   });
-  return auditEvent;
 }
 
 /** What an auditor needs to check an answer: every input the model saw, by hash, and what it said. */

@@ -1,7 +1,7 @@
 import type { AnswerEvent, Citation } from "../domain/answer-events";
 import { asAppError } from "../errors";
-import type { AnswerDependencies, PreparedAnswer } from "./answer-question";
 import { CitationMarkerTracker } from "./citation-markers";
+import type { AnswerDependencies, PreparedAnswer } from "./prepare-answer";
 import { type AnswerOutcome, recordAnswerOutcome } from "./record-answer";
 
 export const noEvidenceAnswer =

@@ -1,4 +1,4 @@
-import { sha256Hex } from "../text/hash";
+import { sha256Hex } from "../text/sha256-hex";
 
 /** prev_hash of the first event. */
 export const genesisHash = "0".repeat(64);

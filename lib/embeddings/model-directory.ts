@@ -70,11 +70,16 @@ export interface ModelFiles {
 }
 
 function modelMissing(message: string): AppError {
-  return new AppError("model_missing:embedder", { category: "unavailable", message });
+  return new AppError("unavailable:embedder_missing", {
+    message,
+  });
 }
 
 export function modelLoadFailed(message: string, cause?: unknown): AppError {
-  return new AppError("model_load_failed:embedder", { category: "unavailable", message, cause });
+  return new AppError("unavailable:embedder_load_failed", {
+    message,
+    cause,
+  });
 }
 
 async function isFile(file: string): Promise<boolean> {

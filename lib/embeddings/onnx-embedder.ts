@@ -165,8 +165,7 @@ export class OnnxEmbedder implements Embedder {
 
   async embed(texts: string[], kind: EmbeddingKind): Promise<Float32Array[]> {
     if (this.isDisposed) {
-      throw new AppError("model_disposed:embedder", {
-        category: "unavailable",
+      throw new AppError("unavailable:embedder_disposed", {
         message: "The embedder was disposed",
       });
     }

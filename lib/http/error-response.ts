@@ -5,7 +5,6 @@ import { AppError, asAppError, httpStatusOf, toErrorBody } from "../errors";
 export function classifyError(error: unknown): AppError {
   if (isDatabaseUnavailableError(error)) {
     return new AppError("unavailable:database", {
-      category: "unavailable",
       message: "The database is unreachable right now; try again shortly.",
       retryAfterSeconds: 5,
       cause: error,

@@ -8,7 +8,9 @@ export function parseInput<Schema extends z.ZodType>(schema: Schema, value: unkn
     const problems = parsed.error.issues.map(
       (issue) => `${issue.path.join(".") || "input"}: ${issue.message}`,
     );
-    throw new AppError("invalid:request", { category: "invalid", message: problems.join("; ") });
+    throw new AppError("invalid:request", {
+      message: problems.join("; "),
+    });
   }
   return parsed.data;
 }

@@ -14,14 +14,12 @@ export async function readJson<Schema extends z.ZodType>(
   const declared = Number(request.headers.get("content-length") ?? "0");
   if (declared > maxBytes) {
     throw new AppError("too_large:body", {
-      category: "too_large",
       message: `The request body exceeds ${maxBytes} bytes.`,
     });
   }
   const text = await request.text();
   if (text.length > maxBytes) {
     throw new AppError("too_large:body", {
-      category: "too_large",
       message: `The request body exceeds ${maxBytes} bytes.`,
     });
   }
@@ -30,7 +28,6 @@ export async function readJson<Schema extends z.ZodType>(
     value = JSON.parse(text);
   } catch (error) {
     throw new AppError("invalid:json", {
-      category: "invalid",
       message: "The request body is not valid JSON.",
       cause: error,
     });

@@ -142,7 +142,7 @@ export class LlamaCppGenerator implements Generator {
     this.contextTokens = context.contextSize;
   }
 
-  /** Loads the model and creates its context. Throws `model_missing` / `model_load_failed:generator`. */
+  /** Loads the model and creates its context. Throws `unavailable:generator_missing` / `unavailable:generator_load_failed`. */
   static async create(options: LlamaCppGeneratorOptions): Promise<LlamaCppGenerator> {
     const { modelPath, contextTokens, threads, gpu = false } = options;
     const isFile = await stat(modelPath).then(
@@ -150,8 +150,7 @@ export class LlamaCppGenerator implements Generator {
       () => false,
     );
     if (!isFile) {
-      throw new AppError("model_missing:generator", {
-        category: "unavailable",
+      throw new AppError("unavailable:generator_missing", {
         message: `The answering model file ${modelPath} is missing (or is not a file).`,
       });
     }
@@ -159,8 +158,7 @@ export class LlamaCppGenerator implements Generator {
     try {
       llama = await getSharedLlama({ gpu, threads });
     } catch (cause) {
-      throw new AppError("model_load_failed:generator", {
-        category: "unavailable",
+      throw new AppError("unavailable:generator_load_failed", {
         message: "llama.cpp could not start: no working prebuilt binary for this platform.",
         cause,
       });
@@ -169,8 +167,7 @@ export class LlamaCppGenerator implements Generator {
     try {
       model = await llama.loadModel({ modelPath });
     } catch (cause) {
-      throw new AppError("model_load_failed:generator", {
-        category: "unavailable",
+      throw new AppError("unavailable:generator_load_failed", {
         message: `The answering model ${modelPath} could not be loaded (not a GGUF model llama.cpp supports?).`,
         cause,
       });
@@ -185,8 +182,7 @@ export class LlamaCppGenerator implements Generator {
       return new LlamaCppGenerator(options, model, context, createChatWrapper(model));
     } catch (cause) {
       await model.dispose();
-      throw new AppError("model_load_failed:generator", {
-        category: "unavailable",
+      throw new AppError("unavailable:generator_load_failed", {
         message: `A ${maximumTokens}-token context for ${modelPath} could not be created (not enough memory?).`,
         cause,
       });
@@ -224,8 +220,7 @@ export class LlamaCppGenerator implements Generator {
       const promptTokens = this.tokenizePrompt(history).length;
       const roomTokens = this.contextTokens - promptTokens - 1;
       if (roomTokens < 1) {
-        throw new AppError("prompt_too_long:generator", {
-          category: "invalid",
+        throw new AppError("invalid:prompt_too_long", {
           message: `The prompt takes ${promptTokens} tokens; the model's window holds ${this.contextTokens}.`,
         });
       }
@@ -306,8 +301,7 @@ export class LlamaCppGenerator implements Generator {
 
   private assertUsable(): void {
     if (this.isDisposed) {
-      throw new AppError("disposed:generator", {
-        category: "unavailable",
+      throw new AppError("unavailable:generator_disposed", {
         message: "The generator was disposed.",
       });
     }

@@ -172,7 +172,6 @@ const revisionPattern = /^[A-Za-z0-9][A-Za-z0-9._/-]*$/;
 function invalidSpec(spec: string, reason: string): AppError {
   const aliases = catalog.map((entry) => entry.alias).join(", ");
   return new AppError("invalid:model_spec", {
-    category: "invalid",
     message:
       `"${spec}" is not a model this command can pull: ${reason}. ` +
       `Use a catalog alias (${aliases}), hf:<owner>/<repo>/<file.gguf> for a generator, ` +
@@ -254,7 +253,6 @@ function resolveConfiguredPath(kind: ModelKind, value: string, modelsDir: string
   if (entry) {
     if (entry.kind !== kind) {
       throw new AppError("invalid:model_spec", {
-        category: "invalid",
         message: `"${value}" is a${entry.kind === "embedder" ? "n embedder" : " generator"}, not a${kind === "embedder" ? "n embedder" : " generator"} model.`,
       });
     }

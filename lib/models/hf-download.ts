@@ -115,8 +115,7 @@ function downloadFailed(
   cause?: unknown,
   retryAfterSeconds?: number,
 ): AppError {
-  return new AppError("model_download_failed:file", {
-    category: "unavailable",
+  return new AppError("unavailable:model_download_failed", {
     message,
     cause,
     details: { repo: request.repo, revision: request.revision, path: request.path },
@@ -150,8 +149,7 @@ function errorForStatus(request: FileRequest, response: Response, url: string): 
     const tokenAdvice = request.token
       ? "HF_TOKEN is set but was refused: check that it is valid and that this account accepted the licence"
       : "accept its licence on the model page while logged in, create a read token and set HF_TOKEN=<token>";
-    return new AppError("model_access_denied:file", {
-      category: "forbidden",
+    return new AppError("forbidden:model_access_denied", {
       message:
         `Hugging Face refused access to ${request.repo} (HTTP ${status}${errorCode ? `, ${errorCode}` : ""}). ` +
         `The repository may be gated or private: ${tokenAdvice} (${request.endpoint}/${request.repo}). ` +
@@ -167,7 +165,6 @@ function errorForStatus(request: FileRequest, response: Response, url: string): 
           ? `${request.repo} has no revision "${request.revision}"`
           : `${request.repo}@${request.revision} has no file ${request.path}`;
     return new AppError("not_found:model_file", {
-      category: "not_found",
       message: `Not found on Hugging Face: ${what} (${url}).`,
       details,
     });
@@ -289,8 +286,7 @@ export async function downloadRepoFile(options: DownloadRepoFileOptions): Promis
     await rm(partPath, { force: true });
     // `unavailable`, not `internal`: the bytes were damaged or replaced between the Hub and us
     // (proxy, mirror, CDN); nothing in Folio is broken and a later retry can succeed.
-    throw new AppError("model_checksum_mismatch:file", {
-      category: "unavailable",
+    throw new AppError("unavailable:model_checksum_mismatch", {
       message:
         `The sha256 of ${options.repo}/${options.path} is ${sha256}, but Hugging Face announced ${announced.sha256}. ` +
         "The file was deleted. A proxy or mirror may have altered it; try again, or check HF_ENDPOINT.",

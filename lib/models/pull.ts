@@ -76,7 +76,6 @@ function localFilePath(entry: CatalogEntry, modelsDir: string, repoPath: string)
   // resolveModelSpec already rejects `..`; this keeps every write inside MODELS_DIR regardless.
   if (!target.startsWith(root + path.sep)) {
     throw new AppError("invalid:model_spec", {
-      category: "invalid",
       message: `Refusing to write ${repoPath} outside ${root}.`,
     });
   }

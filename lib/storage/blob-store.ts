@@ -23,7 +23,7 @@ export class BlobStore {
   constructor(private readonly root: string) {}
 
   pathOf(sha256: string): string {
-    if (!/^[0-9a-f]{64}$/.test(sha256)) throw new AppError("invalid:sha256", { category: "invalid" });
+    if (!/^[0-9a-f]{64}$/.test(sha256)) throw new AppError("invalid:sha256");
     return path.join(this.root, sha256.slice(0, 2), sha256);
   }
 
@@ -50,7 +50,6 @@ export class BlobStore {
         if (byteSize > maxBytes) {
           callback(
             new AppError("too_large:upload", {
-              category: "too_large",
               message: `The file is larger than the ${Math.floor(maxBytes / 1_048_576)} MB limit.`,
               details: { maxBytes },
             }),

@@ -66,8 +66,7 @@ export class LanceDbStore implements VectorStore {
     if (existingDims !== options.dims) {
       table.close();
       connection.close();
-      throw new AppError("embedding_dims_mismatch:vector_store", {
-        category: "unavailable",
+      throw new AppError("unavailable:embedding_dims_mismatch", {
         message:
           `The chunk table holds ${existingDims}-dimensional vectors but the embedding model makes ` +
           `${options.dims}. Re-index the documents or configure the embedding model they were indexed with.`,
@@ -89,13 +88,11 @@ export class LanceDbStore implements VectorStore {
     for (const chunk of input.chunks) {
       if (chunk.documentId !== input.documentId || chunk.versionId !== input.versionId) {
         throw new AppError("internal:chunk_owner", {
-          category: "internal",
           message: `Chunk ${chunk.id} does not belong to version ${input.versionId}`,
         });
       }
       if (chunk.vector.length !== this.dims) {
-        throw new AppError("embedding_dims_mismatch:vector_store", {
-          category: "internal",
+        throw new AppError("internal:embedding_dims_mismatch", {
           message: `Chunk ${chunk.id} has a ${chunk.vector.length}-dimensional vector; the table holds ${this.dims}.`,
         });
       }
@@ -108,8 +105,7 @@ export class LanceDbStore implements VectorStore {
   async search(request: SearchRequest): Promise<SearchHit[]> {
     if (request.collectionIds.length === 0 || request.limit <= 0) return [];
     if (request.queryVector.length !== this.dims) {
-      throw new AppError("embedding_dims_mismatch:vector_store", {
-        category: "internal",
+      throw new AppError("internal:embedding_dims_mismatch", {
         message: `The query vector has ${request.queryVector.length} dimensions; the table holds ${this.dims}.`,
       });
     }
@@ -211,7 +207,9 @@ const safeIdentifier = /^[0-9a-f-]{1,64}$/i;
 
 function sqlString(value: string): string {
   if (!safeIdentifier.test(value)) {
-    throw new AppError("invalid:identifier", { category: "invalid", message: "Malformed identifier" });
+    throw new AppError("invalid:identifier", {
+      message: "Malformed identifier",
+    });
   }
   return `'${value}'`;
 }

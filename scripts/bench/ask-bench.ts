@@ -1,4 +1,4 @@
-import { startAnswer } from "../../lib/answer/ask";
+import { startAnswer } from "../../lib/answer/start-answer";
 import { retrieveContext } from "../../lib/retrieval/retrieve-context";
 import {
   type BenchFolio,
@@ -66,7 +66,7 @@ export async function runAskBench(
       runs,
       questions: questions.length,
       documents: indexedCount,
-      modelThreads: folio.runtime.config.modelThreads,
+      modelThreads: folio.config.modelThreads,
       warmUpMs,
     });
   } finally {
@@ -75,7 +75,7 @@ export async function runAskBench(
 }
 
 async function askOnce(folio: BenchFolio, collectionId: string, question: string): Promise<AskSample> {
-  const { runtime } = folio;
+  const runtime = folio;
   const retrievalStartedAt = performance.now();
   await retrieveContext(
     { db: runtime.database.db, store: await runtime.store(), embedder: await runtime.embedder() },

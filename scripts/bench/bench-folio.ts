@@ -41,7 +41,7 @@ export async function warmUpIngest(folio: BenchFolio, warmUpFile: string): Promi
 }
 
 export async function createBenchCollection(folio: BenchFolio, name: string): Promise<string> {
-  const { collection } = await createCollection({ db: folio.runtime.database.db, name });
+  const { collection } = await createCollection({ db: folio.database.db, name });
   return collection.id;
 }
 

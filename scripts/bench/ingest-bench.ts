@@ -163,7 +163,7 @@ async function measureIngestRun(files: readonly CorpusPdf[]): Promise<IngestRun>
       pdftotextPagesPerSecond,
       ratioToPdftotext: folioPagesPerSecond / pdftotextPagesPerSecond,
       parserChildPeakRssMb,
-      modelThreads: folio.runtime.config.modelThreads,
+      modelThreads: folio.config.modelThreads,
     };
   } finally {
     await folio.close();

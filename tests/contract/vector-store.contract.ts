@@ -127,10 +127,10 @@ export function describeVectorStoreContract(
       const document = owner(collectionA);
       const bad = { ...chunk(document, 0, "golf", 0), vector: new Float32Array(dims + 1) };
       await expect(store.replaceDocumentChunks({ ...document, chunks: [bad] })).rejects.toMatchObject({
-        code: "embedding_dims_mismatch:vector_store",
+        code: "internal:embedding_dims_mismatch",
       });
       await expect(factories.reopenStore(dims * 2)).rejects.toMatchObject({
-        code: "embedding_dims_mismatch:vector_store",
+        code: "unavailable:embedding_dims_mismatch",
       });
     });
 

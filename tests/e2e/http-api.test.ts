@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { sha256Hex } from "../../lib/text/hash";
+import { sha256Hex } from "../../lib/text/sha256-hex";
 import { buildEncryptedPdf, buildTextPdf } from "../fixtures/builders/pdf";
 import { folioApi, readEvents } from "../support/api";
 import { corpusPdfsDir, hasCorpus, warnSkipped } from "../support/corpus";
@@ -137,7 +137,7 @@ describe("bad input over HTTP", () => {
     const brokenResponse = await api.upload(lockedCollection, "broken.pdf", broken);
     const jobs = await api.waitForJobs(lockedCollection);
     const locked = jobs.find((job) => job.documentTitle === "locked.pdf");
-    expect(locked).toMatchObject({ state: "failed", errorCode: "pdf_encrypted:document" });
+    expect(locked).toMatchObject({ state: "failed", errorCode: "invalid:pdf_encrypted" });
     if (brokenResponse.status === 202) {
       const brokenJob = jobs.find((job) => job.documentTitle === "broken.pdf");
       expect(brokenJob?.state).toBe("failed");

@@ -32,7 +32,7 @@ it("starts without the answering model: upload and search work, ask is a 503 nam
   const { error } = (await response.json()) as {
     error: { code: string; message: string; details: { command: string } };
   };
-  expect(error.code).toBe("model_missing:generator");
+  expect(error.code).toBe("unavailable:generator_missing");
   expect(error.message).toContain("gemma-4-E2B-it-Q4_K_M.gguf");
   expect(error.details.command).toBe("npm run models -- pull gemma-4-e2b-it");
 
@@ -45,7 +45,7 @@ it("starts without the answering model: upload and search work, ask is a 503 nam
     expect(await command.textContent()).toBe("npm run models -- pull gemma-4-e2b-it");
     await page.getByTestId("question").fill("Where is the boiler room key?");
     await page.getByTestId("ask").click();
-    await page.locator('[data-testid="problem"][data-code="model_missing:generator"]').nth(1).waitFor();
+    await page.locator('[data-testid="problem"][data-code="unavailable:generator_missing"]').nth(1).waitFor();
     await page.screenshot({
       path: path.join(process.cwd(), "test-output", "browser-missing-model.png"),
       fullPage: true,

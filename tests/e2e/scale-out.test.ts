@@ -29,7 +29,7 @@ beforeAll(async () => {
   if (!hasPostgres) return;
   const models = await buildTestModels(modelsDir);
   server = await startFolioServer({ ...testModelEnvironment(models, modelsDir), INGEST_WORKER: "off" });
-  const migrate = runTsx("db/migrate.ts", server.environment);
+  const migrate = runTsx("scripts/migrate.ts", server.environment);
   expect(await new Promise((resolve) => migrate.once("exit", resolve))).toBe(0);
   for (let index = 0; index < 2; index += 1)
     workers.push(runTsx("ingest/worker-main.ts", server.environment));

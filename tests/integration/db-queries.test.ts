@@ -1,11 +1,12 @@
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Database } from "../../db/client";
-import { appendAuditEvent, listAuditEvents } from "../../db/queries/audit-events";
+import { listAuditEvents } from "../../db/queries/audit-events";
 import { createCollection } from "../../db/queries/collections";
 import { createVersionWithJob } from "../../db/queries/documents";
 import { claimNextJob, finishJob, getJobById, retryJobLater } from "../../db/queries/ingest-jobs";
 import { auditEvents } from "../../db/schema";
+import { appendAuditEvent } from "../../lib/audit/append-audit-event";
 import { verifyChain } from "../../lib/audit/hash-chain";
 import { openTestDatabase } from "../support/test-database";
 
@@ -87,10 +88,7 @@ describe("appendAuditEvent", () => {
     await Promise.all(
       Array.from({ length: 10 }, (_, index) =>
         db.transaction((tx) =>
-          appendAuditEvent({
-            tx,
-            event: { actor: "tester", action: "test", subject: `s${index}`, payload: { index } },
-          }),
+          appendAuditEvent(tx, { actor: "tester", action: "test", subject: `s${index}`, payload: { index } }),
         ),
       ),
     );

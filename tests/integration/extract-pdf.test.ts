@@ -181,7 +181,7 @@ describe("createPdfExtractor", () => {
   });
 
   it.each(["encrypted-r2.pdf", "encrypted-r3.pdf"])("refuses the password-protected %s", async (name) => {
-    const error = await expectFailure(extractor.extract(filePath(name)), "pdf_encrypted:document");
+    const error = await expectFailure(extractor.extract(filePath(name)), "invalid:pdf_encrypted");
     expect(error.category).toBe("invalid");
     expect(error.message).toBe("This PDF is password-protected; upload a copy without a password.");
   });
@@ -189,26 +189,26 @@ describe("createPdfExtractor", () => {
   it.each(["truncated.pdf", "garbage-after-header.pdf", "header-only.pdf", "empty.pdf"])(
     "refuses the broken %s as malformed",
     async (name) => {
-      const error = await expectFailure(extractor.extract(filePath(name)), "pdf_malformed:document");
+      const error = await expectFailure(extractor.extract(filePath(name)), "invalid:pdf_malformed");
       expect(error.category).toBe("invalid");
       expect(String((error.cause as Error).message)).not.toBe("");
     },
   );
 
   it("tells a 0-byte file apart in its message", async () => {
-    const error = await expectFailure(extractor.extract(filePath("empty.pdf")), "pdf_malformed:document");
+    const error = await expectFailure(extractor.extract(filePath("empty.pdf")), "invalid:pdf_malformed");
     expect(error.message).toBe("This PDF file is empty (0 bytes).");
   });
 
   it("reports a missing file as an internal error, not as the user's fault", async () => {
-    const error = await expectFailure(extractor.extract(filePath("missing.pdf")), "unreadable:file");
+    const error = await expectFailure(extractor.extract(filePath("missing.pdf")), "internal:unreadable_file");
     expect(error.category).toBe("internal");
   });
 
   it("keeps working after typed failures, in the same child", async () => {
     const childProcessId = extractor.childProcessId;
-    await expectFailure(extractor.extract(filePath("encrypted-r3.pdf")), "pdf_encrypted:document");
-    await expectFailure(extractor.extract(filePath("truncated.pdf")), "pdf_malformed:document");
+    await expectFailure(extractor.extract(filePath("encrypted-r3.pdf")), "invalid:pdf_encrypted");
+    await expectFailure(extractor.extract(filePath("truncated.pdf")), "invalid:pdf_malformed");
     expect((await extractor.extract(filePath("text.pdf"))).pageCount).toBe(3);
     expect(extractor.childProcessId).toBe(childProcessId);
   });
@@ -230,7 +230,7 @@ describe("createPdfExtractor", () => {
         process.kill(killedProcessId, "SIGKILL");
       }
     });
-    const error = await expectFailure(failing, "pdf_out_of_memory:document");
+    const error = await expectFailure(failing, "invalid:pdf_out_of_memory");
     expect(String((error.cause as Error).message)).toContain("SIGKILL");
 
     expect((await extractor.extract(filePath("text.pdf"))).pageCount).toBe(3);
@@ -249,7 +249,7 @@ describe("createPdfExtractor limits", () => {
       let progressCalls = 0;
       const error = await expectFailure(
         limited.extract(filePath("text.pdf"), () => progressCalls++),
-        "pdf_too_many_pages:document",
+        "invalid:pdf_too_many_pages",
       );
       expect(progressCalls).toBe(0);
       expect(error.details).toEqual({ pageCount: 3, maxPages: 2 });
@@ -283,7 +283,7 @@ describe("createPdfExtractor limits", () => {
       await extractor.extract(filePath("text.pdf")); // warm: the budget excludes the child's start
       const firstChild = extractor.childProcessId;
       const started = performance.now();
-      const error = await expectFailure(extractor.extract(filePath("long.pdf")), "pdf_timeout:document");
+      const error = await expectFailure(extractor.extract(filePath("long.pdf")), "invalid:pdf_timeout");
       expect(performance.now() - started).toBeLessThan(2_000);
       expect(error.details).toEqual({ timeoutMs: 400 });
       expect(extractor.childProcessId).toBeNull();
@@ -306,7 +306,7 @@ describe("createPdfExtractor limits", () => {
     try {
       const error = await expectFailure(
         extractor.extract(filePath("dense.pdf")),
-        "pdf_out_of_memory:document",
+        "invalid:pdf_out_of_memory",
       );
       expect(error.details).toEqual({ maxMemoryMb: 128 });
       expect((await extractor.extract(filePath("text.pdf"))).pageCount).toBe(3);
@@ -358,7 +358,7 @@ describe.skipIf(!hasCorpus)("createPdfExtractor on the shared corpus", () => {
     "pdfplumber/password-example.pdf",
     "tables-tabula/encrypted.pdf",
   ])("refuses %s, which needs a user password", async (relativePath) => {
-    await expectFailure(extractor.extract(corpusFile(relativePath)), "pdf_encrypted:document");
+    await expectFailure(extractor.extract(corpusFile(relativePath)), "invalid:pdf_encrypted");
   });
 
   it.each([
@@ -371,7 +371,7 @@ describe.skipIf(!hasCorpus)("createPdfExtractor on the shared corpus", () => {
   });
 
   // What each broken file really is, and the clean outcome we expect from pdf.js.
-  it.each<{ file: string; what: string; outcome: "text" | "no-text" | "pdf_malformed:document" }>([
+  it.each<{ file: string; what: string; outcome: "text" | "no-text" | "invalid:pdf_malformed" }>([
     {
       file: "pdfjs/xref_command_missing.pdf",
       what: "xref keyword missing; pdf.js rebuilds the table",
@@ -387,13 +387,13 @@ describe.skipIf(!hasCorpus)("createPdfExtractor on the shared corpus", () => {
     {
       file: "ocrmypdf-resources/invalid.pdf",
       what: "a PDF header and %%EOF only",
-      outcome: "pdf_malformed:document",
+      outcome: "invalid:pdf_malformed",
     },
-    { file: "pdfplumber/empty.pdf", what: "0 bytes", outcome: "pdf_malformed:document" },
+    { file: "pdfplumber/empty.pdf", what: "0 bytes", outcome: "invalid:pdf_malformed" },
     {
       file: "pypdf-sample-files/017-unreadable-meta-data__unreadablemetadata.pdf",
       what: "broken linearized file; pdf.js: Invalid Root reference (poppler finds no page tree either)",
-      outcome: "pdf_malformed:document",
+      outcome: "invalid:pdf_malformed",
     },
   ])("ends $file ($what) cleanly", async ({ file, outcome }) => {
     const started = performance.now();
@@ -402,7 +402,7 @@ describe.skipIf(!hasCorpus)("createPdfExtractor on the shared corpus", () => {
       (error: unknown) => error,
     );
     expect(performance.now() - started).toBeLessThan(10_000);
-    if (outcome === "pdf_malformed:document") {
+    if (outcome === "invalid:pdf_malformed") {
       expect((result as AppError).code).toBe(outcome);
     } else {
       const document = result as ExtractedDocument;

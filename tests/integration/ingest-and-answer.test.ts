@@ -6,12 +6,12 @@ import { listAuditEvents } from "../../db/queries/audit-events";
 import { createCollection } from "../../db/queries/collections";
 import { getVersionWithDocument } from "../../db/queries/documents";
 import { getJobById, requeueJob } from "../../db/queries/ingest-jobs";
-import { hashPrompt } from "../../lib/answer/answer-question";
-import { startAnswer } from "../../lib/answer/ask";
+import { hashPrompt } from "../../lib/answer/prepare-answer";
+import { startAnswer } from "../../lib/answer/start-answer";
 import { verifyChain } from "../../lib/audit/hash-chain";
 import type { AnswerEvent } from "../../lib/domain/answer-events";
 import { LlamaCppGenerator } from "../../lib/llm/llama-cpp-generator";
-import { sha256Hex } from "../../lib/text/hash";
+import { sha256Hex } from "../../lib/text/sha256-hex";
 import type { LanceDbStore } from "../../lib/vector-store/lancedb-store";
 import { buildEncryptedPdf, buildTextPdf } from "../fixtures/builders/pdf";
 import { recordingGenerator } from "../support/recording-generator";
@@ -53,10 +53,10 @@ beforeAll(async () => {
       return { generator };
     },
   });
-  const { db } = folio.runtime.database;
+  const { db } = folio.database;
   safetyId = (await createCollection({ db, name: "safety" })).collection.id;
   financeId = (await createCollection({ db, name: "finance" })).collection.id;
-  console.info(`ingest-and-answer runs on ${folio.runtime.database.driver}`);
+  console.info(`ingest-and-answer runs on ${folio.database.driver}`);
 });
 
 afterAll(async () => {
@@ -79,24 +79,24 @@ describe("ingest", () => {
     expect(first.isDuplicate).toBe(false);
     expect(again).toMatchObject({ isDuplicate: true, versionId: first.versionId, jobId: first.jobId });
     await upload(financeId, "finance.pdf", finance);
-    await drainQueue(folio.ingest);
+    await drainQueue(folio);
 
-    const { db } = folio.runtime.database;
+    const { db } = folio.database;
     const found = await getVersionWithDocument({ db, versionId: first.versionId });
     expect(found?.version).toMatchObject({ status: "indexed", pageCount: 3 });
-    const store = (await folio.runtime.store()) as LanceDbStore;
+    const store = (await folio.store()) as LanceDbStore;
     const chunkCount = await store.countChunks({ documentId: first.documentId });
     expect(chunkCount).toBe(found?.version.chunkCount);
     expect(chunkCount).toBeGreaterThanOrEqual(3);
   });
 
   it("re-running a job produces no duplicate chunks", async () => {
-    const { db } = folio.runtime.database;
+    const { db } = folio.database;
     const accepted = await upload(safetyId, "handbook.pdf", handbook);
-    const store = (await folio.runtime.store()) as LanceDbStore;
+    const store = (await folio.store()) as LanceDbStore;
     const before = await store.countChunks({ documentId: accepted.documentId });
     await requeueJob({ db, jobId: accepted.jobId });
-    await drainQueue(folio.ingest);
+    await drainQueue(folio);
     expect((await getJobById({ db, id: accepted.jobId }))?.state).toBe("succeeded");
     expect(await store.countChunks({ documentId: accepted.documentId })).toBe(before);
   });
@@ -134,12 +134,12 @@ describe("bad input", () => {
       "locked.pdf",
       buildEncryptedPdf({ pages: [["secret text"]], userPassword: "pw" }),
     );
-    await drainQueue(folio.ingest);
-    const job = await getJobById({ db: folio.runtime.database.db, id: locked.jobId });
-    expect(job).toMatchObject({ state: "failed", errorCode: "pdf_encrypted:document" });
+    await drainQueue(folio);
+    const job = await getJobById({ db: folio.database.db, id: locked.jobId });
+    expect(job).toMatchObject({ state: "failed", errorCode: "invalid:pdf_encrypted" });
     expect(job?.errorMessage).toMatch(/password/i);
     const events = await collect(
-      await startAnswer(folio.runtime, {
+      await startAnswer(folio, {
         question: "helmets zone seven",
         collectionIds: [safetyId],
         actor: "tester",
@@ -154,7 +154,7 @@ describe("ask", () => {
   it("streams an answer whose citations map to the right document and page, and audits exactly what was sent", async () => {
     generator.requests.length = 0;
     const events = await collect(
-      await startAnswer(folio.runtime, {
+      await startAnswer(folio, {
         question: "Where must helmets be worn? zone seven",
         collectionIds: [safetyId, financeId],
         actor: "tester",
@@ -176,7 +176,7 @@ describe("ask", () => {
 
     const [request] = generator.requests;
     if (!request) throw new Error("the generator was not called");
-    const audit = (await listAuditEvents({ db: folio.runtime.database.db })).find(
+    const audit = (await listAuditEvents({ db: folio.database.db })).find(
       (event) => event.seq === end.auditSeq,
     );
     const payload = JSON.parse(audit?.payload ?? "{}");
@@ -196,12 +196,12 @@ describe("ask", () => {
       model: { sha256: "f".repeat(64) },
       status: "complete",
     });
-    expect(verifyChain(await listAuditEvents({ db: folio.runtime.database.db })).isIntact).toBe(true);
+    expect(verifyChain(await listAuditEvents({ db: folio.database.db })).isIntact).toBe(true);
   });
 
   it("retrieves only from the collections the asker may read", async () => {
     const events = await collect(
-      await startAnswer(folio.runtime, {
+      await startAnswer(folio, {
         question: "helmets zone seven revenue",
         collectionIds: [financeId],
         actor: "tester",
@@ -214,9 +214,9 @@ describe("ask", () => {
   });
 
   it("records a cancelled answer with its audit event when the consumer stops reading", async () => {
-    const { db } = folio.runtime.database;
+    const { db } = folio.database;
     const before = (await listAuditEvents({ db })).length;
-    const events = await startAnswer(folio.runtime, {
+    const events = await startAnswer(folio, {
       question: "helmets zone seven",
       collectionIds: [safetyId],
       actor: "tester",
@@ -237,7 +237,7 @@ describe("ask", () => {
   it("says so instead of generating when nothing can be retrieved", async () => {
     generator.requests.length = 0;
     const events = await collect(
-      await startAnswer(folio.runtime, { question: "anything", collectionIds: [], actor: "tester" }),
+      await startAnswer(folio, { question: "anything", collectionIds: [], actor: "tester" }),
     );
     expect(generator.requests).toHaveLength(0);
     expect(events.find((event) => event.type === "text-delta")).toMatchObject({

@@ -36,16 +36,16 @@ let collectionId: string;
 beforeAll(async () => {
   folio = await createTestFolio({ environment: { INGEST_MAX_ATTEMPTS: "3" } });
   worker = new IngestWorker({
-    db: folio.runtime.database.db,
+    db: folio.database.db,
     pipelineDependencies: async () => ({
       ...(await folio.ingest.pipelineDependencies()),
-      store: faultyStore(await folio.runtime.store(), faults),
+      store: faultyStore(await folio.store(), faults),
     }),
     maxAttempts: 3,
     retryBaseDelayMs: 5,
     log: () => {},
   });
-  collectionId = (await createCollection({ db: folio.runtime.database.db, name: "worker" })).collection.id;
+  collectionId = (await createCollection({ db: folio.database.db, name: "worker" })).collection.id;
 });
 afterAll(async () => folio?.close());
 
@@ -55,7 +55,7 @@ const upload = (name: string, text: string) =>
 async function runUntilSettled(jobId: string) {
   for (let round = 0; round < 50; round += 1) {
     await worker.runOnce();
-    const job = await getJobById({ db: folio.runtime.database.db, id: jobId });
+    const job = await getJobById({ db: folio.database.db, id: jobId });
     if (job?.state === "succeeded" || job?.state === "failed") return job;
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
@@ -69,7 +69,7 @@ describe("IngestWorker", () => {
     const job = await runUntilSettled(accepted.jobId);
     expect(job).toMatchObject({ state: "succeeded", attempts: 2 });
     const found = await getVersionWithDocument({
-      db: folio.runtime.database.db,
+      db: folio.database.db,
       versionId: accepted.versionId,
     });
     expect(found?.version.status).toBe("indexed");
@@ -82,7 +82,7 @@ describe("IngestWorker", () => {
     faults.failures = 0;
     expect(job).toMatchObject({ state: "failed", attempts: 3, errorCode: "internal:unexpected" });
     const found = await getVersionWithDocument({
-      db: folio.runtime.database.db,
+      db: folio.database.db,
       versionId: accepted.versionId,
     });
     expect(found?.version).toMatchObject({ status: "failed", errorCode: "internal:unexpected" });
@@ -91,15 +91,17 @@ describe("IngestWorker", () => {
   it("waits, claiming nothing, while a model is missing", async () => {
     const accepted = await upload("patient.pdf", "This waits for the embedding model.");
     const waiting = new IngestWorker({
-      db: folio.runtime.database.db,
+      db: folio.database.db,
       pipelineDependencies: async () => {
-        throw new AppError("model_missing:embedder", { category: "unavailable", message: "no model" });
+        throw new AppError("unavailable:embedder_missing", {
+          message: "no model",
+        });
       },
       maxAttempts: 3,
       log: () => {},
     });
-    await expect(waiting.runOnce()).rejects.toMatchObject({ code: "model_missing:embedder" });
-    expect(await getJobById({ db: folio.runtime.database.db, id: accepted.jobId })).toMatchObject({
+    await expect(waiting.runOnce()).rejects.toMatchObject({ code: "unavailable:embedder_missing" });
+    expect(await getJobById({ db: folio.database.db, id: accepted.jobId })).toMatchObject({
       state: "queued",
       attempts: 0,
     });

@@ -173,12 +173,12 @@ describe("LlamaCppGenerator", () => {
     const tooLong = request({ system: "the sources ".repeat(600) });
     expect(await scripted.countPromptTokens(tooLong)).toBeGreaterThan(scripted.contextTokens);
     await expect(collect(scripted.generate(tooLong))).rejects.toMatchObject({
-      code: "prompt_too_long:generator",
+      code: "invalid:prompt_too_long",
     });
     expect((await collect(scripted.generate(request()))).join("")).toBe(scriptText(script));
   });
 
-  it("reports a missing model file as model_missing:generator", async () => {
+  it("reports a missing model file as unavailable:generator_missing", async () => {
     const missing = path.join(directory, "absent.gguf");
     const error = await LlamaCppGenerator.create({
       modelPath: missing,
@@ -187,7 +187,7 @@ describe("LlamaCppGenerator", () => {
       threads,
     }).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(AppError);
-    expect(error).toMatchObject({ code: "model_missing:generator", category: "unavailable" });
+    expect(error).toMatchObject({ code: "unavailable:generator_missing", category: "unavailable" });
     expect((error as AppError).message).toContain(missing);
   });
 
@@ -200,7 +200,7 @@ describe("LlamaCppGenerator", () => {
       contextTokens: 512,
       threads,
     }).catch((caught: unknown) => caught);
-    expect(error).toMatchObject({ code: "model_load_failed:generator", category: "unavailable" });
+    expect(error).toMatchObject({ code: "unavailable:generator_load_failed", category: "unavailable" });
   });
 
   it.skipIf(!hasStoriesModel)("loads and generates from the real stories260K model", async () => {

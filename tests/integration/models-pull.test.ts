@@ -275,7 +275,7 @@ describe("pullModel", () => {
     const modelsDir = await createModelsDir();
     const error = await expectAppError(
       pullModel({ spec: `hf:${ggufRepo}/tampered.gguf`, config: configFor(modelsDir) }),
-      "model_checksum_mismatch:file",
+      "unavailable:model_checksum_mismatch",
     );
     expect(error.category).toBe("unavailable");
     expect(error.message).toContain("ab".repeat(32));
@@ -286,7 +286,7 @@ describe("pullModel", () => {
     const modelsDir = await createModelsDir();
     const error = await expectAppError(
       pullModel({ spec: "hf:test-org/gated-model/model.gguf", config: configFor(modelsDir) }),
-      "model_access_denied:file",
+      "forbidden:model_access_denied",
     );
     expect(error.category).toBe("forbidden");
     expect(error.message).toContain("gated");
@@ -312,7 +312,7 @@ describe("pullModel", () => {
 
     const error = await expectAppError(
       pullModel({ spec: "gemma-4-e2b-it", config: configFor(modelsDir, { HF_ENDPOINT: closedEndpoint }) }),
-      "model_download_failed:file",
+      "unavailable:model_download_failed",
     );
     expect(error.category).toBe("unavailable");
     expect(error.message).toContain("No network");

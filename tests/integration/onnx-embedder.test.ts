@@ -145,7 +145,7 @@ describe.each([
     const disposable = await OnnxEmbedder.create({ modelDir: directory, threads: 1 });
     await disposable.dispose();
     await expect(disposable.embed(["text"], "query")).rejects.toMatchObject({
-      code: "model_disposed:embedder",
+      code: "unavailable:embedder_disposed",
     });
   });
 });
@@ -228,17 +228,20 @@ describe("OnnxEmbedder model directory", () => {
     await embedder.dispose();
   });
 
-  it("reports a missing directory as model_missing:embedder", async () => {
+  it("reports a missing directory as unavailable:embedder_missing", async () => {
     await expectAppError(
       OnnxEmbedder.create({ modelDir: path.join(workDirectory, "does-not-exist"), threads: 1 }),
-      "model_missing:embedder",
+      "unavailable:embedder_missing",
     );
   });
 
-  it("reports a missing tokenizer.json or graph as model_missing:embedder, naming the file", async () => {
+  it("reports a missing tokenizer.json or graph as unavailable:embedder_missing, naming the file", async () => {
     const { directory } = await writeTinyEmbeddingModel(path.join(workDirectory, "incomplete"));
     await rm(path.join(directory, "tokenizer.json"));
-    await expectAppError(OnnxEmbedder.create({ modelDir: directory, threads: 1 }), "model_missing:embedder");
+    await expectAppError(
+      OnnxEmbedder.create({ modelDir: directory, threads: 1 }),
+      "unavailable:embedder_missing",
+    );
     await expect(OnnxEmbedder.create({ modelDir: directory, threads: 1 })).rejects.toThrow(/tokenizer\.json/);
     await rm(path.join(directory, "onnx"), { recursive: true });
     await expect(OnnxEmbedder.create({ modelDir: directory, threads: 1 })).rejects.toThrow(
@@ -252,7 +255,7 @@ describe("OnnxEmbedder model directory", () => {
     const error = await OnnxEmbedder.create({ modelDir: directory, threads: 1 }).catch(
       (caught: unknown) => caught,
     );
-    await expectAppError(Promise.reject(error), "model_load_failed:embedder");
+    await expectAppError(Promise.reject(error), "unavailable:embedder_load_failed");
     expect((error as Error).cause).toBeDefined();
   });
 });

@@ -1,30 +1,26 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { createIngestService, type IngestService } from "../../ingest/ingest-service";
 import { loadConfig } from "../../lib/config";
-import { createRuntime, type Runtime, type RuntimeOverrides } from "../../lib/runtime";
+import { createFolio, type Folio, type FolioOptions } from "../../lib/runtime";
 import { createFreshPostgresDatabase } from "./test-database";
 import { buildTestModels, type TestModels, testModelEnvironment } from "./test-models";
 
-export interface TestFolio {
-  runtime: Runtime;
-  ingest: IngestService;
+export interface TestFolio extends Folio {
   models: TestModels;
   dataDir: string;
-  close(): Promise<void>;
 }
 
 /**
  * A complete Folio on real parts — PGlite (or a fresh PostgreSQL database when DATABASE_URL is
  * set), LanceDB in a temp dir, the tiny ONNX embedder and the scripted GGUF — configured through
- * the same `loadConfig` the product uses.
+ * the same `loadConfig` and built by the same `createFolio` the product uses.
  */
 export async function createTestFolio(
   options: {
     environment?: Record<string, string>;
     /** Test-only replacements, built from the test models (e.g. a recording generator). */
-    overrides?: (models: TestModels) => Promise<RuntimeOverrides>;
+    overrides?: (models: TestModels) => Promise<FolioOptions["overrides"]>;
     /** @default true when this process has DATABASE_URL: a fresh database on that server. */
     usePostgres?: boolean;
   } = {},
@@ -42,16 +38,16 @@ export async function createTestFolio(
     PARSE_TIMEOUT_MS: "30000",
     ...options.environment,
   });
-  const runtime = await createRuntime(config, (await options.overrides?.(models)) ?? {});
-  const ingest = createIngestService(runtime, { log: () => {} });
+  const folio = await createFolio(config, {
+    log: () => {},
+    overrides: await options.overrides?.(models),
+  });
   return {
-    runtime,
-    ingest,
+    ...folio,
     models,
     dataDir,
     close: async () => {
-      await ingest.close();
-      await runtime.close();
+      await folio.close();
       await database?.drop();
       await rm(dataDir, { recursive: true, force: true });
     },
@@ -59,8 +55,8 @@ export async function createTestFolio(
 }
 
 /** Runs queued jobs in this process until the queue has nothing runnable. */
-export async function drainQueue(ingest: IngestService): Promise<void> {
-  while (await ingest.worker.runOnce()) {
+export async function drainQueue(folio: Folio): Promise<void> {
+  while (await folio.ingest.worker.runOnce()) {
     // keep going
   }
 }

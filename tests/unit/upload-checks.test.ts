@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { sanitizeFileName } from "../../ingest/file-names";
-import { detectMediaType } from "../../ingest/stages/detect-type";
+import { sanitizeFileName } from "../../ingest/sanitize-file-name";
+import { detectMediaType } from "../../ingest/stages/detect-media-type";
 
 const bytes = (text: string) => new TextEncoder().encode(text);
 

@@ -1,5 +1,5 @@
 import { localActor, readableCollectionIds } from "../../../lib/access/readable-collections";
-import { startAnswer } from "../../../lib/answer/ask";
+import { startAnswer } from "../../../lib/answer/start-answer";
 import { toHttpResponse } from "../../../lib/http/error-response";
 import { readJson } from "../../../lib/http/read-json";
 import { getFolio } from "../../_server/folio";
@@ -10,13 +10,13 @@ import { askSchema } from "./schema";
 export async function POST(request: Request): Promise<Response> {
   try {
     const body = await readJson(request, askSchema);
-    const { runtime } = await getFolio();
+    const folio = await getFolio();
     const collectionIds = await readableCollectionIds({
-      db: runtime.database.db,
+      db: folio.database.db,
       actor: localActor,
       requested: body.collectionIds,
     });
-    const events = await startAnswer(runtime, {
+    const events = await startAnswer(folio, {
       question: body.question,
       collectionIds,
       actor: localActor,

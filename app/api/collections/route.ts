@@ -6,8 +6,8 @@ import { createCollectionSchema } from "./schema";
 
 export async function GET(): Promise<Response> {
   try {
-    const { runtime } = await getFolio();
-    return Response.json({ collections: await listCollections({ db: runtime.database.db }) });
+    const folio = await getFolio();
+    return Response.json({ collections: await listCollections({ db: folio.database.db }) });
   } catch (error) {
     return toHttpResponse(error);
   }
@@ -16,8 +16,8 @@ export async function GET(): Promise<Response> {
 export async function POST(request: Request): Promise<Response> {
   try {
     const body = await readJson(request, createCollectionSchema);
-    const { runtime } = await getFolio();
-    const { collection, isNew } = await createCollection({ db: runtime.database.db, ...body });
+    const folio = await getFolio();
+    const { collection, isNew } = await createCollection({ db: folio.database.db, ...body });
     return Response.json({ collection }, { status: isNew ? 201 : 200 });
   } catch (error) {
     return toHttpResponse(error);

@@ -11,8 +11,8 @@ const querySchema = z.object({ collectionId: z.uuid().optional() });
 export async function GET(request: Request): Promise<Response> {
   try {
     const { collectionId } = parseInput(querySchema, Object.fromEntries(new URL(request.url).searchParams));
-    const { runtime } = await getFolio();
-    const { db } = runtime.database;
+    const folio = await getFolio();
+    const { db } = folio.database;
     const collectionIds = await readableCollectionIds({
       db,
       actor: localActor,

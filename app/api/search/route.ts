@@ -9,8 +9,8 @@ import { searchSchema } from "./schema";
 export async function POST(request: Request): Promise<Response> {
   try {
     const body = await readJson(request, searchSchema);
-    const { runtime } = await getFolio();
-    const { db } = runtime.database;
+    const folio = await getFolio();
+    const { db } = folio.database;
     const collectionIds = await readableCollectionIds({
       db,
       actor: localActor,
@@ -18,7 +18,7 @@ export async function POST(request: Request): Promise<Response> {
     });
     const startedAt = performance.now();
     const passages = await retrieveContext(
-      { db, embedder: await runtime.embedder(), store: await runtime.store() },
+      { db, embedder: await folio.embedder(), store: await folio.store() },
       { question: body.query, collectionIds, limit: body.limit, mode: body.mode },
     );
     return Response.json({ passages, retrievalMs: performance.now() - startedAt });

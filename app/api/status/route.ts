@@ -4,11 +4,12 @@ import { getFolio } from "../../_server/folio";
 /** Whether the models are installed, and the command that installs a missing one. */
 export async function GET(): Promise<Response> {
   try {
-    const { runtime, config } = await getFolio();
+    const folio = await getFolio();
+    const { config } = folio;
     return Response.json(
       {
-        models: await runtime.modelStatus(),
-        database: runtime.database.driver,
+        models: await folio.modelStatus(),
+        database: folio.database.driver,
         ingestWorker: config.ingestWorker,
       },
       { headers: { "cache-control": "no-store" } },

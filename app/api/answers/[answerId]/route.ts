@@ -16,8 +16,8 @@ export async function GET(
 ): Promise<Response> {
   try {
     const { answerId } = parseInput(paramsSchema, await context.params);
-    const { runtime } = await getFolio();
-    const { db } = runtime.database;
+    const folio = await getFolio();
+    const { db } = folio.database;
     const found = await getAnswerWithCitations({ db, id: answerId });
     const readable = new Set(await readableCollectionIds({ db, actor: localActor }));
     const isVisible =
@@ -25,7 +25,9 @@ export async function GET(
       found.answer.actor === localActor &&
       found.answer.collectionIds.every((id) => readable.has(id));
     if (!found || !isVisible)
-      throw new AppError("not_found:answer", { category: "not_found", message: "No such answer." });
+      throw new AppError("not_found:answer", {
+        message: "No such answer.",
+      });
     const audit = await getAuditEventBySubject({ db, subject: `answer:${answerId}` });
     return Response.json({ ...found, audit });
   } catch (error) {

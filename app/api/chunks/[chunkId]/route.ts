@@ -15,14 +15,16 @@ export async function GET(
 ): Promise<Response> {
   try {
     const { chunkId } = parseInput(paramsSchema, await context.params);
-    const { runtime } = await getFolio();
-    const { db } = runtime.database;
+    const folio = await getFolio();
+    const { db } = folio.database;
     const collectionIds = await readableCollectionIds({ db, actor: localActor });
-    const store = await runtime.store();
+    const store = await folio.store();
     const [chunk] = await store.getChunks({ collectionIds, chunkIds: [chunkId] });
     const [document] = chunk ? await getDocumentsByIds({ db, ids: [chunk.documentId] }) : [];
     if (!chunk || !document)
-      throw new AppError("not_found:chunk", { category: "not_found", message: "No such passage." });
+      throw new AppError("not_found:chunk", {
+        message: "No such passage.",
+      });
     return Response.json({ chunk, documentTitle: document.title });
   } catch (error) {
     return toHttpResponse(error);

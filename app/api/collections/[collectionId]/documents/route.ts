@@ -17,15 +17,14 @@ export async function POST(request: Request, context: RouteContext): Promise<Res
   try {
     const { collectionId } = parseInput(collectionParamsSchema, await context.params);
     const { name } = parseInput(uploadQuerySchema, Object.fromEntries(new URL(request.url).searchParams));
-    const { runtime, ingest } = await getFolio();
-    await requireReadableCollection({ db: runtime.database.db, actor: localActor, collectionId });
+    const folio = await getFolio();
+    await requireReadableCollection({ db: folio.database.db, actor: localActor, collectionId });
     if (!request.body)
       throw new AppError("invalid:empty_file", {
-        category: "invalid",
         message: "The file is empty (0 bytes).",
       });
     const declared = request.headers.get("content-length");
-    const accepted = await ingest.accept({
+    const accepted = await folio.ingest.accept({
       collectionId,
       fileName: name,
       body: Readable.fromWeb(request.body as NodeReadableStream<Uint8Array>),
@@ -40,9 +39,9 @@ export async function POST(request: Request, context: RouteContext): Promise<Res
 export async function GET(_request: Request, context: RouteContext): Promise<Response> {
   try {
     const { collectionId } = parseInput(collectionParamsSchema, await context.params);
-    const { runtime } = await getFolio();
-    await requireReadableCollection({ db: runtime.database.db, actor: localActor, collectionId });
-    const rows = await listDocumentVersions({ db: runtime.database.db, collectionIds: [collectionId] });
+    const folio = await getFolio();
+    await requireReadableCollection({ db: folio.database.db, actor: localActor, collectionId });
+    const rows = await listDocumentVersions({ db: folio.database.db, collectionIds: [collectionId] });
     return Response.json({
       documents: rows.map(({ document, version }) => ({
         documentId: document.id,

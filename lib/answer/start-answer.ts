@@ -1,6 +1,6 @@
 import type { AnswerEvent } from "../domain/answer-events";
-import type { Runtime } from "../runtime";
-import { type AnswerDependencies, type AnswerRequest, prepareAnswer } from "./answer-question";
+import type { Folio } from "../runtime";
+import { type AnswerDependencies, type AnswerRequest, prepareAnswer } from "./prepare-answer";
 import { streamAnswer } from "./stream-answer";
 
 /** Gemma's recommended nucleus settings; temperature and seed come from config. */
@@ -12,16 +12,13 @@ const topK = 64;
  * missing), retrieves and packs the prompt. Errors here become HTTP errors; after it returns,
  * problems arrive as `error` events in the stream.
  */
-export async function startAnswer(
-  runtime: Runtime,
-  request: AnswerRequest,
-): Promise<AsyncIterable<AnswerEvent>> {
-  const { config } = runtime;
-  const generator = await runtime.generator();
+export async function startAnswer(folio: Folio, request: AnswerRequest): Promise<AsyncIterable<AnswerEvent>> {
+  const { config } = folio;
+  const generator = await folio.generator();
   const dependencies: AnswerDependencies = {
-    db: runtime.database.db,
-    embedder: await runtime.embedder(),
-    store: await runtime.store(),
+    db: folio.database.db,
+    embedder: await folio.embedder(),
+    store: await folio.store(),
     generator,
     settings: {
       retrievalTopK: config.retrievalTopK,

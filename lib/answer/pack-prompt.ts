@@ -60,7 +60,6 @@ export async function packPrompt(input: {
   let used = await measure([]);
   if (used > budget) {
     throw new AppError("invalid:question_too_long", {
-      category: "invalid",
       message: `The question takes ${used} tokens; the model's window leaves room for ${budget}.`,
     });
   }

@@ -23,14 +23,12 @@ function describeUnsupported(head: Uint8Array): string {
 export function detectMediaType(head: Uint8Array): SupportedMediaType {
   if (head.byteLength === 0) {
     throw new AppError("invalid:empty_file", {
-      category: "invalid",
       message: "The file is empty (0 bytes).",
     });
   }
   const window = new TextDecoder("latin1").decode(head.subarray(0, 1024));
   if (window.includes("%PDF-")) return "application/pdf";
   throw new AppError("unsupported:file_type", {
-    category: "unsupported",
     message: `Only PDF files can be uploaded for now; this file is ${describeUnsupported(head)}.`,
   });
 }

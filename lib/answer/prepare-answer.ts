@@ -5,9 +5,9 @@ import type { SourceRef } from "../domain/answer-events";
 import type { Embedder } from "../embeddings/embedder";
 import type { GenerateRequest, Generator, SamplingParameters } from "../llm/generator";
 import { retrieveContext } from "../retrieval/retrieve-context";
-import { sha256Hex } from "../text/hash";
+import { sha256Hex } from "../text/sha256-hex";
 import type { VectorStore } from "../vector-store/vector-store";
-import { packPrompt } from "./build-prompt";
+import { packPrompt } from "./pack-prompt";
 
 export interface AnswerSettings {
   retrievalTopK: number;

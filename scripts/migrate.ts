@@ -1,5 +1,5 @@
+import { openDatabase } from "../db/client";
 import { loadConfig } from "../lib/config";
-import { openDatabase } from "./client";
 
 /** `npm run db:migrate`: applies pending migrations and exits (the compose `migrate` step). */
 const config = loadConfig();
