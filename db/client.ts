@@ -14,7 +14,10 @@ export type Schema = typeof schema;
 /** The drizzle API shared by both drivers; code above db/ never knows which one it has. */
 export type Database = PgDatabase<PgQueryResultHKT, Schema>;
 /** A database or an open transaction: queries that must join the caller's transaction take this. */
-export type Executor = Pick<Database, "select" | "insert" | "update" | "delete" | "execute">;
+export type Executor = Pick<
+  Database,
+  "select" | "selectDistinct" | "insert" | "update" | "delete" | "execute"
+>;
 
 export interface DatabaseHandle {
   db: Database;

@@ -1,12 +1,15 @@
 import { sql } from "drizzle-orm";
 import {
   bigint,
+  bigserial,
   boolean,
+  check,
   index,
   integer,
   jsonb,
   pgEnum,
   pgTable,
+  primaryKey,
   real,
   text,
   timestamp,
@@ -18,13 +21,134 @@ const createdAt = () => timestamp("created_at", { withTimezone: true, mode: "dat
 
 export const roleEnum = pgEnum("role", ["employee", "admin", "auditor"]);
 
+/** People who sign in. `email` is stored lower-case; it is the sign-in name. */
 export const users = pgTable("users", {
   id: uuid("id").primaryKey().defaultRandom(),
   email: text("email").notNull().unique(),
   displayName: text("display_name").notNull(),
   role: roleEnum("role").notNull().default("employee"),
+  /** argon2id (PHC string); null for accounts that sign in only by OIDC or a one-time link. */
+  passwordHash: text("password_hash"),
+  /** Set: the account can no longer sign in, and its sessions and tokens stop working at once. */
+  disabledAt: timestamp("disabled_at", { withTimezone: true, mode: "date" }),
   createdAt: createdAt(),
 });
+
+/** Server-side sessions; the cookie holds a random token, the table only its sha256. */
+export const sessions = pgTable(
+  "sessions",
+  {
+    idHash: text("id_hash").primaryKey(),
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    method: text("method").notNull(),
+    createdAt: createdAt(),
+    lastSeenAt: timestamp("last_seen_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
+    /** Absolute end, whatever the activity. */
+    expiresAt: timestamp("expires_at", { withTimezone: true, mode: "date" }).notNull(),
+  },
+  (table) => [index("sessions_user_idx").on(table.userId)],
+);
+
+/** Bearer tokens for scripts: shown once, stored as sha256, revocable. */
+export const apiTokens = pgTable(
+  "api_tokens",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    tokenHash: text("token_hash").notNull().unique(),
+    /** The first characters of the token, to recognise it in a list. */
+    prefix: text("prefix").notNull(),
+    createdAt: createdAt(),
+    expiresAt: timestamp("expires_at", { withTimezone: true, mode: "date" }),
+    revokedAt: timestamp("revoked_at", { withTimezone: true, mode: "date" }),
+    lastUsedAt: timestamp("last_used_at", { withTimezone: true, mode: "date" }),
+  },
+  (table) => [index("api_tokens_user_idx").on(table.userId)],
+);
+
+export const signInLinkPurposeEnum = pgEnum("sign_in_link_purpose", ["setup", "sign_in"]);
+
+/**
+ * One-time links: `setup` creates the first admin on an empty install; `sign_in` lets a user
+ * added without a password in (and choose one). Stored as sha256; used once.
+ */
+export const signInLinks = pgTable("sign_in_links", {
+  id: uuid("id").primaryKey().defaultRandom(),
+  tokenHash: text("token_hash").notNull().unique(),
+  purpose: signInLinkPurposeEnum("purpose").notNull(),
+  userId: uuid("user_id").references(() => users.id, { onDelete: "cascade" }),
+  createdAt: createdAt(),
+  expiresAt: timestamp("expires_at", { withTimezone: true, mode: "date" }).notNull(),
+  usedAt: timestamp("used_at", { withTimezone: true, mode: "date" }),
+});
+
+/** Which OIDC subject is which Folio user. */
+export const oidcIdentities = pgTable(
+  "oidc_identities",
+  {
+    issuer: text("issuer").notNull(),
+    subject: text("subject").notNull(),
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    createdAt: createdAt(),
+  },
+  (table) => [primaryKey({ columns: [table.issuer, table.subject] })],
+);
+
+/** An OIDC sign-in under way: PKCE verifier and nonce, keyed by the state the browser carries. */
+export const oidcFlows = pgTable("oidc_flows", {
+  stateHash: text("state_hash").primaryKey(),
+  codeVerifier: text("code_verifier").notNull(),
+  nonce: text("nonce").notNull(),
+  returnTo: text("return_to").notNull(),
+  expiresAt: timestamp("expires_at", { withTimezone: true, mode: "date" }).notNull(),
+});
+
+/** Failed sign-ins, counted per account and per address for the rate limit. */
+export const signInFailures = pgTable(
+  "sign_in_failures",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    accountKey: text("account_key").notNull(),
+    addressKey: text("address_key").notNull(),
+    at: timestamp("at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
+  },
+  (table) => [
+    index("sign_in_failures_account_idx").on(table.accountKey, table.at),
+    index("sign_in_failures_address_idx").on(table.addressKey, table.at),
+  ],
+);
+
+export const groups = pgTable("groups", {
+  id: uuid("id").primaryKey().defaultRandom(),
+  name: text("name").notNull().unique(),
+  /** The value of the OIDC group claim that means membership; members are synced at each OIDC sign-in. */
+  oidcGroup: text("oidc_group").unique(),
+  createdAt: createdAt(),
+});
+
+export const groupMembers = pgTable(
+  "group_members",
+  {
+    groupId: uuid("group_id")
+      .notNull()
+      .references(() => groups.id, { onDelete: "cascade" }),
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    createdAt: createdAt(),
+  },
+  (table) => [
+    primaryKey({ columns: [table.groupId, table.userId] }),
+    index("group_members_user_idx").on(table.userId),
+  ],
+);
 
 export const collections = pgTable("collections", {
   id: uuid("id").primaryKey().defaultRandom(),
@@ -33,7 +157,34 @@ export const collections = pgTable("collections", {
   createdAt: createdAt(),
 });
 
-/** A document is a named thing in a collection; its content lives in versions. */
+export const grantPermissionEnum = pgEnum("grant_permission", ["read", "curate"]);
+
+/** `read` or `curate` (read + upload + delete documents) on a collection, to one user or one group. */
+export const collectionGrants = pgTable(
+  "collection_grants",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    collectionId: uuid("collection_id")
+      .notNull()
+      .references(() => collections.id, { onDelete: "cascade" }),
+    userId: uuid("user_id").references(() => users.id, { onDelete: "cascade" }),
+    groupId: uuid("group_id").references(() => groups.id, { onDelete: "cascade" }),
+    permission: grantPermissionEnum("permission").notNull(),
+    createdAt: createdAt(),
+  },
+  (table) => [
+    check("collection_grants_one_grantee", sql`(${table.userId} IS NULL) <> (${table.groupId} IS NULL)`),
+    uniqueIndex("collection_grants_user_unique").on(table.collectionId, table.userId),
+    uniqueIndex("collection_grants_group_unique").on(table.collectionId, table.groupId),
+    index("collection_grants_user_idx").on(table.userId),
+    index("collection_grants_group_idx").on(table.groupId),
+  ],
+);
+
+/**
+ * A document is a named thing in a collection; its content lives in versions. Titles may repeat
+ * (an upload never replaces another document silently: the uploader chooses).
+ */
 export const documents = pgTable(
   "documents",
   {
@@ -43,9 +194,11 @@ export const documents = pgTable(
       .references(() => collections.id, { onDelete: "cascade" }),
     /** Display name, sanitised from the uploaded file name. Never used as a path. */
     title: text("title").notNull(),
+    /** The version retrieval serves: the newest one that finished indexing; null until one has. */
+    currentVersionId: uuid("current_version_id"),
     createdAt: createdAt(),
   },
-  (table) => [uniqueIndex("documents_collection_title_unique").on(table.collectionId, table.title)],
+  (table) => [index("documents_collection_title_idx").on(table.collectionId, table.title)],
 );
 
 export const versionStatusEnum = pgEnum("version_status", ["queued", "processing", "indexed", "failed"]);
@@ -157,6 +310,10 @@ export const auditEvents = pgTable("audit_events", {
 });
 
 export type User = typeof users.$inferSelect;
+export type Session = typeof sessions.$inferSelect;
+export type ApiToken = typeof apiTokens.$inferSelect;
+export type Group = typeof groups.$inferSelect;
+export type CollectionGrant = typeof collectionGrants.$inferSelect;
 export type Collection = typeof collections.$inferSelect;
 export type DocumentRow = typeof documents.$inferSelect;
 export type DocumentVersion = typeof documentVersions.$inferSelect;

@@ -1,6 +1,14 @@
-import type { Database } from "../db/client";
+import type { Database, Executor } from "../db/client";
 import { getCollectionById } from "../db/queries/collections";
-import { createVersionWithJob, findVersionBySha256 } from "../db/queries/documents";
+import {
+  type CreatedVersion,
+  findDocumentsByTitle,
+  findVersionBySha256,
+  getDocumentById,
+  insertDocumentWithVersion,
+  insertVersionWithJob,
+} from "../db/queries/documents";
+import { lockKeys, withAdvisoryLock } from "../db/queries/locks";
 import { AppError } from "../lib/errors";
 import type { BlobStore } from "../lib/storage/blob-store";
 import { sanitizeFileName } from "./sanitize-file-name";
@@ -12,12 +20,25 @@ export interface UploadDependencies {
   maxUploadBytes: number;
 }
 
+/**
+ * What becomes of an upload whose name is already taken in the collection: nothing is replaced
+ * silently — without a choice the upload is refused with 409 naming the existing document.
+ */
+export type NameConflictChoice =
+  | { kind: "ask" }
+  /** A new version of this document (which must be in the same collection). */
+  | { kind: "replace"; documentId: string }
+  /** A separate document; its title gets a number, e.g. `scan (2).pdf`. */
+  | { kind: "keep_both" };
+
 export interface UploadRequest {
   collectionId: string;
   fileName: string;
   body: AsyncIterable<Uint8Array>;
   /** Content-Length when the client sent one: lets an oversized upload be refused unread. */
   declaredBytes?: number;
+  /** @default { kind: "ask" } */
+  onNameConflict?: NameConflictChoice;
 }
 
 export interface AcceptedUpload {
@@ -32,18 +53,17 @@ export interface AcceptedUpload {
 
 /**
  * Step 1 of ingest: size and type checks, the original stored under its sha256, and a durable
- * job queued — all before any parsing. Same bytes twice in a collection make one version.
+ * job queued — all before any parsing. The same bytes twice in a collection make one version.
  */
 export async function acceptUpload(
   dependencies: UploadDependencies,
   request: UploadRequest,
 ): Promise<AcceptedUpload> {
   const { db, blobs, maxUploadBytes } = dependencies;
-  const collection = await getCollectionById({ db, id: request.collectionId });
-  if (!collection) {
-    throw new AppError("not_found:collection", {
-      message: "No such collection.",
-    });
+  const choice = request.onNameConflict ?? { kind: "ask" };
+  const title = sanitizeFileName(request.fileName);
+  if (!(await getCollectionById({ db, id: request.collectionId }))) {
+    throw new AppError("not_found:collection", { message: "No such collection." });
   }
   if (request.declaredBytes !== undefined && request.declaredBytes > maxUploadBytes) {
     throw new AppError("too_large:upload", {
@@ -51,31 +71,82 @@ export async function acceptUpload(
       details: { maxBytes: maxUploadBytes },
     });
   }
-  const blob = await blobs.put(request.body, { maxBytes: maxUploadBytes, validate: detectMediaType });
-  const mediaType = detectMediaType(blob.head);
-  const title = sanitizeFileName(request.fileName);
+  const staged = await blobs.stage(request.body, { maxBytes: maxUploadBytes, validate: detectMediaType });
+  try {
+    const version = {
+      sha256: staged.sha256,
+      byteSize: staged.byteSize,
+      mediaType: detectMediaType(staged.head),
+      originalFilename: title,
+    };
+    // One upload decision at a time: concurrent uploads of the same bytes or the same name meet here.
+    const created = await withAdvisoryLock(
+      db,
+      lockKeys.blobReferences,
+      async (tx): Promise<CreatedVersion> => {
+        if (!(await getCollectionById({ db: tx, id: request.collectionId }))) {
+          throw new AppError("not_found:collection", { message: "The collection was deleted." });
+        }
+        const duplicate = await findVersionBySha256({
+          db: tx,
+          collectionId: request.collectionId,
+          sha256: staged.sha256,
+        });
+        if (duplicate) return { ...duplicate, isNew: false };
+        if (choice.kind === "replace") {
+          const document = await getDocumentById({ db: tx, id: choice.documentId });
+          if (!document || document.collectionId !== request.collectionId) {
+            throw new AppError("not_found:document", {
+              message: "The document to replace is not in this collection.",
+            });
+          }
+          return insertVersionWithJob({ tx, document, version });
+        }
+        if (choice.kind === "ask") await refuseNameConflict(tx, request.collectionId, title);
+        const uniqueTitle =
+          choice.kind === "keep_both" ? await freeTitle(tx, request.collectionId, title) : title;
+        return insertDocumentWithVersion({
+          tx,
+          collectionId: request.collectionId,
+          title: uniqueTitle,
+          version,
+        });
+      },
+    );
+    // After the rows are committed: a deletion that checks references from now on sees this one.
+    if (created.isNew) await staged.commit();
+    return {
+      documentId: created.document.id,
+      versionId: created.version.id,
+      jobId: created.job.id,
+      title: created.document.title,
+      sha256: staged.sha256,
+      isDuplicate: !created.isNew,
+    };
+  } finally {
+    await staged.discard();
+  }
+}
 
-  const existing = await findVersionBySha256({ db, collectionId: collection.id, sha256: blob.sha256 });
-  const { document, version, job, isNew } =
-    existing === undefined
-      ? await createVersionWithJob({
-          db,
-          input: {
-            collectionId: collection.id,
-            title,
-            sha256: blob.sha256,
-            byteSize: blob.byteSize,
-            mediaType,
-            originalFilename: title,
-          },
-        })
-      : { ...existing, isNew: false };
-  return {
-    documentId: document.id,
-    versionId: version.id,
-    jobId: job.id,
-    title: document.title,
-    sha256: blob.sha256,
-    isDuplicate: !isNew,
-  };
+async function refuseNameConflict(db: Executor, collectionId: string, title: string) {
+  const existing = await findDocumentsByTitle({ db, collectionId, titles: [title] });
+  if (existing.length === 0) return;
+  throw new AppError("conflict:document_name", {
+    message: `A document named "${title}" is already in this collection: upload it as a new version of that document, or keep both.`,
+    details: { documents: existing.map((document) => ({ documentId: document.id, title: document.title })) },
+  });
+}
+
+/** `scan.pdf` → `scan (2).pdf`, `scan (3).pdf`, … the first title not taken in the collection. */
+async function freeTitle(db: Executor, collectionId: string, title: string) {
+  const dot = title.lastIndexOf(".");
+  const [stem, extension] = dot > 0 ? [title.slice(0, dot), title.slice(dot)] : [title, ""];
+  const candidates = [
+    title,
+    ...Array.from({ length: 99 }, (_, index) => `${stem} (${index + 2})${extension}`),
+  ];
+  const taken = new Set(
+    (await findDocumentsByTitle({ db, collectionId, titles: candidates })).map((document) => document.title),
+  );
+  return candidates.find((candidate) => !taken.has(candidate)) ?? `${stem} (${Date.now()})${extension}`;
 }

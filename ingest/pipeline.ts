@@ -1,5 +1,5 @@
 import type { Database } from "../db/client";
-import { getVersionWithDocument, updateVersion } from "../db/queries/documents";
+import { getVersionWithDocument, setCurrentVersion, updateVersion } from "../db/queries/documents";
 import { lockKeys, withAdvisoryLock } from "../db/queries/locks";
 import type { IngestJob } from "../db/schema";
 import type { Embedder } from "../lib/embeddings/embedder";
@@ -42,7 +42,8 @@ function within(stage: IngestStage, fraction: number): number {
 export interface IngestOutcome {
   pageCount: number;
   chunkCount: number;
-  tableVersion: number;
+  /** LanceDB table version after the write; null when a newer version was already served. */
+  tableVersion: number | null;
 }
 
 /**
@@ -90,26 +91,45 @@ export async function runIngestJob(
   );
 
   report("index", within("index", 0));
-  const { tableVersion } = await withAdvisoryLock(db, lockKeys.chunkTableWriter, () =>
-    indexChunks({
-      store: dependencies.store,
-      version: { collectionId: document.collectionId, documentId: document.id, versionId: version.id },
-      embedderId: embedder.id,
-      chunks,
-      vectors,
-    }),
-  );
-  await updateVersion({
-    db,
-    versionId: version.id,
-    changes: {
-      status: "indexed",
-      pageCount: extracted.pageCount,
-      chunkCount: chunks.length,
-      lanceVersion: tableVersion,
-      embedderId: embedder.id,
-      indexedAt: new Date(),
-    },
+  // Under the single-writer lock, and in one transaction with the version's status: a deletion
+  // (which takes the same lock) cannot interleave, and an older version finishing late never
+  // replaces a newer one that is already being served.
+  const { tableVersion } = await withAdvisoryLock(db, lockKeys.chunkTableWriter, async (tx) => {
+    const live = await getVersionWithDocument({ db: tx, versionId: version.id });
+    if (!live) {
+      throw new AppError("not_found:version", {
+        message: "The document was deleted while it was being indexed.",
+      });
+    }
+    const servedId = live.document.currentVersionId;
+    const served =
+      servedId && servedId !== version.id
+        ? await getVersionWithDocument({ db: tx, versionId: servedId })
+        : undefined;
+    const isSuperseded = served !== undefined && served.version.createdAt > version.createdAt;
+    const written = isSuperseded
+      ? { tableVersion: null }
+      : await indexChunks({
+          store: dependencies.store,
+          version: { collectionId: document.collectionId, documentId: document.id, versionId: version.id },
+          embedderId: embedder.id,
+          chunks,
+          vectors,
+        });
+    await updateVersion({
+      db: tx,
+      versionId: version.id,
+      changes: {
+        status: "indexed",
+        pageCount: extracted.pageCount,
+        chunkCount: chunks.length,
+        lanceVersion: written.tableVersion,
+        embedderId: embedder.id,
+        indexedAt: new Date(),
+      },
+    });
+    if (!isSuperseded) await setCurrentVersion({ db: tx, documentId: document.id, versionId: version.id });
+    return written;
   });
   report("index", 1);
   return { pageCount: extracted.pageCount, chunkCount: chunks.length, tableVersion };

@@ -33,6 +33,19 @@ const environmentSchema = z.object({
   HF_TOKEN: z.string().min(1).optional(),
   AUTO_PULL_MODELS: z.enum(["true", "false"]).default("true"),
   PORT: integer(3000),
+  HOST: z.string().min(1).default("127.0.0.1"),
+  PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
+  ALLOWED_HOSTS: z.string().optional(),
+  TRUSTED_PROXY_HOPS: z.coerce.number().int().min(1).max(10).default(1),
+  SESSION_IDLE_MINUTES: integer(480),
+  SESSION_MAX_HOURS: integer(168),
+  OIDC_ISSUER: z.url().optional(),
+  OIDC_CLIENT_ID: z.string().min(1).optional(),
+  OIDC_CLIENT_SECRET: z.string().min(1).optional(),
+  OIDC_SCOPES: z.string().min(1).default("openid email profile"),
+  OIDC_GROUPS_CLAIM: z.string().min(1).default("groups"),
+  OIDC_BUTTON_LABEL: z.string().min(1).max(60).default("single sign-on"),
+  OIDC_AUTO_CREATE_USERS: z.enum(["true", "false"]).default("true"),
 });
 
 export type Environment = z.infer<typeof environmentSchema>;
@@ -71,6 +84,30 @@ export interface FolioConfig {
   /** `npm start` downloads missing catalog models in the background. */
   autoPullModels: boolean;
   port: number;
+  /** Interface `npm start` binds; loopback unless exposed on purpose (behind TLS). */
+  host: string;
+  web: {
+    /** The address users reach Folio at (scheme, host, port); decides Secure cookies and links. */
+    publicUrl: string;
+    /** Host headers answered (lower-case `host[:port]`); loopback names are always allowed. */
+    allowedHosts: string[];
+    /** Reverse proxies in front that append to X-Forwarded-For; the client is that many from the right. */
+    trustedProxyHops: number;
+  };
+  sessions: { idleMinutes: number; maxHours: number };
+  /** Unset when OIDC sign-in is not configured. */
+  oidc:
+    | {
+        issuer: string;
+        clientId: string;
+        /** Unset: a public client (PKCE only). */
+        clientSecret: string | undefined;
+        scopes: string;
+        groupsClaim: string;
+        buttonLabel: string;
+        autoCreateUsers: boolean;
+      }
+    | undefined;
 }
 
 export class ConfigError extends Error {
@@ -86,6 +123,16 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
   }
   const env = parsed.data;
   const dataDir = path.resolve(env.DATA_DIR);
+  const isLoopback = ["127.0.0.1", "localhost", "::1"].includes(env.HOST);
+  if (!isLoopback && !env.PUBLIC_URL && !env.ALLOWED_HOSTS) {
+    throw new ConfigError(
+      `Invalid configuration:\n  HOST: ${env.HOST} exposes Folio beyond this machine; set PUBLIC_URL to the address users open (behind TLS, e.g. https://folio.example.com) or ALLOWED_HOSTS.`,
+    );
+  }
+  if (env.OIDC_ISSUER && !env.OIDC_CLIENT_ID) {
+    throw new ConfigError("Invalid configuration:\n  OIDC_CLIENT_ID: required when OIDC_ISSUER is set");
+  }
+  const publicUrl = (env.PUBLIC_URL ?? `http://localhost:${env.PORT}`).replace(/\/+$/, "");
   return {
     dataDir,
     databaseUrl: env.DATABASE_URL,
@@ -116,5 +163,32 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
     huggingFace: { endpoint: env.HF_ENDPOINT.replace(/\/+$/, ""), token: env.HF_TOKEN },
     autoPullModels: env.AUTO_PULL_MODELS === "true",
     port: env.PORT,
+    host: env.HOST,
+    web: {
+      publicUrl,
+      allowedHosts: [
+        ...new Set([
+          new URL(publicUrl).host,
+          ...(env.ALLOWED_HOSTS ?? "")
+            .split(",")
+            .map((host) => host.trim().toLowerCase())
+            .filter(Boolean),
+        ]),
+      ],
+      trustedProxyHops: env.TRUSTED_PROXY_HOPS,
+    },
+    sessions: { idleMinutes: env.SESSION_IDLE_MINUTES, maxHours: env.SESSION_MAX_HOURS },
+    oidc:
+      env.OIDC_ISSUER && env.OIDC_CLIENT_ID
+        ? {
+            issuer: env.OIDC_ISSUER,
+            clientId: env.OIDC_CLIENT_ID,
+            clientSecret: env.OIDC_CLIENT_SECRET,
+            scopes: env.OIDC_SCOPES,
+            groupsClaim: env.OIDC_GROUPS_CLAIM,
+            buttonLabel: env.OIDC_BUTTON_LABEL,
+            autoCreateUsers: env.OIDC_AUTO_CREATE_USERS === "true",
+          }
+        : undefined,
   };
 }

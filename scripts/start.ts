@@ -15,7 +15,14 @@ async function main(): Promise<number> {
 
   const server = spawn(
     process.execPath,
-    [path.join("node_modules", "next", "dist", "bin", "next"), "start", "-p", String(config.port)],
+    [
+      path.join("node_modules", "next", "dist", "bin", "next"),
+      "start",
+      "-p",
+      String(config.port),
+      "-H",
+      config.host,
+    ],
     {
       stdio: "inherit",
       env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" },
@@ -27,7 +34,9 @@ async function main(): Promise<number> {
       for (const child of children) child.kill(signal);
     });
   }
-  console.log(`Folio is starting on http://localhost:${config.port} (data in ${config.dataDir})`);
+  console.log(
+    `Folio is starting on ${config.web.publicUrl} (listening on ${config.host}:${config.port}, data in ${config.dataDir})`,
+  );
 
   // The embedder first: it is small, and indexing waits for it; the answering model is gigabytes.
   const missing = (await listModels(config)).models

@@ -58,7 +58,7 @@ export function AskView() {
       setTiming("");
       setContextNote("");
       try {
-        const response = await fetch("/api/start-answer", {
+        const response = await fetch("/api/ask", {
           method: "POST",
           headers: { "content-type": "application/json" },
           body: JSON.stringify({ question, collectionIds: selected ? [...selected] : undefined }),

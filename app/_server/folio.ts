@@ -1,4 +1,5 @@
 import "server-only";
+import { createSetupLinkIfNoUsers, signInLinkUrl } from "../../lib/auth/sign-in-links";
 import { loadConfig } from "../../lib/config";
 import { createFolio, type Folio } from "../../lib/runtime";
 
@@ -21,6 +22,12 @@ export function getFolio(): Promise<Folio> {
 async function startFolio(): Promise<Folio> {
   const config = loadConfig();
   const folio = await createFolio(config, { startIngestWorker: config.ingestWorker === "in-process" });
+  const setupToken = await createSetupLinkIfNoUsers(folio.database.db);
+  if (setupToken) {
+    console.info(
+      `\n  Folio has no users yet. Create the first admin (one-time link, valid 24 h):\n\n    ${signInLinkUrl(config.web.publicUrl, "setup", setupToken)}\n`,
+    );
+  }
   for (const signal of ["SIGTERM", "SIGINT"] as const) {
     process.once(signal, () => {
       void folio.close().finally(() => process.exit(0));

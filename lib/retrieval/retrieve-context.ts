@@ -1,8 +1,8 @@
-import type { Database } from "../../db/client";
+import type { Database, Executor } from "../../db/client";
 import { getDocumentsByIds } from "../../db/queries/documents";
 import type { SourceRef } from "../domain/answer-events";
 import type { Embedder } from "../embeddings/embedder";
-import type { SearchMode, VectorStore } from "../vector-store/vector-store";
+import type { SearchMode, StoredChunk, VectorStore } from "../vector-store/vector-store";
 
 export interface RetrievalRequest {
   question: string;
@@ -22,8 +22,9 @@ export type RetrievedPassage = Omit<SourceRef, "n"> & { score: number };
 
 /**
  * Hybrid search restricted to `collectionIds`, best first, with each passage's document title.
- * Passages whose document row is gone (deleted meanwhile) or lies outside the allowed
- * collections (checked again against the database, not only the index) are dropped.
+ * Every hit is checked again against the database, not only the index: passages whose document
+ * is gone (deleted meanwhile), lies outside the allowed collections, or whose version is not the
+ * one the document currently serves are dropped.
  */
 export async function retrieveContext(
   dependencies: RetrievalDependencies,
@@ -39,18 +40,13 @@ export async function retrieveContext(
     limit: request.limit,
     mode: request.mode,
   });
-  const allowed = new Set(request.collectionIds);
-  const documents = await getDocumentsByIds({
-    db: dependencies.db,
-    ids: hits.map((hit) => hit.chunk.documentId),
-  });
-  const titles = new Map(
-    documents
-      .filter((document) => allowed.has(document.collectionId))
-      .map((document) => [document.id, document.title]),
+  const servable = await servableDocuments(
+    dependencies.db,
+    request.collectionIds,
+    hits.map((hit) => hit.chunk),
   );
   return hits.flatMap(({ chunk, score }) => {
-    const documentTitle = titles.get(chunk.documentId);
+    const documentTitle = servable.get(chunk.id);
     if (documentTitle === undefined) return [];
     return [
       {
@@ -66,4 +62,26 @@ export async function retrieveContext(
       },
     ];
   });
+}
+
+/**
+ * For each chunk that may be shown — its document still exists, lies in one of `collectionIds`,
+ * and currently serves the chunk's version — the document's title, by chunk id.
+ */
+export async function servableDocuments(
+  db: Executor,
+  collectionIds: readonly string[],
+  chunks: readonly Pick<StoredChunk, "id" | "documentId" | "versionId">[],
+): Promise<Map<string, string>> {
+  const allowed = new Set(collectionIds);
+  const documents = await getDocumentsByIds({ db, ids: chunks.map((chunk) => chunk.documentId) });
+  const byId = new Map(documents.map((document) => [document.id, document]));
+  const servable = new Map<string, string>();
+  for (const chunk of chunks) {
+    const document = byId.get(chunk.documentId);
+    if (document && allowed.has(document.collectionId) && document.currentVersionId === chunk.versionId) {
+      servable.set(chunk.id, document.title);
+    }
+  }
+  return servable;
 }

@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from "node:crypto";
 import { createWriteStream } from "node:fs";
-import { mkdir, rename, rm } from "node:fs/promises";
+import { mkdir, rename, rm, unlink } from "node:fs/promises";
 import path from "node:path";
 import { Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
@@ -11,6 +11,14 @@ export interface StoredBlob {
   byteSize: number;
   /** The first bytes, for type detection by magic numbers. */
   head: Uint8Array;
+}
+
+/** Bytes received and hashed but not yet at their content address. */
+export interface StagedBlob extends StoredBlob {
+  /** Moves the bytes to their content address (replacing an identical copy, if any). */
+  commit(): Promise<void>;
+  /** Removes the staged bytes; harmless after `commit`. */
+  discard(): Promise<void>;
 }
 
 const headBytes = 1024;
@@ -28,14 +36,15 @@ export class BlobStore {
   }
 
   /**
-   * Streams `body` to a temporary file while hashing it, refusing more than `maxBytes`, lets
-   * `validate` inspect the first bytes, then moves it to its content address. A partial, oversized
-   * or refused upload leaves nothing behind.
+   * Streams `body` to a temporary file while hashing it, refusing more than `maxBytes`, and lets
+   * `validate` inspect the first bytes. The caller commits once the database knows the blob — so
+   * a concurrent deletion of the last reference to the same bytes cannot remove them between the
+   * two. A partial, oversized or refused upload leaves nothing behind.
    */
-  async put(
+  async stage(
     body: AsyncIterable<Uint8Array>,
     options: { maxBytes: number; validate?: (head: Uint8Array) => void },
-  ): Promise<StoredBlob> {
+  ): Promise<StagedBlob> {
     const { maxBytes } = options;
     const temporaryDirectory = path.join(this.root, ".incoming");
     await mkdir(temporaryDirectory, { recursive: true });
@@ -66,12 +75,26 @@ export class BlobStore {
       options.validate?.(headRead);
       const sha256 = hash.digest("hex");
       const finalPath = this.pathOf(sha256);
-      await mkdir(path.dirname(finalPath), { recursive: true });
-      await rename(temporaryPath, finalPath);
-      return { sha256, byteSize, head: headRead };
+      return {
+        sha256,
+        byteSize,
+        head: headRead,
+        commit: async () => {
+          await mkdir(path.dirname(finalPath), { recursive: true });
+          await rename(temporaryPath, finalPath);
+        },
+        discard: () => rm(temporaryPath, { force: true }),
+      };
     } catch (error) {
       await rm(temporaryPath, { force: true });
       throw error;
     }
+  }
+
+  /** Deletes the stored bytes; a blob already gone is not an error. */
+  async remove(sha256: string): Promise<void> {
+    await unlink(this.pathOf(sha256)).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== "ENOENT") throw error;
+    });
   }
 }

@@ -159,6 +159,10 @@ export class LanceDbStore implements VectorStore {
     await this.table.delete(`document_id = ${sqlString(documentId)}`);
   }
 
+  async deleteCollection(collectionId: string): Promise<void> {
+    await this.table.delete(`collection_id = ${sqlString(collectionId)}`);
+  }
+
   async countChunks(filter?: { versionId?: string; documentId?: string }): Promise<number> {
     if (filter?.versionId) return this.table.countRows(`version_id = ${sqlString(filter.versionId)}`);
     if (filter?.documentId) return this.table.countRows(`document_id = ${sqlString(filter.documentId)}`);

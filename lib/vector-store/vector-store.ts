@@ -63,5 +63,7 @@ export interface VectorStore {
   /** Chunks by id, restricted to the given collections; unknown or unreadable ids are absent. */
   getChunks(input: { collectionIds: readonly string[]; chunkIds: readonly string[] }): Promise<StoredChunk[]>;
   deleteDocument(documentId: string): Promise<void>;
+  /** Removes every chunk of every document in the collection, in one commit. */
+  deleteCollection(collectionId: string): Promise<void>;
   close(): Promise<void>;
 }

@@ -18,7 +18,7 @@ interface StartupRun {
 
 /**
  * Cold start of the production server (`next start`) with an empty DATA_DIR: time from spawn to
- * the first `GET /` answered 200, and to the first `GET /api/collections` 200 (opens PGlite and
+ * the first `GET /` answered 200, and to the first `GET /api/auth/options` 200 (opens PGlite and
  * runs the migrations). Both are polled side by side from the moment of spawn.
  */
 export async function runStartupBench(runs: number): Promise<Record<string, unknown>> {
@@ -29,7 +29,7 @@ export async function runStartupBench(runs: number): Promise<Record<string, unkn
     const result = await measureStartupRun();
     results.push(result);
     console.log(
-      `[startup] run ${run}/${runs}: GET / ${result.pageReadyMs.toFixed(0)} ms, GET /api/collections ${result.apiReadyMs.toFixed(0)} ms`,
+      `[startup] run ${run}/${runs}: GET / ${result.pageReadyMs.toFixed(0)} ms, GET /api/auth/options ${result.apiReadyMs.toFixed(0)} ms`,
     );
   }
   const median = (pick: (run: StartupRun) => number | null) =>
@@ -54,7 +54,7 @@ export async function runStartupBench(runs: number): Promise<Record<string, unkn
     ["figure", "value"],
     [
       ["spawn → first GET / 200 (ms)", figures.pageReadyMs],
-      ["spawn → first GET /api/collections 200 (ms)", figures.apiReadyMs],
+      ["spawn → first GET /api/auth/options 200 (ms)", figures.apiReadyMs],
       ["server RSS once serving (MB)", figures.serverRssMb],
     ],
   );
@@ -71,7 +71,7 @@ async function measureStartupRun(): Promise<StartupRun> {
   try {
     const [pageReadyAt, apiReadyAt] = await Promise.all([
       waitUntilServing(server, `${server.baseUrl}/`, startDeadlineMs),
-      waitUntilServing(server, `${server.baseUrl}/api/collections`, startDeadlineMs),
+      waitUntilServing(server, `${server.baseUrl}/api/auth/options`, startDeadlineMs),
     ]);
     return {
       pageReadyMs: pageReadyAt - startedAt,

@@ -99,6 +99,17 @@ export function describeVectorStoreContract(
       expect(hits.map((hit) => hit.chunk.text)).toEqual(["delta kept"]);
     });
 
+    it("deleting a collection removes only its chunks", async () => {
+      const doomedCollection = randomUUID();
+      const kept = owner(collectionA);
+      const doomed = owner(doomedCollection);
+      await store.replaceDocumentChunks({ ...kept, chunks: [chunk(kept, 0, "hotel kept", 6)] });
+      await store.replaceDocumentChunks({ ...doomed, chunks: [chunk(doomed, 0, "hotel gone", 6)] });
+      await store.deleteCollection(doomedCollection);
+      expect(await search([doomedCollection], "hotel", 6)).toEqual([]);
+      expect((await search([collectionA], "hotel", 6)).map((hit) => hit.chunk.text)).toEqual(["hotel kept"]);
+    });
+
     it("never returns chunks outside the given collections, in any mode", async () => {
       const visible = owner(collectionA);
       const secret = owner(collectionB);

@@ -3,13 +3,13 @@ import path from "node:path";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { buildTextPdf } from "../fixtures/builders/pdf";
-import { launchChromium } from "../support/browser";
-import { type FolioServer, startFolioServer } from "../support/folio-server";
+import { launchChromium, signedInPage } from "../support/browser";
+import { type StartedFolioServer, startFolioServer } from "../support/folio-server";
 import { buildTestModels, testModelEnvironment } from "../support/test-models";
 
 const outputDir = path.join(process.cwd(), "test-output");
 const modelsDir = path.join(outputDir, "models-browser");
-let server: FolioServer;
+let server: StartedFolioServer;
 let browser: Browser;
 
 beforeAll(async () => {
@@ -35,7 +35,7 @@ it("uploads a PDF, waits for it to be indexed, asks, and opens a citation showin
       ],
     }),
   );
-  const page = await browser.newPage();
+  const page = await signedInPage(browser, server.baseUrl, server.admin.credentials.cookie);
   const offOrigin: string[] = [];
   page.on("request", (request) => {
     if (!request.url().startsWith(server.baseUrl)) offOrigin.push(request.url());

@@ -3,14 +3,14 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sha256Hex } from "../../lib/text/sha256-hex";
 import { buildEncryptedPdf, buildTextPdf } from "../fixtures/builders/pdf";
-import { folioApi, readEvents } from "../support/api";
+import { type FolioApi, readEvents } from "../support/api";
 import { corpusPdfsDir, hasCorpus, warnSkipped } from "../support/corpus";
-import { type FolioServer, startFolioServer } from "../support/folio-server";
+import { type StartedFolioServer, startFolioServer } from "../support/folio-server";
 import { buildTestModels, expectedAnswerText, testModelEnvironment } from "../support/test-models";
 
 const modelsDir = path.join(process.cwd(), "test-output", "models-http-api");
-let server: FolioServer;
-let api: ReturnType<typeof folioApi>;
+let server: StartedFolioServer;
+let api: FolioApi;
 let collectionId: string;
 
 const handbook = buildTextPdf({
@@ -26,7 +26,7 @@ beforeAll(async () => {
     ...testModelEnvironment(models, modelsDir),
     MAX_UPLOAD_BYTES: String(2 * 1024 * 1024),
   });
-  api = folioApi(server.baseUrl);
+  api = server.admin;
   collectionId = await api.createCollection("handbooks");
 });
 
@@ -156,7 +156,7 @@ describe("bad input over HTTP", () => {
     ["a wrong type", '{"question":42}', 400],
     ["client-chosen filter strings", '{"question":"x","collectionIds":["x\' OR 1=1"]}', 400],
   ])("refuses %s in an ask body", async (_name, body, status) => {
-    const response = await fetch(`${server.baseUrl}/api/ask`, {
+    const response = await api.request("/api/ask", {
       method: "POST",
       headers: { "content-type": "application/json" },
       body,

@@ -1,13 +1,12 @@
 import path from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { buildTextPdf } from "../fixtures/builders/pdf";
-import { folioApi } from "../support/api";
-import { launchChromium } from "../support/browser";
-import { type FolioServer, startFolioServer } from "../support/folio-server";
+import { launchChromium, signedInPage } from "../support/browser";
+import { type StartedFolioServer, startFolioServer } from "../support/folio-server";
 import { buildTestModels, testModelEnvironment } from "../support/test-models";
 
 const modelsDir = path.join(process.cwd(), "test-output", "models-missing-model");
-let server: FolioServer;
+let server: StartedFolioServer;
 
 beforeAll(async () => {
   const models = await buildTestModels(modelsDir);
@@ -19,7 +18,7 @@ beforeAll(async () => {
 afterAll(async () => server?.stop());
 
 it("starts without the answering model: upload and search work, ask is a 503 naming the fix", async () => {
-  const api = folioApi(server.baseUrl);
+  const api = server.admin;
   const collectionId = await api.createCollection("no-model");
   const pdf = buildTextPdf({ pages: [["The boiler room key hangs beside the north door."]] });
   expect((await api.upload(collectionId, "keys.pdf", pdf)).status).toBe(202);
@@ -38,7 +37,7 @@ it("starts without the answering model: upload and search work, ask is a 503 nam
 
   const browser = await launchChromium();
   try {
-    const page = await browser.newPage();
+    const page = await signedInPage(browser, server.baseUrl, api.credentials.cookie);
     await page.goto(server.baseUrl);
     const command = page.getByTestId("problem-command").first();
     await command.waitFor();
@@ -54,7 +53,7 @@ it("starts without the answering model: upload and search work, ask is a 503 nam
     await browser.close();
   }
 
-  const status = (await (await fetch(`${server.baseUrl}/api/status`)).json()) as {
+  const status = (await (await api.request("/api/status")).json()) as {
     models: { kind: string; isReady: boolean }[];
   };
   expect(status.models).toEqual(

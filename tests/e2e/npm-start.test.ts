@@ -6,7 +6,7 @@ import path from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { resolveModelSpec } from "../../lib/models/catalog";
 import { buildTextPdf } from "../fixtures/builders/pdf";
-import { folioApi, readEvents } from "../support/api";
+import { type FolioApi, folioApi, readEvents, setUpFirstAdmin, setupTokenIn } from "../support/api";
 import { startFakeHub } from "../support/fake-hub";
 import { buildTestModels } from "../support/test-models";
 
@@ -102,8 +102,11 @@ async function waitFor<T>(probe: () => Promise<T | undefined>, what: string, tim
 
 it("serves at once, pulls the default models in the background, then answers with citations", async () => {
   await waitFor(async () => ((await fetch(baseUrl)).ok ? true : undefined), "the first page");
+  expect(output).toMatch(/listening on 127\.0\.0\.1:/);
+  const setupToken = await waitFor(async () => setupTokenIn(output), "the one-time setup link");
+  const api: FolioApi = folioApi(baseUrl, { cookie: await setUpFirstAdmin(baseUrl, setupToken) });
   await waitFor(async () => {
-    const status = (await (await fetch(`${baseUrl}/api/status`)).json()) as {
+    const status = (await (await api.request("/api/status")).json()) as {
       models: { isReady: boolean }[];
     };
     return status.models.every((model) => model.isReady) ? true : undefined;
@@ -111,7 +114,6 @@ it("serves at once, pulls the default models in the background, then answers wit
   expect(output).toContain("Downloading missing models");
   expect(hub.requests.some((request) => request.endsWith(".gguf"))).toBe(true);
 
-  const api = folioApi(baseUrl);
   const collectionId = await api.createCollection("first-day");
   const pdf = buildTextPdf({ pages: [["Intro."], ["The spare office keys are kept in the blue cabinet."]] });
   expect((await api.upload(collectionId, "office.pdf", pdf)).status).toBe(202);

@@ -2,8 +2,8 @@ import { type ChildProcess, spawn } from "node:child_process";
 import path from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { buildTextPdf } from "../fixtures/builders/pdf";
-import { folioApi, readEvents } from "../support/api";
-import { type FolioServer, startFolioServer } from "../support/folio-server";
+import { readEvents } from "../support/api";
+import { type StartedFolioServer, startFolioServer } from "../support/folio-server";
 import { buildTestModels, testModelEnvironment } from "../support/test-models";
 
 /**
@@ -15,7 +15,7 @@ if (!hasPostgres)
   console.warn("[skip] scale-out: separate worker processes need PostgreSQL (set DATABASE_URL)");
 
 const modelsDir = path.join(process.cwd(), "test-output", "models-scale-out");
-let server: FolioServer;
+let server: StartedFolioServer;
 const workers: ChildProcess[] = [];
 
 function runTsx(script: string, environment: Record<string, string>): ChildProcess {
@@ -44,7 +44,7 @@ afterAll(async () => {
 it.skipIf(!hasPostgres)(
   "a web node without a worker queues uploads that separate workers index exactly once",
   async () => {
-    const api = folioApi(server.baseUrl);
+    const api = server.admin;
     const collectionId = await api.createCollection("scale-out");
     const files = Array.from({ length: 6 }, (_, index) =>
       buildTextPdf({

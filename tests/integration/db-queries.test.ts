@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Database } from "../../db/client";
 import { listAuditEvents } from "../../db/queries/audit-events";
 import { createCollection } from "../../db/queries/collections";
-import { createVersionWithJob } from "../../db/queries/documents";
+import { insertDocumentWithVersion, insertVersionWithJob } from "../../db/queries/documents";
 import { claimNextJob, finishJob, getJobById, retryJobLater } from "../../db/queries/ingest-jobs";
 import { auditEvents } from "../../db/schema";
 import { appendAuditEvent } from "../../lib/audit/append-audit-event";
@@ -20,21 +20,25 @@ beforeAll(async () => {
 });
 afterAll(async () => handle?.close());
 
-const versionInput = (collectionId: string, sha256: string, title = "report.pdf") => ({
-  collectionId,
-  title,
+const versionInput = (sha256: string, title = "report.pdf") => ({
   sha256,
   byteSize: 10,
   mediaType: "application/pdf",
   originalFilename: title,
 });
 
-describe("createVersionWithJob", () => {
-  it("makes one version and one job for the same bytes uploaded concurrently", async () => {
+const createVersionWithJob = (collectionId: string, sha256: string, title = "report.pdf") =>
+  db.transaction((tx) =>
+    insertDocumentWithVersion({ tx, collectionId, title, version: versionInput(sha256, title) }),
+  );
+
+describe("insertVersionWithJob", () => {
+  it("makes one version and one job for the same bytes added to a document concurrently", async () => {
     const { collection } = await createCollection({ db, name: "dedupe" });
+    const { document } = await createVersionWithJob(collection.id, "0".repeat(64));
     const results = await Promise.all(
       Array.from({ length: 8 }, () =>
-        createVersionWithJob({ db, input: versionInput(collection.id, "a".repeat(64)) }),
+        db.transaction((tx) => insertVersionWithJob({ tx, document, version: versionInput("a".repeat(64)) })),
       ),
     );
     expect(new Set(results.map((result) => result.version.id)).size).toBe(1);
@@ -42,10 +46,12 @@ describe("createVersionWithJob", () => {
     expect(results.filter((result) => result.isNew)).toHaveLength(1);
   });
 
-  it("adds a second version when the same title gets new bytes", async () => {
+  it("adds a second version when the document gets new bytes", async () => {
     const { collection } = await createCollection({ db, name: "versions" });
-    const first = await createVersionWithJob({ db, input: versionInput(collection.id, "b".repeat(64)) });
-    const second = await createVersionWithJob({ db, input: versionInput(collection.id, "c".repeat(64)) });
+    const first = await createVersionWithJob(collection.id, "b".repeat(64));
+    const second = await db.transaction((tx) =>
+      insertVersionWithJob({ tx, document: first.document, version: versionInput("c".repeat(64)) }),
+    );
     expect(second.document.id).toBe(first.document.id);
     expect(second.version.id).not.toBe(first.version.id);
   });
@@ -55,13 +61,10 @@ describe("claimNextJob", () => {
   it("hands each queued job to exactly one of several concurrent claimers", async () => {
     const { collection } = await createCollection({ db, name: "claims" });
     for (const letter of ["d", "e", "f"]) {
-      await createVersionWithJob({
-        db,
-        input: versionInput(collection.id, letter.repeat(64), `${letter}.pdf`),
-      });
+      await createVersionWithJob(collection.id, letter.repeat(64), `${letter}.pdf`);
     }
     const claimed = (
-      await Promise.all(Array.from({ length: 6 }, () => claimNextJob({ db, leaseMs: 60_000 })))
+      await Promise.all(Array.from({ length: 10 }, () => claimNextJob({ db, leaseMs: 60_000 })))
     ).filter((job) => job !== undefined);
     const ids = claimed.map((job) => job.id);
     expect(new Set(ids).size).toBe(ids.length);
@@ -70,7 +73,7 @@ describe("claimNextJob", () => {
 
   it("takes over a running job whose lease expired, counting the attempt", async () => {
     const { collection } = await createCollection({ db, name: "leases" });
-    const { job } = await createVersionWithJob({ db, input: versionInput(collection.id, "9".repeat(64)) });
+    const { job } = await createVersionWithJob(collection.id, "9".repeat(64));
     const first = await claimNextJob({ db, leaseMs: 1 });
     expect(first?.id).toBe(job.id);
     await new Promise((resolve) => setTimeout(resolve, 20));

@@ -24,6 +24,7 @@ function faultyStore(inner: VectorStore, state: { failures: number }): VectorSto
     search: (request) => inner.search(request),
     getChunks: (input) => inner.getChunks(input),
     deleteDocument: (documentId) => inner.deleteDocument(documentId),
+    deleteCollection: (collectionId) => inner.deleteCollection(collectionId),
     close: () => inner.close(),
   };
 }

@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { type Browser, chromium } from "playwright-core";
+import { type Browser, chromium, type Page } from "playwright-core";
 
 const chromiumPath = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 
@@ -23,4 +23,26 @@ export async function launchChromium(): Promise<Browser> {
       "--disable-sync",
     ],
   });
+}
+
+/** A page in a fresh browser context that carries the given session cookie (`name=value`). */
+export async function signedInPage(
+  browser: Browser,
+  baseUrl: string,
+  cookie: string | undefined,
+): Promise<Page> {
+  const context = await browser.newContext();
+  if (cookie) {
+    const separator = cookie.indexOf("=");
+    await context.addCookies([
+      {
+        name: cookie.slice(0, separator),
+        value: cookie.slice(separator + 1),
+        url: baseUrl,
+        httpOnly: true,
+        sameSite: "Lax",
+      },
+    ]);
+  }
+  return context.newPage();
 }

@@ -3,6 +3,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { type FolioApi, folioApi, setUpFirstAdmin, setupTokenIn } from "./api";
 import { createFreshPostgresDatabase } from "./test-database";
 
 export interface FolioServer {
@@ -116,15 +117,31 @@ export async function waitUntilServing(
   throw new Error(`${url} did not answer 200 within ${timeoutMs} ms:\n${server.output()}`);
 }
 
-/** Spawns Folio and waits until its API answers (the database is open and migrated). */
+/** Polls until the API answers (the database is open and migrated). */
+export function waitUntilApiServing(server: FolioServer, timeoutMs?: number): Promise<number> {
+  return waitUntilServing(server, `${server.baseUrl}/api/auth/options`, timeoutMs);
+}
+
+export interface StartedFolioServer extends FolioServer {
+  /** The first admin, created through the one-time setup link the empty install printed. */
+  admin: FolioApi;
+}
+
+/**
+ * Spawns Folio, waits until its API answers, and sets up the first admin the way a new user
+ * does: through the setup link the server printed.
+ */
 export async function startFolioServer(
   environment: Record<string, string>,
   options: SpawnOptions = {},
-): Promise<FolioServer> {
+): Promise<StartedFolioServer> {
   const server = await spawnFolioServer(environment, options);
   try {
-    await waitUntilServing(server, `${server.baseUrl}/api/collections`);
-    return server;
+    await waitUntilApiServing(server);
+    const setupToken = setupTokenIn(server.output());
+    if (!setupToken) throw new Error(`no setup link printed:\n${server.output()}`);
+    const cookie = await setUpFirstAdmin(server.baseUrl, setupToken);
+    return { ...server, admin: folioApi(server.baseUrl, { cookie }) };
   } catch (error) {
     await server.stop();
     throw error;

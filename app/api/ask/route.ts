@@ -1,25 +1,21 @@
-import { localActor, readableCollectionIds } from "../../../lib/access/readable-collections";
+import { readableCollectionIds } from "../../../lib/access/collection-access";
 import { startAnswer } from "../../../lib/answer/start-answer";
 import { toHttpResponse } from "../../../lib/http/error-response";
 import { readJson } from "../../../lib/http/read-json";
-import { getFolio } from "../../_server/folio";
+import { authorize } from "../../_server/authorize";
 import { sseResponse } from "../../_server/sse";
 import { askSchema } from "./schema";
 
-/** Ask a question; the answer streams back as server-sent `AnswerEvent`s. */
+/** Ask a question over the collections the caller may read; the answer streams as `AnswerEvent`s. */
 export async function POST(request: Request): Promise<Response> {
   try {
+    const { folio, actor } = await authorize(request);
     const body = await readJson(request, askSchema);
-    const folio = await getFolio();
-    const collectionIds = await readableCollectionIds({
-      db: folio.database.db,
-      actor: localActor,
-      requested: body.collectionIds,
-    });
+    const collectionIds = await readableCollectionIds(folio.database.db, actor, body.collectionIds);
     const events = await startAnswer(folio, {
       question: body.question,
       collectionIds,
-      actor: localActor,
+      actor: actor.userId,
       signal: request.signal,
     });
     return sseResponse(events);

@@ -1,24 +1,53 @@
 import { createCollection, listCollections } from "../../../db/queries/collections";
+import { collectionAccessOf } from "../../../lib/access/collection-access";
+import { appendAuditEvent } from "../../../lib/audit/append-audit-event";
 import { toHttpResponse } from "../../../lib/http/error-response";
 import { readJson } from "../../../lib/http/read-json";
-import { getFolio } from "../../_server/folio";
+import { authorize } from "../../_server/authorize";
 import { createCollectionSchema } from "./schema";
 
-export async function GET(): Promise<Response> {
+/** The collections the caller may read, each with whether they may curate it. */
+export async function GET(request: Request): Promise<Response> {
   try {
-    const folio = await getFolio();
-    return Response.json({ collections: await listCollections({ db: folio.database.db }) });
+    const { folio, actor } = await authorize(request);
+    const { db } = folio.database;
+    const access = await collectionAccessOf(db, actor);
+    const collections = await listCollections({ db, ids: [...access.readable] });
+    return Response.json(
+      {
+        collections: collections.map((collection) => ({
+          ...collection,
+          permission: access.curatable.has(collection.id) ? "curate" : "read",
+        })),
+      },
+      { headers: { "cache-control": "no-store" } },
+    );
   } catch (error) {
     return toHttpResponse(error);
   }
 }
 
+/** Admins create collections (an existing name returns that collection with 200). */
 export async function POST(request: Request): Promise<Response> {
   try {
+    const { folio, actor } = await authorize(request, { roles: ["admin"] });
     const body = await readJson(request, createCollectionSchema);
-    const folio = await getFolio();
-    const { collection, isNew } = await createCollection({ db: folio.database.db, ...body });
-    return Response.json({ collection }, { status: isNew ? 201 : 200 });
+    const { collection, isNew } = await folio.database.db.transaction(async (tx) => {
+      const created = await createCollection({ db: tx, ...body });
+      if (created.isNew) {
+        await appendAuditEvent(tx, {
+          actor: actor.userId,
+          action: "collection.create",
+          subject: `collection:${created.collection.id}`,
+          payload: { name: created.collection.name },
+        });
+      }
+      return created;
+    });
+    return Response.json(
+      { collection: { ...collection, permission: "curate" } },
+      { status: isNew ? 201 : 200 },
+    );
   } catch (error) {
     return toHttpResponse(error);
   }

@@ -1,23 +1,19 @@
 import { z } from "zod";
 import { listJobs } from "../../../db/queries/ingest-jobs";
-import { localActor, readableCollectionIds } from "../../../lib/access/readable-collections";
+import { readableCollectionIds } from "../../../lib/access/collection-access";
 import { toHttpResponse } from "../../../lib/http/error-response";
 import { parseInput } from "../../../lib/http/parse-input";
-import { getFolio } from "../../_server/folio";
+import { authorize } from "../../_server/authorize";
 
 const querySchema = z.object({ collectionId: z.uuid().optional() });
 
-/** Ingest jobs with live stage and progress, newest first; `?collectionId=` narrows. */
+/** Ingest jobs with live stage and progress, newest first, in collections the caller may read. */
 export async function GET(request: Request): Promise<Response> {
   try {
+    const { folio, actor } = await authorize(request);
     const { collectionId } = parseInput(querySchema, Object.fromEntries(new URL(request.url).searchParams));
-    const folio = await getFolio();
     const { db } = folio.database;
-    const collectionIds = await readableCollectionIds({
-      db,
-      actor: localActor,
-      requested: collectionId ? [collectionId] : undefined,
-    });
+    const collectionIds = await readableCollectionIds(db, actor, collectionId ? [collectionId] : undefined);
     const rows = await listJobs({ db, collectionIds });
     return Response.json(
       {

@@ -1,21 +1,17 @@
-import { localActor, readableCollectionIds } from "../../../lib/access/readable-collections";
+import { readableCollectionIds } from "../../../lib/access/collection-access";
 import { toHttpResponse } from "../../../lib/http/error-response";
 import { readJson } from "../../../lib/http/read-json";
 import { retrieveContext } from "../../../lib/retrieval/retrieve-context";
-import { getFolio } from "../../_server/folio";
+import { authorize } from "../../_server/authorize";
 import { searchSchema } from "./schema";
 
 /** Passages matching a query, without the answering model: works when no GGUF is installed. */
 export async function POST(request: Request): Promise<Response> {
   try {
+    const { folio, actor } = await authorize(request);
     const body = await readJson(request, searchSchema);
-    const folio = await getFolio();
     const { db } = folio.database;
-    const collectionIds = await readableCollectionIds({
-      db,
-      actor: localActor,
-      requested: body.collectionIds,
-    });
+    const collectionIds = await readableCollectionIds(db, actor, body.collectionIds);
     const startedAt = performance.now();
     const passages = await retrieveContext(
       { db, embedder: await folio.embedder(), store: await folio.store() },

@@ -1,16 +1,15 @@
 import { toHttpResponse } from "../../../lib/http/error-response";
-import { getFolio } from "../../_server/folio";
+import { authorize } from "../../_server/authorize";
 
 /** Whether the models are installed, and the command that installs a missing one. */
-export async function GET(): Promise<Response> {
+export async function GET(request: Request): Promise<Response> {
   try {
-    const folio = await getFolio();
-    const { config } = folio;
+    const { folio } = await authorize(request);
     return Response.json(
       {
         models: await folio.modelStatus(),
         database: folio.database.driver,
-        ingestWorker: config.ingestWorker,
+        ingestWorker: folio.config.ingestWorker,
       },
       { headers: { "cache-control": "no-store" } },
     );

@@ -1,11 +1,11 @@
 import { Readable } from "node:stream";
 import type { ReadableStream as NodeReadableStream } from "node:stream/web";
 import { listDocumentVersions } from "../../../../../db/queries/documents";
-import { localActor, requireReadableCollection } from "../../../../../lib/access/readable-collections";
+import { requireCollection } from "../../../../../lib/access/collection-access";
 import { AppError } from "../../../../../lib/errors";
 import { toHttpResponse } from "../../../../../lib/http/error-response";
 import { parseInput } from "../../../../../lib/http/parse-input";
-import { getFolio } from "../../../../_server/folio";
+import { authorize } from "../../../../_server/authorize";
 import { collectionParamsSchema, uploadQuerySchema } from "./schema";
 
 interface RouteContext {
@@ -15,20 +15,22 @@ interface RouteContext {
 /** Upload one file: `POST /api/collections/:id/documents?name=report.pdf` with the bytes as body. */
 export async function POST(request: Request, context: RouteContext): Promise<Response> {
   try {
+    const { folio, actor } = await authorize(request);
     const { collectionId } = parseInput(collectionParamsSchema, await context.params);
-    const { name } = parseInput(uploadQuerySchema, Object.fromEntries(new URL(request.url).searchParams));
-    const folio = await getFolio();
-    await requireReadableCollection({ db: folio.database.db, actor: localActor, collectionId });
-    if (!request.body)
-      throw new AppError("invalid:empty_file", {
-        message: "The file is empty (0 bytes).",
-      });
+    const query = parseInput(uploadQuerySchema, Object.fromEntries(new URL(request.url).searchParams));
+    await requireCollection(folio.database.db, actor, { collectionId, permission: "curate" });
+    if (!request.body) throw new AppError("invalid:empty_file", { message: "The file is empty (0 bytes)." });
     const declared = request.headers.get("content-length");
     const accepted = await folio.ingest.accept({
       collectionId,
-      fileName: name,
+      fileName: query.name,
       body: Readable.fromWeb(request.body as NodeReadableStream<Uint8Array>),
       declaredBytes: declared === null ? undefined : Number(declared),
+      onNameConflict: query.replace
+        ? { kind: "replace", documentId: query.replace }
+        : query.keepBoth === "true"
+          ? { kind: "keep_both" }
+          : { kind: "ask" },
     });
     return Response.json(accepted, { status: accepted.isDuplicate ? 200 : 202 });
   } catch (error) {
@@ -36,25 +38,31 @@ export async function POST(request: Request, context: RouteContext): Promise<Res
   }
 }
 
-export async function GET(_request: Request, context: RouteContext): Promise<Response> {
+/** Every version of every document in the collection, with status, pages, passages and errors. */
+export async function GET(request: Request, context: RouteContext): Promise<Response> {
   try {
+    const { folio, actor } = await authorize(request);
     const { collectionId } = parseInput(collectionParamsSchema, await context.params);
-    const folio = await getFolio();
-    await requireReadableCollection({ db: folio.database.db, actor: localActor, collectionId });
-    const rows = await listDocumentVersions({ db: folio.database.db, collectionIds: [collectionId] });
-    return Response.json({
-      documents: rows.map(({ document, version }) => ({
-        documentId: document.id,
-        title: document.title,
-        versionId: version.id,
-        status: version.status,
-        pageCount: version.pageCount,
-        chunkCount: version.chunkCount,
-        errorCode: version.errorCode,
-        errorMessage: version.errorMessage,
-        createdAt: version.createdAt,
-      })),
-    });
+    const { db } = folio.database;
+    await requireCollection(db, actor, { collectionId, permission: "read" });
+    const rows = await listDocumentVersions({ db, collectionIds: [collectionId] });
+    return Response.json(
+      {
+        documents: rows.map(({ document, version }) => ({
+          documentId: document.id,
+          title: document.title,
+          versionId: version.id,
+          isCurrent: document.currentVersionId === version.id,
+          status: version.status,
+          pageCount: version.pageCount,
+          chunkCount: version.chunkCount,
+          errorCode: version.errorCode,
+          errorMessage: version.errorMessage,
+          createdAt: version.createdAt,
+        })),
+      },
+      { headers: { "cache-control": "no-store" } },
+    );
   } catch (error) {
     return toHttpResponse(error);
   }

@@ -1,0 +1,28 @@
+import { z } from "zod";
+import { requireDocument } from "../../../../lib/access/collection-access";
+import { deleteDocuments } from "../../../../lib/documents/delete-documents";
+import { toHttpResponse } from "../../../../lib/http/error-response";
+import { parseInput } from "../../../../lib/http/parse-input";
+import { authorize } from "../../../_server/authorize";
+
+const paramsSchema = z.object({ documentId: z.uuid() });
+
+/** Admins and the collection's curators delete a document: every version, its index rows and originals. */
+export async function DELETE(
+  request: Request,
+  context: { params: Promise<{ documentId: string }> },
+): Promise<Response> {
+  try {
+    const { folio, actor } = await authorize(request);
+    const { documentId } = parseInput(paramsSchema, await context.params);
+    const { db } = folio.database;
+    await requireDocument(db, actor, { documentId, permission: "curate" });
+    const result = await deleteDocuments(
+      { db, store: await folio.store(), blobs: folio.blobs },
+      { actor: actor.userId, target: { documentId } },
+    );
+    return Response.json(result);
+  } catch (error) {
+    return toHttpResponse(error);
+  }
+}

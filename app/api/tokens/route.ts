@@ -1,0 +1,51 @@
+import { z } from "zod";
+import { listApiTokens } from "../../../db/queries/api-tokens";
+import { appendAuditEvent } from "../../../lib/audit/append-audit-event";
+import { createApiToken, parseDuration } from "../../../lib/auth/api-tokens";
+import { toHttpResponse } from "../../../lib/http/error-response";
+import { readJson } from "../../../lib/http/read-json";
+import { authorize } from "../../_server/authorize";
+import { tokenView } from "./token-view";
+
+const createTokenSchema = z
+  .object({ name: z.string().trim().min(1).max(100), expiresIn: z.string().max(10).optional() })
+  .strict();
+
+/** The caller's own API tokens (never the secrets). */
+export async function GET(request: Request): Promise<Response> {
+  try {
+    const { folio, actor } = await authorize(request);
+    const rows = await listApiTokens({ db: folio.database.db, userId: actor.userId });
+    return Response.json(
+      { tokens: rows.map(({ token }) => tokenView(token)) },
+      { headers: { "cache-control": "no-store" } },
+    );
+  } catch (error) {
+    return toHttpResponse(error);
+  }
+}
+
+/** A new token acting as the caller; the secret is in this response only. Signed-in sessions only. */
+export async function POST(request: Request): Promise<Response> {
+  try {
+    const { folio, actor } = await authorize(request);
+    const body = await readJson(request, createTokenSchema);
+    const expiresInMs = body.expiresIn ? parseDuration(body.expiresIn) : undefined;
+    const { token, record } = await folio.database.db.transaction(async (tx) => {
+      const created = await createApiToken(tx, { userId: actor.userId, name: body.name, expiresInMs });
+      await appendAuditEvent(tx, {
+        actor: actor.userId,
+        action: "token.create",
+        subject: `token:${created.record.id}`,
+        payload: { userId: actor.userId, name: body.name, expiresAt: created.record.expiresAt },
+      });
+      return created;
+    });
+    return Response.json(
+      { token, record: tokenView(record) },
+      { status: 201, headers: { "cache-control": "no-store" } },
+    );
+  } catch (error) {
+    return toHttpResponse(error);
+  }
+}

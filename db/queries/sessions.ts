@@ -1,0 +1,57 @@
+import { and, eq, gt, lt, sql } from "drizzle-orm";
+import type { Executor } from "../client";
+import { type Session, sessions, type User, users } from "../schema";
+
+export async function insertSession({
+  db,
+  session,
+}: {
+  db: Executor;
+  session: { idHash: string; userId: string; method: string; expiresAt: Date };
+}): Promise<void> {
+  await db.insert(sessions).values(session);
+}
+
+/** The session and its user, if the session exists and has not passed its absolute end. */
+export async function getLiveSession({
+  db,
+  idHash,
+}: {
+  db: Executor;
+  idHash: string;
+}): Promise<{ session: Session; user: User } | undefined> {
+  const [row] = await db
+    .select({ session: sessions, user: users })
+    .from(sessions)
+    .innerJoin(users, eq(users.id, sessions.userId))
+    .where(and(eq(sessions.idHash, idHash), gt(sessions.expiresAt, sql`now()`)));
+  return row;
+}
+
+export async function touchSession({ db, idHash }: { db: Executor; idHash: string }): Promise<void> {
+  await db.update(sessions).set({ lastSeenAt: sql`now()` }).where(eq(sessions.idHash, idHash));
+}
+
+export async function deleteSession({ db, idHash }: { db: Executor; idHash: string }): Promise<void> {
+  await db.delete(sessions).where(eq(sessions.idHash, idHash));
+}
+
+export async function deleteUserSessions({ db, userId }: { db: Executor; userId: string }): Promise<number> {
+  const deleted = await db
+    .delete(sessions)
+    .where(eq(sessions.userId, userId))
+    .returning({ idHash: sessions.idHash });
+  return deleted.length;
+}
+
+export async function deleteExpiredSessions({
+  db,
+  idleBefore,
+}: {
+  db: Executor;
+  idleBefore: Date;
+}): Promise<void> {
+  await db
+    .delete(sessions)
+    .where(sql`${sessions.expiresAt} < now() OR ${lt(sessions.lastSeenAt, idleBefore)}`);
+}

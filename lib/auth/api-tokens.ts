@@ -1,0 +1,46 @@
+import type { Executor } from "../../db/client";
+import { getLiveApiToken, insertApiToken, markApiTokenUsed } from "../../db/queries/api-tokens";
+import type { ApiToken, User } from "../../db/schema";
+import { AppError } from "../errors";
+import { createSecretToken, hashSecretToken, looksLikeSecretToken } from "./secret-token";
+
+/** `30d`, `12h`, `90m` → milliseconds. */
+export function parseDuration(text: string): number {
+  const match = /^(\d{1,6})([dhm])$/.exec(text.trim());
+  if (!match) {
+    throw new AppError("invalid:request", {
+      message: `"${text}" is not a duration; use e.g. 30d, 12h or 90m.`,
+    });
+  }
+  const unitMs = { d: 86_400_000, h: 3_600_000, m: 60_000 }[match[2] as "d" | "h" | "m"];
+  return Number(match[1]) * unitMs;
+}
+
+/** Creates a token for the user; the token itself is returned once and never stored. */
+export async function createApiToken(
+  db: Executor,
+  { userId, name, expiresInMs }: { userId: string; name: string; expiresInMs?: number },
+): Promise<{ token: string; record: ApiToken }> {
+  const { token, hash } = createSecretToken("fol");
+  const record = await insertApiToken({
+    db,
+    token: {
+      userId,
+      name,
+      tokenHash: hash,
+      prefix: token.slice(0, 12),
+      expiresAt: expiresInMs === undefined ? null : new Date(Date.now() + expiresInMs),
+    },
+  });
+  return { token, record };
+}
+
+/** The user a bearer token acts for, or undefined for a malformed, unknown, revoked or expired token. */
+export async function resolveApiToken(db: Executor, token: string): Promise<User | undefined> {
+  if (!looksLikeSecretToken(token, "fol")) return undefined;
+  const found = await getLiveApiToken({ db, tokenHash: hashSecretToken(token) });
+  if (!found || found.user.disabledAt) return undefined;
+  const lastUsedMs = found.token.lastUsedAt?.getTime() ?? 0;
+  if (Date.now() - lastUsedMs > 60_000) await markApiTokenUsed({ db, id: found.token.id });
+  return found.user;
+}

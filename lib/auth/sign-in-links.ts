@@ -1,0 +1,119 @@
+import type { Database } from "../../db/client";
+import { getUsableSignInLink, insertSignInLink, useSignInLink } from "../../db/queries/sign-in-links";
+import { countUsers, getUserById, insertUser, lockUsersTable, updateUser } from "../../db/queries/users";
+import type { User } from "../../db/schema";
+import { appendAuditEvent } from "../audit/append-audit-event";
+import { AppError } from "../errors";
+import { hashPassword } from "./password";
+import { createSecretToken, hashSecretToken, looksLikeSecretToken } from "./secret-token";
+import { type SessionPolicy, startSession } from "./sessions";
+
+/** @default 24 h for the first-admin link, 72 h for a new user's link. */
+const setupLinkHours = 24;
+const signInLinkHours = 72;
+
+/** The token travels in the URL fragment: never sent to a server, never in an access log. */
+export function signInLinkUrl(publicUrl: string, purpose: "setup" | "sign_in", token: string): string {
+  return `${publicUrl}/${purpose === "setup" ? "setup" : "welcome"}#${token}`;
+}
+
+/** On an install without users: a one-time link that creates the first admin. Otherwise undefined. */
+export async function createSetupLinkIfNoUsers(db: Database): Promise<string | undefined> {
+  if ((await countUsers({ db })) > 0) return undefined;
+  const { token, hash } = createSecretToken("fln");
+  await insertSignInLink({
+    db,
+    link: { tokenHash: hash, purpose: "setup", userId: null, expiresAt: hoursFromNow(setupLinkHours) },
+  });
+  return token;
+}
+
+/** A one-time link that signs `userId` in (and lets them choose a password). */
+export async function createSignInLink(db: Database, userId: string): Promise<string> {
+  const { token, hash } = createSecretToken("fln");
+  await insertSignInLink({
+    db,
+    link: { tokenHash: hash, purpose: "sign_in", userId, expiresAt: hoursFromNow(signInLinkHours) },
+  });
+  return token;
+}
+
+/** What a link is for, without using it: the page asks before it shows a form. */
+export async function inspectSignInLink(
+  db: Database,
+  token: string,
+): Promise<{ purpose: "setup" | "sign_in"; email: string | null }> {
+  const link = looksLikeSecretToken(token, "fln")
+    ? await getUsableSignInLink({ db, tokenHash: hashSecretToken(token) })
+    : undefined;
+  if (!link) throw invalidLink();
+  const user = link.userId ? await getUserById({ db, id: link.userId }) : undefined;
+  return { purpose: link.purpose, email: user?.email ?? null };
+}
+
+export interface RedeemInput {
+  token: string;
+  /** Required to set up the first admin; optional for a sign-in link (sets the user's password). */
+  password?: string;
+  /** Setup only: the first admin's email and name. */
+  email?: string;
+  displayName?: string;
+  policy: SessionPolicy;
+}
+
+/** Uses the link once (atomically) and starts a session for the user it names or creates. */
+export async function redeemSignInLink(
+  db: Database,
+  input: RedeemInput,
+): Promise<{ user: User; token: string; expiresAt: Date }> {
+  if (!looksLikeSecretToken(input.token, "fln")) throw invalidLink();
+  const passwordHash = input.password ? await hashPassword(input.password) : undefined;
+  const user = await db.transaction(async (tx) => {
+    const link = await useSignInLink({ tx, tokenHash: hashSecretToken(input.token) });
+    if (!link) throw invalidLink();
+    if (link.purpose === "setup") {
+      if (!input.email || !passwordHash) {
+        throw new AppError("invalid:request", { message: "The first admin needs an email and a password." });
+      }
+      await lockUsersTable({ tx });
+      if ((await countUsers({ db: tx })) > 0) {
+        throw new AppError("conflict:user", { message: "Folio already has an admin; sign in instead." });
+      }
+      const created = await insertUser({
+        tx,
+        user: {
+          email: input.email,
+          displayName: input.displayName?.trim() || input.email,
+          role: "admin",
+          passwordHash,
+        },
+      });
+      if (!created) throw new AppError("conflict:email_taken", { message: "That email is taken." });
+      await appendAuditEvent(tx, {
+        actor: created.id,
+        action: "user.create",
+        subject: `user:${created.id}`,
+        payload: { email: created.email, role: created.role, via: "setup_link" },
+      });
+      return created;
+    }
+    const existing = link.userId ? await getUserById({ db: tx, id: link.userId }) : undefined;
+    if (!existing || existing.disabledAt) throw invalidLink();
+    if (!passwordHash) return existing;
+    const updated = await updateUser({ tx, id: existing.id, changes: { passwordHash } });
+    return updated ?? existing;
+  });
+  const session = await startSession(db, { userId: user.id, method: "link", policy: input.policy });
+  return { user, ...session };
+}
+
+function invalidLink(): AppError {
+  return new AppError("invalid:link", {
+    message:
+      "This link is not valid any more: it was used, it expired, or it was copied wrong. Ask an admin for a new one.",
+  });
+}
+
+function hoursFromNow(hours: number): Date {
+  return new Date(Date.now() + hours * 3_600_000);
+}

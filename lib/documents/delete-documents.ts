@@ -1,0 +1,77 @@
+import type { Database } from "../../db/client";
+import { deleteCollectionRow } from "../../db/queries/collections";
+import { deleteDocumentRows, findUnreferencedBlobs } from "../../db/queries/documents";
+import { lockKeys, withAdvisoryLock } from "../../db/queries/locks";
+import { appendAuditEvent } from "../audit/append-audit-event";
+import { AppError } from "../errors";
+import type { BlobStore } from "../storage/blob-store";
+import type { VectorStore } from "../vector-store/vector-store";
+
+export interface DeletionDependencies {
+  db: Database;
+  store: VectorStore;
+  blobs: BlobStore;
+}
+
+export interface DeletionResult {
+  documentCount: number;
+  versionCount: number;
+  /** Originals removed from disk (bytes another live version shares are kept). */
+  removedBlobCount: number;
+}
+
+/**
+ * Deletes a document — every version, its index rows and its stored originals — or a whole
+ * collection. Under the index writer lock and in one transaction with its audit event (which
+ * keeps the deleted versions' sha256): gone from retrieval the moment it commits, and an index
+ * write in flight cannot bring it back. Authorization is the caller's (curate or admin).
+ */
+export async function deleteDocuments(
+  dependencies: DeletionDependencies,
+  input: { actor: string; target: { documentId: string } | { collectionId: string } },
+): Promise<DeletionResult> {
+  const { db, store, blobs } = dependencies;
+  const { target } = input;
+  const deleted = await withAdvisoryLock(db, lockKeys.chunkTableWriter, async (tx) => {
+    const rows = await deleteDocumentRows({ db: tx, where: target });
+    if ("documentId" in target) {
+      if (rows.length === 0) throw new AppError("not_found:document", { message: "No such document." });
+      await store.deleteDocument(target.documentId);
+    } else {
+      const collection = await deleteCollectionRow({ db: tx, id: target.collectionId });
+      if (!collection) throw new AppError("not_found:collection", { message: "No such collection." });
+      await store.deleteCollection(target.collectionId);
+    }
+    const isCollection = "collectionId" in target;
+    await appendAuditEvent(tx, {
+      actor: input.actor,
+      action: isCollection ? "collection.delete" : "document.delete",
+      subject: isCollection ? `collection:${target.collectionId}` : `document:${target.documentId}`,
+      payload: {
+        documents: rows.map(({ document, versions }) => ({
+          documentId: document.id,
+          collectionId: document.collectionId,
+          title: document.title,
+          versions,
+        })),
+      },
+    });
+    return rows;
+  });
+  const sha256s = deleted.flatMap((row) => row.versions.map((version) => version.sha256));
+  const removedBlobCount = await removeUnreferencedBlobs(db, blobs, sha256s);
+  return {
+    documentCount: deleted.length,
+    versionCount: sha256s.length,
+    removedBlobCount,
+  };
+}
+
+/** Under the lock uploads take to commit a blob, so a new upload of the same bytes keeps them. */
+async function removeUnreferencedBlobs(db: Database, blobs: BlobStore, sha256s: string[]): Promise<number> {
+  return withAdvisoryLock(db, lockKeys.blobReferences, async (tx) => {
+    const unreferenced = await findUnreferencedBlobs({ db: tx, sha256s });
+    for (const sha256 of unreferenced) await blobs.remove(sha256);
+    return unreferenced.length;
+  });
+}
