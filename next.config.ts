@@ -32,6 +32,7 @@ export default function nextConfig(phase: string): NextConfig {
       "@electric-sql/pglite",
       "postgres",
       "@huggingface/tokenizers",
+      "@node-rs/argon2",
     ],
     poweredByHeader: false,
     async headers() {

@@ -1,5 +1,6 @@
 import { cpus, platform, release, totalmem } from "node:os";
 import { runAskBench } from "./bench/ask-bench";
+import { runAuthBench } from "./bench/auth-bench";
 import {
   checkPopplerInstalled,
   hasCorpusPdfs,
@@ -10,11 +11,11 @@ import { ingestFileCount, runIngestBench } from "./bench/ingest-bench";
 import { runStartupBench } from "./bench/startup-bench";
 
 /**
- * Folio's benchmarks: `npm run bench -- <ingest|ask|startup|all> [--runs N]`. Prints a table per
+ * Folio's benchmarks: `npm run bench -- <ingest|ask|startup|auth|all> [--runs N]`. Prints a table per
  * benchmark and one `BENCH_RESULT {json}` line with every figure and the machine's facts.
  * Exit codes: 0 done, 1 a benchmark failed, 2 missing corpus or tool, 64 bad arguments.
  */
-const benchNames = ["ingest", "ask", "startup"] as const;
+const benchNames = ["ingest", "ask", "startup", "auth"] as const;
 type BenchName = (typeof benchNames)[number];
 
 const usage = `usage: npm run bench -- <${[...benchNames, "all"].join("|")}> [--runs N]   (default: --runs 3)`;
@@ -92,6 +93,7 @@ async function main(): Promise<number> {
     if (name === "ingest") results.ingest = await runIngestBench(textPdfs, runs);
     if (name === "ask") results.ask = await runAskBench(textPdfs, runs);
     if (name === "startup") results.startup = await runStartupBench(runs);
+    if (name === "auth") results.auth = await runAuthBench(runs);
   }
   console.log(`\nBENCH_RESULT ${JSON.stringify({ command, runs, machine, ...results })}`);
   return 0;

@@ -31,4 +31,34 @@ describe("loadConfig", () => {
   it("treats an empty variable as unset", () => {
     expect(loadConfig({ DATABASE_URL: "" }).databaseUrl).toBeUndefined();
   });
+
+  it("binds loopback by default and answers for localhost and PUBLIC_URL's host", () => {
+    const config = loadConfig({});
+    expect(config.host).toBe("127.0.0.1");
+    expect(config.web.publicUrl).toBe("http://localhost:3000");
+    const exposed = loadConfig({
+      HOST: "0.0.0.0",
+      PUBLIC_URL: "https://folio.example.com/",
+      ALLOWED_HOSTS: "Folio.Internal:8443, other",
+    });
+    expect(exposed.web.publicUrl).toBe("https://folio.example.com");
+    expect(exposed.web.allowedHosts).toEqual(["folio.example.com", "folio.internal:8443", "other"]);
+  });
+
+  it("refuses to expose Folio beyond this machine without saying at which address", () => {
+    expect(() => loadConfig({ HOST: "0.0.0.0" })).toThrow(/HOST.*PUBLIC_URL/s);
+  });
+
+  it("configures OIDC only with an issuer and a client id", () => {
+    expect(loadConfig({}).oidc).toBeUndefined();
+    expect(() => loadConfig({ OIDC_ISSUER: "https://id.example.com" })).toThrow("OIDC_CLIENT_ID");
+    expect(loadConfig({ OIDC_ISSUER: "https://id.example.com", OIDC_CLIENT_ID: "folio" }).oidc).toMatchObject(
+      {
+        issuer: "https://id.example.com",
+        clientId: "folio",
+        groupsClaim: "groups",
+        autoCreateUsers: true,
+      },
+    );
+  });
 });
