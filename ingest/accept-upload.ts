@@ -79,42 +79,45 @@ export async function acceptUpload(
       mediaType: detectMediaType(staged.head),
       originalFilename: title,
     };
-    // One upload decision at a time: concurrent uploads of the same bytes or the same name meet here.
-    const created = await withAdvisoryLock(
-      db,
-      lockKeys.blobReferences,
-      async (tx): Promise<CreatedVersion> => {
-        if (!(await getCollectionById({ db: tx, id: request.collectionId }))) {
-          throw new AppError("not_found:collection", { message: "The collection was deleted." });
+    const decide = async (tx: Executor): Promise<CreatedVersion> => {
+      if (!(await getCollectionById({ db: tx, id: request.collectionId }))) {
+        throw new AppError("not_found:collection", { message: "The collection was deleted." });
+      }
+      const duplicate = await findVersionBySha256({
+        db: tx,
+        collectionId: request.collectionId,
+        sha256: staged.sha256,
+      });
+      if (duplicate) return { ...duplicate, isNew: false };
+      if (choice.kind === "replace") {
+        const document = await getDocumentById({ db: tx, id: choice.documentId });
+        if (!document || document.collectionId !== request.collectionId) {
+          throw new AppError("not_found:document", {
+            message: "The document to replace is not in this collection.",
+          });
         }
-        const duplicate = await findVersionBySha256({
-          db: tx,
-          collectionId: request.collectionId,
-          sha256: staged.sha256,
-        });
-        if (duplicate) return { ...duplicate, isNew: false };
-        if (choice.kind === "replace") {
-          const document = await getDocumentById({ db: tx, id: choice.documentId });
-          if (!document || document.collectionId !== request.collectionId) {
-            throw new AppError("not_found:document", {
-              message: "The document to replace is not in this collection.",
-            });
-          }
-          return insertVersionWithJob({ tx, document, version });
-        }
-        if (choice.kind === "ask") await refuseNameConflict(tx, request.collectionId, title);
-        const uniqueTitle =
-          choice.kind === "keep_both" ? await freeTitle(tx, request.collectionId, title) : title;
-        return insertDocumentWithVersion({
-          tx,
-          collectionId: request.collectionId,
-          title: uniqueTitle,
-          version,
-        });
-      },
-    );
-    // After the rows are committed: a deletion that checks references from now on sees this one.
-    if (created.isNew) await staged.commit();
+        return insertVersionWithJob({ tx, document, version });
+      }
+      if (choice.kind === "ask") await refuseNameConflict(tx, request.collectionId, title);
+      const uniqueTitle =
+        choice.kind === "keep_both" ? await freeTitle(tx, request.collectionId, title) : title;
+      return insertDocumentWithVersion({
+        tx,
+        collectionId: request.collectionId,
+        title: uniqueTitle,
+        version,
+      });
+    };
+    // One upload decision at a time: concurrent uploads of the same bytes or the same name meet
+    // here, and so do deletions (they read and remove blob references under this lock too).
+    const created = await withAdvisoryLock(db, lockKeys.blobReferences, async (tx) => {
+      const decided = await decide(tx);
+      // Before the rows commit and still under the lock: a deletion looks for references only
+      // once they are visible, so it cannot remove these bytes from under the new version (nor
+      // can a crash leave a version without its bytes; at worst, bytes no row refers to).
+      if (decided.isNew) await staged.commit();
+      return decided;
+    });
     return {
       documentId: created.document.id,
       versionId: created.version.id,

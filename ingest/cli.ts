@@ -2,16 +2,21 @@ import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
 import path from "node:path";
 import { parseArgs } from "node:util";
+import type { Database } from "../db/client";
 import { createCollection } from "../db/queries/collections";
+import { findDocumentsByTitle } from "../db/queries/documents";
 import { getJobById } from "../db/queries/ingest-jobs";
 import { loadConfig } from "../lib/config";
 import { asAppError } from "../lib/errors";
 import { createFolio, type Folio } from "../lib/runtime";
 import { createProgressBar } from "../lib/terminal/progress-bar";
+import type { NameConflictChoice } from "./accept-upload";
+import { sanitizeFileName } from "./sanitize-file-name";
 
 const usage = `Usage: npm run ingest -- <file.pdf…> --collection <name>
 
 Uploads PDFs into a collection (created if missing) and indexes them, with a progress bar.
+A file named like a document already in the collection becomes a new version of it.
 Uses the same configuration as the app (DATA_DIR, DATABASE_URL, MODELS_DIR, …).`;
 
 interface FileOutcome {
@@ -19,6 +24,9 @@ interface FileOutcome {
   status: "indexed" | "duplicate" | "failed";
   detail: string;
 }
+
+/** How a file became part of the collection, when it did not simply add a new document. */
+type Placement = { as: "new_version" | "kept_both"; title: string };
 
 async function main(): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -35,16 +43,27 @@ async function main(): Promise<number> {
     const { collection } = await createCollection({ db, name: values.collection });
     const outcomes: FileOutcome[] = [];
     const pending = new Map<string, string>();
+    const placements = new Map<string, Placement>();
+    const touchedDocumentIds = new Set<string>();
     for (const file of positionals) {
       try {
+        const fileName = path.basename(file);
+        const choice = await chooseForName(db, collection.id, fileName, touchedDocumentIds);
         const accepted = await folio.ingest.accept({
           collectionId: collection.id,
-          fileName: path.basename(file),
+          fileName,
           body: createReadStream(file),
           declaredBytes: (await stat(file)).size,
+          onNameConflict: choice,
         });
-        if (accepted.isDuplicate)
+        touchedDocumentIds.add(accepted.documentId);
+        if (accepted.isDuplicate) {
           outcomes.push({ file, status: "duplicate", detail: "already in the collection" });
+        } else if (choice.kind === "replace") {
+          placements.set(file, { as: "new_version", title: accepted.title });
+        } else if (accepted.title !== sanitizeFileName(fileName)) {
+          placements.set(file, { as: "kept_both", title: accepted.title });
+        }
         pending.set(accepted.jobId, file);
       } catch (error) {
         const appError = asAppError(error);
@@ -52,11 +71,30 @@ async function main(): Promise<number> {
       }
     }
     await processJobs(folio, pending, outcomes);
-    printSummary(outcomes, collection.name);
+    printSummary(outcomes, collection.name, placements);
     return outcomes.some((outcome) => outcome.status === "failed") ? 1 : 0;
   } finally {
     await folio.close();
   }
+}
+
+/**
+ * The CLI user names each file explicitly, so a file named like exactly one document of the
+ * collection is a new version of it: running the command again after editing a file updates
+ * that document. A name an earlier file of this same run took is kept as a separate document
+ * (`report (2).pdf`: `a/report.pdf b/report.pdf` means two files). Several documents of that name
+ * leave the choice to the user: the upload is refused (409) and reported.
+ */
+async function chooseForName(
+  db: Database,
+  collectionId: string,
+  fileName: string,
+  touchedDocumentIds: ReadonlySet<string>,
+): Promise<NameConflictChoice> {
+  const namesakes = await findDocumentsByTitle({ db, collectionId, titles: [sanitizeFileName(fileName)] });
+  if (namesakes.some((document) => touchedDocumentIds.has(document.id))) return { kind: "keep_both" };
+  const [only] = namesakes;
+  return only && namesakes.length === 1 ? { kind: "replace", documentId: only.id } : { kind: "ask" };
 }
 
 /** Runs the queue until every job of this invocation has finished, showing progress over files. */
@@ -100,12 +138,23 @@ async function processJobs(
   bar.finish();
 }
 
-function printSummary(outcomes: FileOutcome[], collectionName: string): void {
+function printSummary(
+  outcomes: FileOutcome[],
+  collectionName: string,
+  placements: ReadonlyMap<string, Placement>,
+): void {
   const count = (status: FileOutcome["status"]) =>
     outcomes.filter((outcome) => outcome.status === status).length;
   console.log(
     `\nCollection "${collectionName}": ${count("indexed")} indexed, ${count("duplicate")} already present, ${count("failed")} failed.`,
   );
+  for (const [file, placement] of placements) {
+    console.log(
+      placement.as === "new_version"
+        ? `  ↻ ${file} — new version of "${placement.title}"`
+        : `  + ${file} — kept as "${placement.title}" (an earlier file of this run has its name)`,
+    );
+  }
   for (const outcome of outcomes.filter((item) => item.status === "failed")) {
     console.log(`  ✗ ${outcome.file} — ${outcome.detail}`);
   }

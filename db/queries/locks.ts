@@ -8,23 +8,29 @@ export const lockKeys = {
    * F2). Deletions take it too, so an index write in flight cannot bring a deleted document back.
    */
   chunkTableWriter: 7_340_212,
-  /** Uploads committing a blob and deletions removing an unreferenced one take turns. */
+  /**
+   * Upload decisions (which commit their blob before their rows) and deletions (which read, then
+   * remove, blob references) take turns, so no blob is removed from under a new reference.
+   */
   blobReferences: 7_340_213,
 } as const;
 
 /**
- * Runs `work` inside a transaction holding a transaction-scoped advisory lock: every process
- * sharing the database waits its turn, and the lock is released even if this process dies. Work
- * must use the transaction it is given (PGlite has a single connection: a query on `db` would
- * wait for this transaction forever).
+ * Runs `work` inside a transaction holding transaction-scoped advisory locks: every process
+ * sharing the database waits its turn, and the locks are released even if this process dies.
+ * Several keys are taken in the order given; callers taking both take `chunkTableWriter` first,
+ * so no two can wait on each other. Work must use the transaction it is given (PGlite has a
+ * single connection: a query on `db` would wait for this transaction forever).
  */
 export async function withAdvisoryLock<T>(
   db: Database,
-  key: number,
+  keys: number | readonly number[],
   work: (tx: Executor) => Promise<T>,
 ): Promise<T> {
   return db.transaction(async (tx) => {
-    await tx.execute(sql`select pg_advisory_xact_lock(${key})`);
+    for (const key of typeof keys === "number" ? [keys] : keys) {
+      await tx.execute(sql`select pg_advisory_xact_lock(${key})`);
+    }
     return work(tx);
   });
 }

@@ -22,7 +22,7 @@ export interface DeletionResult {
 
 /**
  * Deletes a document — every version, its index rows and its stored originals — or a whole
- * collection. Under the index writer lock and in one transaction with its audit event (which
+ * collection. Under the index writer and blob locks, in one transaction with its audit event (which
  * keeps the deleted versions' sha256): gone from retrieval the moment it commits, and an index
  * write in flight cannot bring it back. Authorization is the caller's (curate or admin).
  */
@@ -32,7 +32,11 @@ export async function deleteDocuments(
 ): Promise<DeletionResult> {
   const { db, store, blobs } = dependencies;
   const { target } = input;
-  const deleted = await withAdvisoryLock(db, lockKeys.chunkTableWriter, async (tx) => {
+  // The blob lock too: an upload deciding on a new version of these documents (or a new
+  // document in this collection) commits first and is deleted with them, or comes after and
+  // finds them gone — never a version that cascades away unaudited with its bytes left behind.
+  const locks = [lockKeys.chunkTableWriter, lockKeys.blobReferences];
+  const deleted = await withAdvisoryLock(db, locks, async (tx) => {
     const rows = await deleteDocumentRows({ db: tx, where: target });
     if ("documentId" in target) {
       if (rows.length === 0) throw new AppError("not_found:document", { message: "No such document." });

@@ -37,8 +37,9 @@ export class BlobStore {
 
   /**
    * Streams `body` to a temporary file while hashing it, refusing more than `maxBytes`, and lets
-   * `validate` inspect the first bytes. The caller commits once the database knows the blob — so
-   * a concurrent deletion of the last reference to the same bytes cannot remove them between the
+   * `validate` inspect the first bytes. The caller commits under the lock deletions take to
+   * remove blobs, after writing the rows that refer to it and before they commit — so a
+   * concurrent deletion of the last reference to the same bytes cannot remove them between the
    * two. A partial, oversized or refused upload leaves nothing behind.
    */
   async stage(

@@ -1,14 +1,19 @@
 import { execFile } from "node:child_process";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, expect, it } from "vitest";
+import { openDatabase } from "../../db/client";
+import { getCollectionByName } from "../../db/queries/collections";
+import { listDocumentVersions } from "../../db/queries/documents";
 import { buildTextPdf } from "../fixtures/builders/pdf";
 import { createFreshPostgresDatabase } from "../support/test-database";
 import { buildTestModels, testModelEnvironment } from "../support/test-models";
 
 const run = promisify(execFile);
+/** Each run spawns the CLI (tsx, models, a pdf.js child): slow on a busy 2-core machine. */
+const cliTestTimeoutMs = 300_000;
 let directory: string;
 let environment: Record<string, string>;
 let dropDatabase: (() => Promise<void>) | undefined;
@@ -48,20 +53,91 @@ async function ingest(...args: string[]) {
   );
 }
 
-it("indexes files with a progress bar, reports each failure, and exits 1 when one failed", async () => {
-  const first = await ingest(...files, "--collection", "manuals");
-  expect(first.code).toBe(1);
-  expect(first.stderr).toMatch(/Indexing \[#+-*\]/);
-  expect(first.stdout).toContain('Collection "manuals": 2 indexed, 0 already present, 1 failed.');
-  expect(first.stdout).toMatch(/not-really\.pdf — unsupported:file_type: Only PDF files/);
+it(
+  "indexes files with a progress bar, reports each failure, and exits 1 when one failed",
+  async () => {
+    const first = await ingest(...files, "--collection", "manuals");
+    expect(first.code).toBe(1);
+    expect(first.stderr).toMatch(/Indexing \[#+-*\]/);
+    expect(first.stdout).toContain('Collection "manuals": 2 indexed, 0 already present, 1 failed.');
+    expect(first.stdout).toMatch(/not-really\.pdf — unsupported:file_type: Only PDF files/);
 
-  const again = await ingest(files[0] ?? "", files[1] ?? "", "--collection", "manuals");
-  expect(again.code).toBe(0);
-  expect(again.stdout).toContain("0 indexed, 2 already present, 0 failed.");
-});
+    const again = await ingest(files[0] ?? "", files[1] ?? "", "--collection", "manuals");
+    expect(again.code).toBe(0);
+    expect(again.stdout).toContain("0 indexed, 2 already present, 0 failed.");
+  },
+  cliTestTimeoutMs,
+);
 
-it("explains its usage when the collection is missing", async () => {
-  const result = await ingest(files[0] ?? "");
-  expect(result.code).toBe(2);
-  expect(result.stderr).toContain("--collection <name>");
-});
+/** What the CLI left in the database (opened after it exited: PGlite is single-process). */
+async function documentsOf(collectionName: string) {
+  const database = await openDatabase({
+    databaseUrl: environment.DATABASE_URL || undefined,
+    pgliteDir: path.join(directory, "data", "pg"),
+  });
+  try {
+    const collection = await getCollectionByName({ db: database.db, name: collectionName });
+    if (!collection) throw new Error(`no collection ${collectionName}`);
+    return await listDocumentVersions({ db: database.db, collectionIds: [collection.id] });
+  } finally {
+    await database.close();
+  }
+}
+
+async function writePdf(relativePath: string, text: string) {
+  const file = path.join(directory, relativePath);
+  await mkdir(path.dirname(file), { recursive: true });
+  await writeFile(file, buildTextPdf({ pages: [[text]] }));
+  return file;
+}
+
+it(
+  "indexes a changed file under a name the collection already has as a new version of that document",
+  async () => {
+    const before = (await documentsOf("manuals")).filter((row) => row.document.title === "first.pdf");
+    expect(before).toHaveLength(1);
+    const edited = await writePdf("edited/first.pdf", "The first file, edited since.");
+
+    const result = await ingest(edited, "--collection", "manuals");
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain("1 indexed, 0 already present, 0 failed.");
+    expect(result.stdout).toContain(`↻ ${edited} — new version of "first.pdf"`);
+
+    const after = (await documentsOf("manuals")).filter((row) => row.document.title === "first.pdf");
+    expect(after).toHaveLength(2);
+    expect(new Set(after.map((row) => row.document.id))).toEqual(new Set([before[0]?.document.id]));
+    const [newest] = after;
+    expect(newest?.version).toMatchObject({ status: "indexed" });
+    expect(newest?.document.currentVersionId).toBe(newest?.version.id);
+  },
+  cliTestTimeoutMs,
+);
+
+it(
+  "keeps two different files of one run that share a name as two documents",
+  async () => {
+    const first = await writePdf("site-a/notes.pdf", "Notes from site A.");
+    const second = await writePdf("site-b/notes.pdf", "Notes from site B.");
+
+    const result = await ingest(first, second, "--collection", "manuals");
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain("2 indexed, 0 already present, 0 failed.");
+    expect(result.stdout).toContain(`+ ${second} — kept as "notes (2).pdf"`);
+    const titles = (await documentsOf("manuals")).map((row) => row.document.title);
+    expect(titles.filter((title) => title.startsWith("notes")).sort()).toEqual([
+      "notes (2).pdf",
+      "notes.pdf",
+    ]);
+  },
+  cliTestTimeoutMs,
+);
+
+it(
+  "explains its usage when the collection is missing",
+  async () => {
+    const result = await ingest(files[0] ?? "");
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain("--collection <name>");
+  },
+  cliTestTimeoutMs,
+);
