@@ -39,7 +39,8 @@ const environmentSchema = z.object({
   TRUSTED_PROXY_HOPS: z.coerce.number().int().min(1).max(10).default(1),
   SESSION_IDLE_MINUTES: integer(480),
   SESSION_MAX_HOURS: integer(168),
-  OIDC_ISSUER: z.url().optional(),
+  // The IdP's tokens and keys travel over this: https only (openid-client refuses plain http too).
+  OIDC_ISSUER: z.url({ protocol: /^https$/ }).optional(),
   OIDC_CLIENT_ID: z.string().min(1).optional(),
   OIDC_CLIENT_SECRET: z.string().min(1).optional(),
   OIDC_SCOPES: z.string().min(1).default("openid email profile"),

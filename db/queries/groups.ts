@@ -94,7 +94,8 @@ export async function removeGroupMember({
 
 /**
  * Makes the user's memberships in OIDC-mapped groups exactly those the claim names; groups
- * without an OIDC mapping are managed in Folio and left alone.
+ * without an OIDC mapping are managed in Folio and left alone. Returns the groups joined and
+ * left, for the audit record.
  */
 export async function syncOidcGroupMemberships({
   tx,
@@ -104,19 +105,26 @@ export async function syncOidcGroupMemberships({
   tx: Executor;
   userId: string;
   claimedGroups: readonly string[];
-}): Promise<void> {
+}): Promise<{ joined: Group[]; left: Group[] }> {
   const mapped = await tx.select().from(groups).where(isNotNull(groups.oidcGroup));
   const wanted = mapped.filter((group) => group.oidcGroup && claimedGroups.includes(group.oidcGroup));
   const unwantedIds = mapped.filter((group) => !wanted.includes(group)).map((group) => group.id);
-  if (unwantedIds.length > 0) {
-    await tx
-      .delete(groupMembers)
-      .where(and(eq(groupMembers.userId, userId), inArray(groupMembers.groupId, unwantedIds)));
-  }
-  if (wanted.length > 0) {
-    await tx
-      .insert(groupMembers)
-      .values(wanted.map((group) => ({ groupId: group.id, userId })))
-      .onConflictDoNothing();
-  }
+  const removed =
+    unwantedIds.length > 0
+      ? await tx
+          .delete(groupMembers)
+          .where(and(eq(groupMembers.userId, userId), inArray(groupMembers.groupId, unwantedIds)))
+          .returning({ groupId: groupMembers.groupId })
+      : [];
+  const added =
+    wanted.length > 0
+      ? await tx
+          .insert(groupMembers)
+          .values(wanted.map((group) => ({ groupId: group.id, userId })))
+          .onConflictDoNothing()
+          .returning({ groupId: groupMembers.groupId })
+      : [];
+  const groupsOf = (rows: Array<{ groupId: string }>) =>
+    mapped.filter((group) => rows.some((row) => row.groupId === group.id));
+  return { joined: groupsOf(added), left: groupsOf(removed) };
 }

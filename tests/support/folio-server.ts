@@ -21,9 +21,11 @@ export interface FolioServer {
 export interface SpawnOptions {
   /** @default true when this process has DATABASE_URL: a fresh database on that server. */
   usePostgres?: boolean;
+  /** A port chosen beforehand (`findFreePort`), when the test must know Folio's URL before it starts. */
+  port?: number;
 }
 
-async function findFreePort(): Promise<number> {
+export async function findFreePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once("error", reject);
@@ -44,7 +46,7 @@ export async function spawnFolioServer(
   options: SpawnOptions = {},
 ): Promise<FolioServer> {
   const dataDir = await mkdtemp(path.join(tmpdir(), "folio-server-"));
-  const port = await findFreePort();
+  const port = options.port ?? (await findFreePort());
   const database =
     (options.usePostgres ?? Boolean(process.env.DATABASE_URL))
       ? await createFreshPostgresDatabase("folio_e2e")

@@ -23,6 +23,7 @@ describe("loadConfig", () => {
     ["GENERATOR_BACKEND", "mystery"],
     ["INGEST_WORKER", "sometimes"],
     ["GENERATOR_TEMPERATURE", "-1"],
+    ["OIDC_ISSUER", "http://sso.example.com"],
   ])("fails fast naming %s when it is %j", (variable, value) => {
     expect(() => loadConfig({ [variable]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [variable]: value })).toThrow(variable);
