@@ -4,7 +4,7 @@ import type { Database } from "../../db/client";
 import { deleteExpiredOidcFlows, insertOidcFlow, takeOidcFlow } from "../../db/queries/oidc";
 import type { User } from "../../db/schema";
 import type { FolioConfig } from "../config";
-import { AppError, isAppError } from "../errors";
+import { AppError } from "../errors";
 import { classifyError } from "../http/error-response";
 import { oidcFlowSeconds } from "../http/oidc-state-cookie";
 import { sha256Hex } from "../text/sha256-hex";
@@ -107,8 +107,7 @@ export async function finishOidcSignIn(
 
 /** The short code the sign-in page shows a message for (`/sign-in?error=<code>`). */
 export function oidcSignInErrorCode(error: unknown): string {
-  // An AppError first: classifyError would read an unreachable IdP (ECONNREFUSED in the cause) as the database.
-  switch ((isAppError(error) ? error : classifyError(error)).code) {
+  switch (classifyError(error).code) {
     case "not_found:oidc_not_configured":
       return "oidc_not_configured";
     case "unavailable:oidc":

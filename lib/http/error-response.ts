@@ -1,8 +1,12 @@
 import { isDatabaseUnavailableError } from "../../db/errors";
-import { AppError, asAppError, httpStatusOf, toErrorBody } from "../errors";
+import { AppError, asAppError, httpStatusOf, isAppError, toErrorBody } from "../errors";
 
-/** Any thrown value → an AppError, recognising a database that went away as a 503. */
+/**
+ * Any thrown value → an AppError, recognising a database that went away as a 503. An AppError
+ * stays what it is even when its cause is a network error (an unreachable IdP is not the database).
+ */
 export function classifyError(error: unknown): AppError {
+  if (isAppError(error)) return error;
   if (isDatabaseUnavailableError(error)) {
     return new AppError("unavailable:database", {
       message: "The database is unreachable right now; try again shortly.",

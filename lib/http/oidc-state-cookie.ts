@@ -3,16 +3,15 @@ import type { FolioConfig } from "../config";
 /** @default 10 minutes: the time a person has at the IdP, the same as the stored flow. */
 export const oidcFlowSeconds = 600;
 
-const cookiePath = "/api/auth/oidc";
-
 /**
  * Binds an OIDC sign-in to the browser that started it: the callback is accepted only with this
  * cookie equal to the `state` parameter, so a callback URL planted in someone else's browser
  * (login CSRF) does nothing. HttpOnly; SameSite=Lax (sent on the top-level redirect back from the
- * IdP); only sent to the OIDC routes; Secure with the `__Secure-` prefix when PUBLIC_URL is https.
+ * IdP); when PUBLIC_URL is https, Secure with the `__Host-` prefix — which needs Path=/ and no
+ * Domain, so a sibling subdomain cannot plant its own state cookie (cookie tossing).
  */
 export function oidcStateCookieName(config: Pick<FolioConfig, "web">): string {
-  return isHttps(config) ? "__Secure-folio_oidc_state" : "folio_oidc_state";
+  return isHttps(config) ? "__Host-folio_oidc_state" : "folio_oidc_state";
 }
 
 export function oidcStateCookie(config: Pick<FolioConfig, "web">, state: string): string {
@@ -24,12 +23,7 @@ export function clearedOidcStateCookie(config: Pick<FolioConfig, "web">): string
 }
 
 function serialize(config: Pick<FolioConfig, "web">, value: string, maxAgeSeconds: number): string {
-  const attributes = [
-    `${oidcStateCookieName(config)}=${value}`,
-    `Path=${cookiePath}`,
-    "HttpOnly",
-    "SameSite=Lax",
-  ];
+  const attributes = [`${oidcStateCookieName(config)}=${value}`, "Path=/", "HttpOnly", "SameSite=Lax"];
   attributes.push(`Max-Age=${maxAgeSeconds}`);
   if (isHttps(config)) attributes.push("Secure");
   return attributes.join("; ");

@@ -113,7 +113,7 @@ describe("OIDC sign-in", () => {
       expect(second.location?.searchParams.get(parameter)).not.toBe(query?.get(parameter));
     }
     expect(first.setCookies).toEqual([
-      `folio_oidc_state=${state}; Path=/api/auth/oidc; HttpOnly; SameSite=Lax; Max-Age=600`,
+      `folio_oidc_state=${state}; Path=/; HttpOnly; SameSite=Lax; Max-Age=600`,
     ]);
   });
 
@@ -122,7 +122,7 @@ describe("OIDC sign-in", () => {
     const { callback, cookie } = await signInWithOidc(server, "alice", { returnTo: "/ask?collection=1" });
     expect(callback.location?.href).toBe(`${server.baseUrl}/ask?collection=1`);
     expect(callback.setCookies).toContain(
-      "folio_oidc_state=; Path=/api/auth/oidc; HttpOnly; SameSite=Lax; Max-Age=0",
+      "folio_oidc_state=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0",
     );
     const alice = folioApi(server.baseUrl, { cookie });
     expect(await me(alice)).toMatchObject({
