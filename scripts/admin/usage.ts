@@ -1,0 +1,35 @@
+/** `npm run admin -- --help`. */
+export const usage = `Usage: npm run admin -- <command> [options]
+
+Users
+  user add <email> --role <employee|admin|auditor> [--name <display name>] [--password-stdin]
+                         without --password-stdin, prints a one-time sign-in link to hand over
+  user list              email, name, role, disabled, has a password
+  user disable <email>   ends their sessions; their API tokens stop working
+  user enable <email>
+  user role <email> <employee|admin|auditor>
+  user link <email>      a fresh one-time sign-in link (valid 72 hours), e.g. for a lost password
+
+Groups
+  group add <name> [--oidc-group <claim value>]
+  group list
+  group remove <name>
+  group add-member <group> <email>
+  group remove-member <group> <email>
+
+Collection grants (<collection> is a collection's name or id; admins need none)
+  grant <collection> (--user <email> | --group <name>) (--read | --curate)
+  revoke <collection> (--user <email> | --group <name>)
+  grants
+
+API tokens
+  token create --user <email> [--name <label>] [--expires <30d|12h|90m>]
+                         the token is alone on the last line: TOKEN=$(npm run admin -- token create … | tail -1)
+  token list [--user <email>]    never shows a token, only its prefix
+  token revoke <id or prefix>
+
+Uses the app's configuration (DATA_DIR, DATABASE_URL, PUBLIC_URL) and only the database.
+Changes are recorded in the audit log with the actor "cli".
+With the embedded database (no DATABASE_URL) stop the Folio server first; with PostgreSQL it can run.
+Exit codes: 0 done, 1 failed (the message says why), 2 wrong arguments (nothing done).
+`;

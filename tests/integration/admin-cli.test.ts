@@ -1,0 +1,278 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type Database, openDatabase } from "../../db/client";
+import { listAuditEvents } from "../../db/queries/audit-events";
+import { createCollection } from "../../db/queries/collections";
+import { getUserByEmail } from "../../db/queries/users";
+import { collectionAccessOf } from "../../lib/access/collection-access";
+import { resolveApiToken } from "../../lib/auth/api-tokens";
+import { signInWithPassword } from "../../lib/auth/password-sign-in";
+import { loadConfig } from "../../lib/config";
+import { type AdminCliResult, runAdminCli } from "../support/admin-cli";
+import { testPassword } from "../support/api";
+import { createFreshPostgresDatabase } from "../support/test-database";
+
+/**
+ * `npm run admin` as a child process against its own DATA_DIR (PGlite) or a fresh PostgreSQL
+ * database. The tests share one install and run in order: users first, then what uses them.
+ * Each spawn costs a second or more, so each test checks several commands.
+ */
+const cliTestTimeoutMs = 240_000;
+let directory: string;
+let environment: Record<string, string>;
+let dropDatabase: (() => Promise<void>) | undefined;
+
+beforeAll(async () => {
+  directory = await mkdtemp(path.join(tmpdir(), "folio-admin-cli-"));
+  const database = await createFreshPostgresDatabase();
+  dropDatabase = database?.drop;
+  environment = { DATA_DIR: path.join(directory, "data"), DATABASE_URL: database?.url ?? "", PUBLIC_URL: "" };
+  console.info(`admin-cli runs on ${database ? "postgres" : "pglite"}`);
+});
+afterAll(async () => {
+  await dropDatabase?.();
+  await rm(directory, { recursive: true, force: true });
+});
+
+function admin(args: string[], stdin = ""): Promise<AdminCliResult> {
+  return runAdminCli(environment, args, stdin);
+}
+
+/** Opens the install's database in this process (after the CLI exited: PGlite admits one process). */
+async function withDatabase<T>(use: (db: Database) => Promise<T>): Promise<T> {
+  const config = loadConfig(environment);
+  const handle = await openDatabase({ databaseUrl: config.databaseUrl, pgliteDir: config.pgliteDir });
+  try {
+    return await use(handle.db);
+  } finally {
+    await handle.close();
+  }
+}
+
+async function actorFor(db: Database, email: string) {
+  const user = await getUserByEmail({ db, email });
+  if (!user) throw new Error(`no user ${email}`);
+  return { userId: user.id, email, displayName: user.displayName, role: user.role, via: "session" as const };
+}
+
+const policy = { idleMinutes: 60, maxHours: 1 };
+
+describe("user commands", { timeout: cliTestTimeoutMs }, () => {
+  it("adds a user with a piped password who can then sign in, or with a one-time link; refuses a taken email", async () => {
+    const withPassword = await admin(
+      ["user", "add", "ann@example.com", "--role", "admin", "--name", "Ann Admin", "--password-stdin"],
+      `${testPassword}\n`,
+    );
+    expect(withPassword).toMatchObject({ code: 0, stdout: "Added ann@example.com (admin).\n" });
+
+    const withLink = await admin(["user", "add", "Eve@Example.com", "--role", "employee"]);
+    expect(withLink.code).toBe(0);
+    expect(withLink.stdout).toMatch(
+      /^Added eve@example\.com \(employee\)\.\n.*\nhttp:\/\/localhost:3000\/welcome#fln_[A-Za-z0-9_-]{43}\n$/,
+    );
+
+    const taken = await admin(["user", "add", "eve@example.com", "--role", "auditor"]);
+    expect(taken).toMatchObject({ code: 1, stdout: "" });
+    expect(taken.stderr).toContain("A user with email eve@example.com exists.");
+
+    const shortPassword = await admin(
+      ["user", "add", "sam@example.com", "--role", "employee", "--password-stdin"],
+      "short\n",
+    );
+    expect(shortPassword.code).toBe(1);
+    expect(shortPassword.stderr).toContain("A password must be 12 to 256 characters long.");
+
+    const list = await admin(["user", "list"]);
+    expect(list.code).toBe(0);
+    expect(list.stdout.split("\n").map((line) => line.split(/\s{2,}/))).toEqual([
+      ["EMAIL", "NAME", "ROLE", "DISABLED", "PASSWORD"],
+      ["ann@example.com", "Ann Admin", "admin", "no", "yes"],
+      ["eve@example.com", "Eve@Example.com", "employee", "no", "no"],
+      [""],
+    ]);
+
+    await withDatabase(async (db) => {
+      const session = await signInWithPassword(db, {
+        email: "ann@example.com",
+        password: testPassword,
+        address: "127.0.0.1",
+        policy,
+      });
+      expect(session.user.role).toBe("admin");
+      const events = await listAuditEvents({ db });
+      expect(events.map((event) => [event.actor, event.action])).toEqual([
+        ["cli", "user.create"],
+        ["cli", "user.create"],
+      ]);
+    });
+  });
+
+  it("disables, enables and changes roles, but never leaves Folio without an active admin", async () => {
+    const disableLastAdmin = await admin(["user", "disable", "ann@example.com"]);
+    expect(disableLastAdmin.code).toBe(1);
+    expect(disableLastAdmin.stderr).toContain("last active admin");
+    const demoteLastAdmin = await admin(["user", "role", "ann@example.com", "auditor"]);
+    expect(demoteLastAdmin.code).toBe(1);
+    expect(demoteLastAdmin.stderr).toContain("last active admin");
+
+    expect(await admin(["user", "role", "eve@example.com", "admin"])).toMatchObject({
+      code: 0,
+      stdout: "eve@example.com is now admin (was employee).\n",
+    });
+    expect((await admin(["user", "disable", "ann@example.com"])).code).toBe(0);
+    await withDatabase(async (db) => {
+      await expect(
+        signInWithPassword(db, { email: "ann@example.com", password: testPassword, address: "::1", policy }),
+      ).rejects.toMatchObject({ code: "unauthorized:credentials" });
+    });
+    expect((await admin(["user", "enable", "ann@example.com"])).code).toBe(0);
+    expect((await admin(["user", "role", "eve@example.com", "employee"])).code).toBe(0);
+
+    const link = await admin(["user", "link", "eve@example.com"]);
+    expect(link.stdout).toMatch(/\/welcome#fln_[A-Za-z0-9_-]{43}\n$/);
+    await withDatabase(async (db) => {
+      expect(await actorFor(db, "ann@example.com")).toMatchObject({ role: "admin" });
+      expect(await actorFor(db, "eve@example.com")).toMatchObject({ role: "employee" });
+      const session = await signInWithPassword(db, {
+        email: "ann@example.com",
+        password: testPassword,
+        address: "::1",
+        policy,
+      });
+      expect(session.user.disabledAt).toBeNull();
+    });
+  });
+});
+
+describe("group and grant commands", { timeout: cliTestTimeoutMs }, () => {
+  let payrollId: string;
+
+  it("adds groups, adds and removes members, lists and removes groups", async () => {
+    expect((await admin(["group", "add", "Sales", "--oidc-group", "sales-team"])).code).toBe(0);
+    expect((await admin(["group", "add", "Ops"])).code).toBe(0);
+    expect((await admin(["group", "add-member", "Ops", "eve@example.com"])).stdout).toBe(
+      "eve@example.com added to Ops.\n",
+    );
+    expect((await admin(["group", "add-member", "Sales", "eve@example.com"])).code).toBe(0);
+    expect((await admin(["group", "remove-member", "Sales", "eve@example.com"])).stdout).toMatch(
+      /^eve@example\.com removed from Sales\.\nNote: Sales follows the "sales-team" OIDC group/,
+    );
+    expect((await admin(["group", "list"])).stdout.split("\n").map((line) => line.split(/\s{2,}/))).toEqual([
+      ["NAME", "OIDC GROUP", "MEMBERS"],
+      ["Ops", "-", "eve@example.com"],
+      ["Sales", "sales-team", "-"],
+      [""],
+    ]);
+    expect((await admin(["group", "remove", "Sales"])).stdout).toContain("Removed group Sales");
+    expect((await admin(["group", "add-member", "Sales", "eve@example.com"])).stderr).toBe(
+      "No group Sales.\n",
+    );
+  });
+
+  it("grants and revokes by collection name or id, to a user or a group, effective in the database", async () => {
+    payrollId = await withDatabase(async (db) => {
+      await createCollection({ db, name: "Handbooks" });
+      return (await createCollection({ db, name: "Payroll" })).collection.id;
+    });
+    expect(await admin(["grant", "Handbooks", "--user", "eve@example.com", "--read"])).toMatchObject({
+      code: 0,
+      stdout: "Granted read on Handbooks to eve@example.com.\n",
+    });
+    expect((await admin(["grant", payrollId, "--group", "Ops", "--curate"])).stdout).toBe(
+      "Granted curate on Payroll to group Ops.\n",
+    );
+    const grants = await admin(["grants"]);
+    expect(grants.stdout.split("\n").map((line) => line.split(/\s{2,}/))).toEqual([
+      ["COLLECTION", "GRANTEE", "PERMISSION"],
+      ["Handbooks", "eve@example.com", "read"],
+      ["Payroll", "group Ops", "curate"],
+      [""],
+    ]);
+    await withDatabase(async (db) => {
+      const access = await collectionAccessOf(db, await actorFor(db, "eve@example.com"));
+      expect(access.readable.size).toBe(2);
+      expect([...access.curatable]).toEqual([payrollId]);
+    });
+
+    const unknown = await admin(["grant", "Nothing", "--user", "eve@example.com", "--read"]);
+    expect(unknown).toMatchObject({ code: 1, stderr: "No collection Nothing.\n" });
+
+    expect((await admin(["revoke", "Handbooks", "--user", "eve@example.com"])).code).toBe(0);
+    expect((await admin(["revoke", payrollId, "--group", "Ops"])).code).toBe(0);
+    expect((await admin(["revoke", "Payroll", "--group", "Ops"])).stdout).toContain("nothing changed");
+    await withDatabase(async (db) => {
+      const access = await collectionAccessOf(db, await actorFor(db, "eve@example.com"));
+      expect(access.readable.size).toBe(0);
+      const events = await listAuditEvents({ db });
+      expect(events.every((event) => event.actor === "cli")).toBe(true);
+      expect(
+        events.filter((event) => event.action.startsWith("grant.")).map((event) => event.action),
+      ).toEqual(["grant.set", "grant.set", "grant.revoke", "grant.revoke"]);
+    });
+  });
+});
+
+describe("token commands", { timeout: cliTestTimeoutMs }, () => {
+  it("prints a new token alone on the last line, lists tokens without secrets, and revokes by prefix", async () => {
+    const created = await admin([
+      "token",
+      "create",
+      "--user",
+      "eve@example.com",
+      "--name",
+      "nightly export",
+      "--expires",
+      "30d",
+    ]);
+    expect(created.code).toBe(0);
+    const lines = created.stdout.trimEnd().split("\n");
+    const token = lines.at(-1) ?? "";
+    expect(token).toMatch(/^fol_[A-Za-z0-9_-]{43}$/);
+    expect(lines.slice(0, -1).join("\n")).not.toContain(token.slice(4));
+    await withDatabase(async (db) => {
+      expect((await resolveApiToken(db, token))?.email).toBe("eve@example.com");
+    });
+
+    const list = await admin(["token", "list"]);
+    expect(list.stdout).not.toContain(token);
+    const [header, row] = list.stdout.split("\n").map((line) => line.split(/\s{2,}/));
+    expect(header).toEqual(["ID", "PREFIX", "NAME", "USER", "CREATED", "EXPIRES", "REVOKED", "LAST USED"]);
+    expect(row).toEqual([
+      expect.stringMatching(/^[0-9a-f-]{36}$/),
+      token.slice(0, 12),
+      "nightly export",
+      "eve@example.com",
+      expect.stringMatching(/^\d{4}-\d\d-\d\d \d\d:\d\dZ$/),
+      expect.stringMatching(/Z$/),
+      "-",
+      expect.stringMatching(/Z$/),
+    ]);
+    expect((await admin(["token", "list", "--user", "ann@example.com"])).stdout).toBe("No API tokens.\n");
+
+    expect((await admin(["token", "revoke", token.slice(0, 12)])).code).toBe(0);
+    await withDatabase(async (db) => {
+      expect(await resolveApiToken(db, token)).toBeUndefined();
+    });
+  });
+});
+
+describe("usage", { timeout: cliTestTimeoutMs }, () => {
+  it("prints usage and exits 2 on wrong arguments, 0 for --help, without touching the database", async () => {
+    const [none, help, unknown, noPermission, badRole] = await Promise.all([
+      admin([]),
+      admin(["--help"]),
+      admin(["users", "list"]),
+      admin(["grant", "Handbooks", "--user", "eve@example.com"]),
+      admin(["user", "role", "eve@example.com", "owner"]),
+    ]);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toContain("Usage: npm run admin -- <command>");
+    expect(help).toMatchObject({ code: 0, stderr: "" });
+    expect(help.stdout).toContain("token create --user <email>");
+    expect(unknown).toMatchObject({ code: 2, stderr: expect.stringContaining('Unknown command "users"') });
+    expect(noPermission).toMatchObject({ code: 2, stderr: expect.stringContaining("--read or --curate") });
+    expect(badRole).toMatchObject({ code: 2, stderr: expect.stringContaining('not "owner"') });
+  });
+});
