@@ -20,14 +20,6 @@ function callbackErrorMessage(code: string): string {
   return "Single sign-on did not complete. Try again, or sign in with your email and password.";
 }
 
-/** "45 seconds", "3 minutes", "2 hours": how long to wait, rounded up. */
-function formatWait(seconds: number): string {
-  if (seconds < 60) return `${seconds} second${seconds === 1 ? "" : "s"}`;
-  const minutes = Math.ceil(seconds / 60);
-  if (minutes < 120) return `${minutes} minute${minutes === 1 ? "" : "s"}`;
-  return `${Math.ceil(minutes / 60)} hours`;
-}
-
 export function SignInForm({ next, callbackError }: { next: string; callbackError?: string }) {
   const [email, setEmail] = useState("");
   const [password, setPassword] = useState("");
@@ -62,13 +54,8 @@ export function SignInForm({ next, callbackError }: { next: string; callbackErro
       const failure = await problemOf(response);
       if (response.status === 401) {
         setProblem({ ...failure, message: "The email or password is not right." });
-      } else if (response.status === 429) {
-        const wait = failure.retryAfterSeconds;
-        setProblem({
-          ...failure,
-          message: wait ? `${failure.message} Try again in ${formatWait(wait)}.` : failure.message,
-        });
       } else {
+        // A 429 carries Retry-After: ProblemNotice says how long to wait.
         setProblem(failure);
       }
       setIsBusy(false);

@@ -74,7 +74,10 @@ describe("access in the browser", () => {
     await page.getByTestId("sign-in-submit").click();
     const limited = page.locator('[data-testid="problem"][data-code="rate_limited:sign_in"]');
     await limited.waitFor();
-    expect(await limited.textContent()).toMatch(/Try again in \d+ minutes?\./);
+    expect(await limited.getByTestId("problem-wait").textContent()).toMatch(
+      /^You can try again in \d+ minutes?\.$/,
+    );
+    await page.screenshot({ path: path.join(outputDir, "browser-sign-in-rate-limited.png"), fullPage: true });
     await page.context().close();
 
     // A session still goes to "/" and never to another site, whatever next= says.

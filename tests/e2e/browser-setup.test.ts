@@ -12,7 +12,12 @@ let browser: Browser;
 
 beforeAll(async () => {
   await mkdir(outputDir, { recursive: true });
-  server = await spawnFolioServer({});
+  // Single sign-on configured (the issuer is never contacted here): the sign-in page offers it.
+  server = await spawnFolioServer({
+    OIDC_ISSUER: "http://127.0.0.1:9/issuer",
+    OIDC_CLIENT_ID: "folio",
+    OIDC_BUTTON_LABEL: "Acme SSO",
+  });
   await waitUntilApiServing(server);
   browser = await launchChromium();
 });
@@ -60,4 +65,16 @@ it("creates the first admin from the printed setup link and lands on /admin; the
   await again.getByTestId("go-sign-in").waitFor();
   expect(await again.getByTestId("problem").textContent()).toContain("This link is not valid any more");
   await again.screenshot({ path: path.join(outputDir, "browser-setup-used-link.png"), fullPage: true });
+});
+
+it("offers single sign-on on the sign-in page and explains a failed callback's ?error= code", async () => {
+  const page = await (await browser.newContext()).newPage();
+  await page.goto(`${server.baseUrl}/sign-in?next=%2Fdocuments&error=forbidden%3Asign_in`);
+  const link = page.getByTestId("sign-in-oidc");
+  await link.waitFor();
+  expect(await link.textContent()).toBe("Sign in with Acme SSO");
+  expect(await link.getAttribute("href")).toBe("/api/auth/oidc/start?returnTo=%2Fdocuments");
+  expect(await page.getByTestId("problem").textContent()).toContain("Your account may not sign in to Folio");
+  await page.screenshot({ path: path.join(outputDir, "browser-sign-in-sso.png"), fullPage: true });
+  await page.context().close();
 });
