@@ -1,5 +1,8 @@
 import type { Metadata } from "next";
 import type { ReactNode } from "react";
+import { type NavItem, NavLinks } from "./_components/nav-links";
+import { SignOutButton } from "./_components/sign-out-button";
+import { currentUser } from "./_server/page-session";
 import "./globals.css";
 
 export const metadata: Metadata = {
@@ -7,20 +10,40 @@ export const metadata: Metadata = {
   description: "Ask your own documents; get answers that cite the page.",
 };
 
-export default function RootLayout({ children }: { children: ReactNode }) {
+const roleLabels = { admin: "Admin", employee: "Employee", auditor: "Auditor" } as const;
+
+export default async function RootLayout({ children }: { children: ReactNode }) {
+  const user = await currentUser();
+  const items: NavItem[] = user
+    ? [
+        { href: "/", label: "Ask" },
+        { href: "/documents", label: "Documents" },
+        ...(user.role === "admin" ? [{ href: "/admin", label: "Admin" }] : []),
+        { href: "/account", label: "Account" },
+      ]
+    : [];
   return (
     <html lang="en">
       <body>
+        <a className="skip-link" href="#main">
+          Skip to content
+        </a>
         <header className="top-bar">
           <a className="brand" href="/">
             Folio
           </a>
-          <nav>
-            <a href="/">Ask</a>
-            <a href="/documents">Documents</a>
-          </nav>
+          {user && (
+            <>
+              <NavLinks items={items} label="Main" />
+              <div className="who" data-testid="signed-in-as">
+                <span className="who-name">{user.displayName}</span>
+                <span className={`role-badge role-${user.role}`}>{roleLabels[user.role]}</span>
+                <SignOutButton />
+              </div>
+            </>
+          )}
         </header>
-        <main>{children}</main>
+        <main id="main">{children}</main>
       </body>
     </html>
   );

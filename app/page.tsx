@@ -1,5 +1,7 @@
 import { AskView } from "./_components/ask-view";
+import { requireUser } from "./_server/page-session";
 
-export default function AskPage() {
+export default async function AskPage() {
+  await requireUser("/");
   return <AskView />;
 }

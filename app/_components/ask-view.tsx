@@ -120,6 +120,7 @@ export function AskView() {
         <form onSubmit={ask} className="ask-form">
           <textarea
             data-testid="question"
+            aria-label="Question"
             value={question}
             onChange={(event) => setQuestion(event.target.value)}
             placeholder="Ask a question about your documents…"
@@ -129,9 +130,7 @@ export function AskView() {
           <div className="ask-actions">
             <fieldset className="collection-picker">
               <legend>Search in</legend>
-              {collections.length === 0 && (
-                <span className="muted">No collections yet — add documents first.</span>
-              )}
+              {collections.length === 0 && <span className="muted">No collections you can read yet.</span>}
               {collections.map((collection) => (
                 <label key={collection.id}>
                   <input

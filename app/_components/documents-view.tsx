@@ -1,19 +1,42 @@
 "use client";
 
-import { type FormEvent, useCallback, useEffect, useState } from "react";
-import { type ApiProblem, type CollectionSummary, fetchCollections, problemOf } from "./api-client";
+import { type FormEvent, useCallback, useEffect, useRef, useState } from "react";
+import {
+  type ApiProblem,
+  asProblem,
+  type CollectionSummary,
+  callApi,
+  fetchCollections,
+  networkProblem,
+  problemOf,
+} from "./api-client";
+import { DocumentList } from "./document-list";
 import { JobList } from "./job-list";
 import { ModelStatusBanner } from "./model-status-banner";
+import { type ConflictChoice, type NameConflict, NameConflictDialog } from "./name-conflict-dialog";
 import { ProblemNotice } from "./problem-notice";
 
 interface UploadNote {
+  key: number;
   fileName: string;
   text: string;
   isError: boolean;
 }
 
-export function DocumentsView() {
-  const [collections, setCollections] = useState<CollectionSummary[]>([]);
+/** Sends one file; `choice` answers a name conflict the server reported on an earlier try. */
+async function sendFile(collectionId: string, file: File, choice?: ConflictChoice): Promise<Response> {
+  const query = new URLSearchParams({ name: file.name });
+  if (choice?.kind === "replace") query.set("replace", choice.documentId);
+  if (choice?.kind === "keep_both") query.set("keepBoth", "true");
+  return fetch(`/api/collections/${collectionId}/documents?${query}`, {
+    method: "POST",
+    headers: { "content-type": "application/octet-stream" },
+    body: file,
+  });
+}
+
+export function DocumentsView({ isAdmin }: { isAdmin: boolean }) {
+  const [collections, setCollections] = useState<CollectionSummary[] | null>(null);
   const [collectionId, setCollectionId] = useState<string>("");
   const [newName, setNewName] = useState("");
   const [files, setFiles] = useState<File[]>([]);
@@ -21,91 +44,146 @@ export function DocumentsView() {
   const [problem, setProblem] = useState<ApiProblem | null>(null);
   const [isUploading, setIsUploading] = useState(false);
   const [refreshKey, setRefreshKey] = useState(0);
+  const [conflict, setConflict] = useState<NameConflict | null>(null);
+  const conflictAnswer = useRef<((choice: ConflictChoice) => void) | null>(null);
+  const fileInputRef = useRef<HTMLInputElement>(null);
+  const isUploadingRef = useRef(false);
 
   const reload = useCallback(async () => {
     try {
       const list = await fetchCollections();
       setCollections(list);
-      setCollectionId((current) => current || list[0]?.id || "");
+      setCollectionId((current) =>
+        list.some((collection) => collection.id === current) ? current : (list[0]?.id ?? ""),
+      );
     } catch (error) {
-      setProblem(error as ApiProblem);
+      setProblem(asProblem(error));
     }
   }, []);
   useEffect(() => {
     void reload();
   }, [reload]);
 
+  const selected = collections?.find((collection) => collection.id === collectionId);
+  const canCurate = selected?.permission === "curate";
+
   async function createCollection(event: FormEvent) {
     event.preventDefault();
     setProblem(null);
-    const response = await fetch("/api/collections", {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ name: newName }),
-    });
-    if (!response.ok) {
-      setProblem(await problemOf(response));
-      return;
+    try {
+      const { collection } = await callApi<{ collection: CollectionSummary }>("POST", "/api/collections", {
+        name: newName,
+      });
+      setNewName("");
+      await reload();
+      setCollectionId(collection.id);
+    } catch (error) {
+      setProblem(asProblem(error));
     }
-    const { collection } = (await response.json()) as { collection: CollectionSummary };
-    setNewName("");
-    await reload();
-    setCollectionId(collection.id);
+  }
+
+  /** Opens the conflict dialog and waits for the user's answer. */
+  function askAboutConflict(fileName: string, problemFound: ApiProblem): Promise<ConflictChoice> {
+    const documents = (problemFound.details?.documents ?? []) as NameConflict["documents"];
+    return new Promise((resolve) => {
+      conflictAnswer.current = resolve;
+      setConflict({ fileName, documents });
+    });
+  }
+
+  function answerConflict(choice: ConflictChoice) {
+    const resolve = conflictAnswer.current;
+    conflictAnswer.current = null;
+    setConflict(null);
+    resolve?.(choice);
+  }
+
+  async function uploadOne(file: File): Promise<Omit<UploadNote, "key">> {
+    let choice: ConflictChoice | undefined;
+    for (;;) {
+      const response = await sendFile(collectionId, file, choice).catch((error: unknown) => error);
+      if (!(response instanceof Response)) {
+        return { fileName: file.name, text: networkProblem(response).message, isError: true };
+      }
+      if (response.ok) {
+        const body = (await response.json()) as { isDuplicate: boolean; title: string };
+        const text = body.isDuplicate
+          ? "Already in this collection (same content)."
+          : choice?.kind === "replace"
+            ? `Queued as a new version of ${body.title}.`
+            : body.title === file.name
+              ? "Queued for indexing."
+              : `Queued for indexing as ${body.title}.`;
+        return { fileName: file.name, text, isError: false };
+      }
+      const failure = await problemOf(response);
+      if (failure.code !== "conflict:document_name" || choice) {
+        return { fileName: file.name, text: failure.message, isError: true };
+      }
+      const answer = await askAboutConflict(file.name, failure);
+      if (answer.kind === "cancel") {
+        return { fileName: file.name, text: "Not uploaded: cancelled.", isError: false };
+      }
+      choice = answer;
+    }
   }
 
   async function upload(event: FormEvent) {
     event.preventDefault();
-    if (!collectionId || files.length === 0) return;
+    // The button stays focusable while busy (aria-disabled), so a ref guards against a second run.
+    if (!collectionId || files.length === 0 || isUploadingRef.current) return;
+    isUploadingRef.current = true;
     setIsUploading(true);
+    setNotes([]);
     const results: UploadNote[] = [];
-    for (const file of files) {
-      const response = await fetch(
-        `/api/collections/${collectionId}/documents?name=${encodeURIComponent(file.name)}`,
-        { method: "POST", headers: { "content-type": "application/octet-stream" }, body: file },
-      ).catch(() => null);
-      if (!response) {
-        results.push({ fileName: file.name, text: "The connection failed.", isError: true });
-      } else if (!response.ok) {
-        const failure = await problemOf(response);
-        results.push({ fileName: file.name, text: failure.message, isError: true });
-      } else {
-        const body = (await response.json()) as { isDuplicate: boolean };
-        results.push({
-          fileName: file.name,
-          text: body.isDuplicate ? "Already in this collection." : "Queued for indexing.",
-          isError: false,
-        });
-      }
+    for (const [index, file] of files.entries()) {
+      results.push({ key: index, ...(await uploadOne(file)) });
       setNotes([...results]);
       setRefreshKey((key) => key + 1);
     }
     setFiles([]);
+    if (fileInputRef.current) fileInputRef.current.value = "";
+    isUploadingRef.current = false;
     setIsUploading(false);
   }
 
   return (
     <div className="documents-layout">
-      <section className="panel">
+      <section className="panel" aria-labelledby="collections-heading">
         <ModelStatusBanner />
-        <h1>Collections</h1>
-        <form onSubmit={createCollection} className="inline-form">
-          <input
-            data-testid="new-collection-name"
-            value={newName}
-            onChange={(event) => setNewName(event.target.value)}
-            placeholder="New collection name"
-            maxLength={100}
-          />
-          <button type="submit" data-testid="create-collection" disabled={!newName.trim()}>
-            Create
-          </button>
-        </form>
+        <h1 id="collections-heading">Collections</h1>
+        {isAdmin && (
+          <form onSubmit={createCollection} className="inline-form">
+            <label htmlFor="new-collection-name" className="sr-only">
+              New collection name
+            </label>
+            <input
+              id="new-collection-name"
+              data-testid="new-collection-name"
+              value={newName}
+              onChange={(event) => setNewName(event.target.value)}
+              placeholder="New collection name"
+              maxLength={100}
+            />
+            <button type="submit" data-testid="create-collection" disabled={!newName.trim()}>
+              Create
+            </button>
+          </form>
+        )}
         {problem && <ProblemNotice problem={problem} />}
-        {collections.length > 0 && (
-          <form onSubmit={upload} className="upload-form">
-            <label>
-              Collection{" "}
+        {collections?.length === 0 && (
+          <p className="muted" data-testid="no-collections">
+            {isAdmin
+              ? "No collections yet: create one above."
+              : "No collections are shared with you yet. Ask an admin for access."}
+          </p>
+        )}
+        {collections && collections.length > 0 && (
+          <div className="collection-choice">
+            <label htmlFor="collection-select">Collection</label>
+            <div className="inline-controls">
               <select
+                id="collection-select"
                 data-testid="collection-select"
                 value={collectionId}
                 onChange={(event) => setCollectionId(event.target.value)}
@@ -116,32 +194,70 @@ export function DocumentsView() {
                   </option>
                 ))}
               </select>
-            </label>
+              {selected && (
+                <span className={`permission permission-${selected.permission}`} data-testid="permission">
+                  {selected.permission === "curate" ? "Curate" : "Read only"}
+                </span>
+              )}
+            </div>
+          </div>
+        )}
+        {selected && canCurate && (
+          <form onSubmit={upload} className="upload-form" data-testid="upload-form">
+            <label htmlFor="file-input">PDF files to add to {selected.name}</label>
             <input
+              id="file-input"
+              ref={fileInputRef}
               data-testid="file-input"
               type="file"
               accept="application/pdf,.pdf"
               multiple
               onChange={(event) => setFiles([...(event.target.files ?? [])])}
             />
-            <button type="submit" data-testid="upload" disabled={isUploading || files.length === 0}>
+            <button
+              type="submit"
+              data-testid="upload"
+              aria-disabled={isUploading || files.length === 0}
+              className={isUploading || files.length === 0 ? "is-disabled" : undefined}
+            >
               {isUploading
                 ? "Uploading…"
                 : `Upload ${files.length || ""} PDF${files.length === 1 ? "" : "s"}`}
             </button>
           </form>
         )}
-        {notes.length > 0 && (
-          <ul className="upload-notes" data-testid="upload-notes">
-            {notes.map((note) => (
-              <li key={note.fileName} className={note.isError ? "error" : ""}>
-                <strong>{note.fileName}</strong>: {note.text}
-              </li>
-            ))}
-          </ul>
+        {selected && !canCurate && (
+          <p className="note" data-testid="read-only-note">
+            You can read this collection; ask an admin to upload.
+          </p>
         )}
+        <div aria-live="polite">
+          {notes.length > 0 && (
+            <ul className="upload-notes" data-testid="upload-notes">
+              {notes.map((note) => (
+                <li key={note.key} className={note.isError ? "error" : ""}>
+                  <strong>{note.fileName}</strong>: {note.text}
+                </li>
+              ))}
+            </ul>
+          )}
+        </div>
       </section>
-      {collectionId && <JobList collectionId={collectionId} refreshKey={refreshKey} />}
+      <div className="page-stack">
+        {selected && (
+          <DocumentList
+            key={`documents-${selected.id}`}
+            collectionId={selected.id}
+            canCurate={canCurate}
+            refreshKey={refreshKey}
+            onDeleted={() => setRefreshKey((key) => key + 1)}
+          />
+        )}
+        {selected && (
+          <JobList key={`jobs-${selected.id}`} collectionId={selected.id} refreshKey={refreshKey} />
+        )}
+      </div>
+      <NameConflictDialog conflict={conflict} onAnswer={answerConflict} />
     </div>
   );
 }

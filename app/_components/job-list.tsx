@@ -21,6 +21,10 @@ const stateLabels: Record<JobRow["state"], string> = {
   failed: "Failed",
 };
 
+function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? "" : "s"}`;
+}
+
 /** Live ingest progress: polls every second while anything is queued or running. */
 export function JobList({ collectionId, refreshKey }: { collectionId: string; refreshKey: number }) {
   const [jobs, setJobs] = useState<JobRow[]>([]);
@@ -48,9 +52,9 @@ export function JobList({ collectionId, refreshKey }: { collectionId: string; re
   }, [collectionId, refreshKey]);
 
   return (
-    <section className="panel">
-      <h2>Documents</h2>
-      {jobs.length === 0 && <p className="muted">No documents in this collection yet.</p>}
+    <section className="panel" aria-labelledby="jobs-heading">
+      <h2 id="jobs-heading">Upload activity</h2>
+      {jobs.length === 0 && <p className="muted">Nothing uploaded here yet.</p>}
       <table className="jobs" data-testid="jobs">
         <tbody>
           {jobs.map((job) => (
@@ -66,7 +70,7 @@ export function JobList({ collectionId, refreshKey }: { collectionId: string; re
                   </>
                 ) : job.state === "succeeded" ? (
                   <span className="muted small">
-                    {job.pageCount} pages, {job.chunkCount} passages
+                    {plural(job.pageCount ?? 0, "page")}, {plural(job.chunkCount ?? 0, "passage")}
                   </span>
                 ) : (
                   <span className="error-text" data-testid="job-error">

@@ -1,4 +1,5 @@
 import { hash, verify } from "@node-rs/argon2";
+import { maximumPasswordLength, minimumPasswordLength } from "../domain/password-policy";
 import { AppError } from "../errors";
 
 /**
@@ -7,10 +8,6 @@ import { AppError } from "../errors";
  */
 // `algorithm: 2` is Argon2id (the package exports it as a const enum, which isolated modules cannot read).
 const argon2Options = { algorithm: 2, memoryCost: 19_456, timeCost: 2, parallelism: 1 };
-
-/** @default 12 — ASVS 5 asks for at least 8 and recommends longer passphrases. */
-export const minimumPasswordLength = 12;
-const maximumPasswordLength = 256;
 
 export function checkPasswordPolicy(password: string): void {
   const length = [...password].length;
