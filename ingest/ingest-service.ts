@@ -20,9 +20,8 @@ export interface IngestServiceParts {
   config: FolioConfig;
   db: Database;
   blobs: BlobStore;
-  /** Resolve when the model (and the store sized by it) is loaded; reject while it is missing. */
-  embedder: () => Promise<Embedder>;
-  store: () => Promise<VectorStore>;
+  /** Resolves when the embedding model and its store are loaded and agree; rejects meanwhile. */
+  embeddingParts: () => Promise<{ embedder: Embedder; store: VectorStore }>;
   log?: (message: string) => void;
 }
 
@@ -37,8 +36,7 @@ export function createIngestService(parts: IngestServiceParts): IngestService {
   const pipelineDependencies = async (): Promise<PipelineDependencies> => ({
     db,
     blobs,
-    embedder: await parts.embedder(),
-    store: await parts.store(),
+    ...(await parts.embeddingParts()),
     extractor,
     chunkMaxTokens: config.chunkMaxTokens,
   });

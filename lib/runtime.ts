@@ -27,8 +27,13 @@ export interface Folio {
   readonly database: DatabaseHandle;
   readonly blobs: BlobStore;
   embedder(): Promise<Embedder>;
-  /** The chunk store; its vector size comes from the embedder, so it waits for one. */
+  /**
+   * The chunk store. An existing table opens with its own vector size, without the embedding
+   * model (deleting documents needs no model); a new one is sized by the embedder.
+   */
   store(): Promise<VectorStore>;
+  /** The embedder and the store it searches and fills, checked to agree on the vector size. */
+  embeddingParts(): Promise<{ embedder: Embedder; store: VectorStore }>;
   generator(): Promise<Generator>;
   modelStatus(): Promise<ModelAvailability[]>;
   /** Upload acceptance and the ingest worker (started only when `startIngestWorker` is set). */
@@ -56,18 +61,22 @@ export async function createFolio(config: FolioConfig, options: FolioOptions = {
   const embedder = lazy(async () => overrides.embedder ?? loadEmbedder(config));
   const store = lazy(async () => {
     if (overrides.store) return overrides.store;
-    const { dims } = await embedder.get();
+    const dims = (await LanceDbStore.existingDims({ uri: config.lanceUri })) ?? (await embedder.get()).dims;
     return LanceDbStore.create({ uri: config.lanceUri, dims });
   });
+  const embeddingParts = async () => {
+    const [loadedEmbedder, loadedStore] = [await embedder.get(), await store.get()];
+    if (loadedEmbedder.dims !== loadedStore.dims) {
+      throw new AppError("unavailable:embedding_dims_mismatch", {
+        message:
+          `The chunk table holds ${loadedStore.dims}-dimensional vectors but the embedding model ${loadedEmbedder.id} makes ` +
+          `${loadedEmbedder.dims}. Configure the embedding model the documents were indexed with (EMBEDDING_MODEL), or re-index them.`,
+      });
+    }
+    return { embedder: loadedEmbedder, store: loadedStore };
+  };
   const generator = lazy(async () => overrides.generator ?? loadGenerator(config));
-  const ingest = createIngestService({
-    config,
-    db: database.db,
-    blobs,
-    embedder: embedder.get,
-    store: store.get,
-    log: options.log,
-  });
+  const ingest = createIngestService({ config, db: database.db, blobs, embeddingParts, log: options.log });
   if (options.startIngestWorker) ingest.worker.start();
 
   return {
@@ -76,9 +85,10 @@ export async function createFolio(config: FolioConfig, options: FolioOptions = {
     blobs,
     embedder: embedder.get,
     store: store.get,
+    embeddingParts,
     generator: generator.get,
     modelStatus: async () => [
-      await availability("embedder", embedder.get),
+      await availability("embedder", embeddingParts),
       await availability("generator", generator.get),
     ],
     ingest,

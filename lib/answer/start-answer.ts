@@ -17,8 +17,7 @@ export async function startAnswer(folio: Folio, request: AnswerRequest): Promise
   const generator = await folio.generator();
   const dependencies: AnswerDependencies = {
     db: folio.database.db,
-    embedder: await folio.embedder(),
-    store: await folio.store(),
+    ...(await folio.embeddingParts()),
     generator,
     settings: {
       retrievalTopK: config.retrievalTopK,

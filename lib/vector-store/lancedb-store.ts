@@ -53,6 +53,25 @@ export class LanceDbStore implements VectorStore {
     readonly dims: number,
   ) {}
 
+  /** The vector size of an existing chunk table, or undefined when there is none yet. */
+  static async existingDims(
+    options: Pick<LanceDbStoreOptions, "uri" | "tableName">,
+  ): Promise<number | undefined> {
+    const connection = await lancedb.connect(options.uri);
+    try {
+      const tableName = options.tableName ?? "chunks";
+      if (!(await connection.tableNames()).includes(tableName)) return undefined;
+      const table = await connection.openTable(tableName);
+      try {
+        return await vectorDimsOf(table);
+      } finally {
+        table.close();
+      }
+    } finally {
+      connection.close();
+    }
+  }
+
   static async create(options: LanceDbStoreOptions): Promise<LanceDbStore> {
     const connection = await lancedb.connect(options.uri);
     const tableName = options.tableName ?? "chunks";

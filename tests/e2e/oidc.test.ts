@@ -121,9 +121,7 @@ describe("OIDC sign-in", () => {
     account("alice", { groups: ["folio-readers", "not-mapped-in-folio"] });
     const { callback, cookie } = await signInWithOidc(server, "alice", { returnTo: "/ask?collection=1" });
     expect(callback.location?.href).toBe(`${server.baseUrl}/ask?collection=1`);
-    expect(callback.setCookies).toContain(
-      "folio_oidc_state=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0",
-    );
+    expect(callback.setCookies).toContain("folio_oidc_state=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0");
     const alice = folioApi(server.baseUrl, { cookie });
     expect(await me(alice)).toMatchObject({
       email: "alice@example.com",
