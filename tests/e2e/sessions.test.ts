@@ -154,6 +154,26 @@ describe("sessions", () => {
     }
     expect((await signInAttempt(user.email, testPassword, { address: "203.0.113.30" })).status).toBe(401);
   });
+
+  it("does not bring back the old session or token when the account is enabled again", async () => {
+    const user = await addSignedInUser(server, "re-enabled@example.com", "employee");
+    const { token } = await createTokenWithId(user.api, "leaked");
+    const change = (disabled: boolean) =>
+      server.admin.sendJson("PATCH", `/api/admin/users/${user.userId}`, { disabled });
+    expect((await change(true)).status).toBe(200);
+    expect((await change(false)).status).toBe(200);
+    expect(await statusOf({ cookie: user.cookie })).toBe(401);
+    expect(await statusOf({ token })).toBe(401);
+    // The person signs in afresh and makes a new token.
+    const cookie = await signIn(server.baseUrl, user.email);
+    expect(await statusOf({ cookie })).toBe(200);
+    const listed = (await (await folioApi(server.baseUrl, { cookie }).request("/api/tokens")).json()) as {
+      tokens: { name: string; revokedAt: string | null }[];
+    };
+    expect(listed.tokens).toEqual([
+      expect.objectContaining({ name: "leaked", revokedAt: expect.any(String) }),
+    ]);
+  });
 });
 
 describe("grants and tokens", () => {
