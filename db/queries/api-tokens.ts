@@ -80,3 +80,13 @@ export async function revokeApiToken({
     .returning();
   return row;
 }
+
+/** Revokes every live token of a user; returns how many. */
+export async function revokeUserApiTokens({ db, userId }: { db: Executor; userId: string }): Promise<number> {
+  const revoked = await db
+    .update(apiTokens)
+    .set({ revokedAt: sql`now()` })
+    .where(and(eq(apiTokens.userId, userId), isNull(apiTokens.revokedAt)))
+    .returning({ id: apiTokens.id });
+  return revoked.length;
+}

@@ -4,16 +4,22 @@ import type { ApiToken, User } from "../../db/schema";
 import { AppError } from "../errors";
 import { createSecretToken, hashSecretToken, looksLikeSecretToken } from "./secret-token";
 
-/** `30d`, `12h`, `90m` → milliseconds. */
+/** `30d`, `12h`, `90m`, `45s` → milliseconds (seconds mostly serve tests of expiry). */
 export function parseDuration(text: string): number {
-  const match = /^(\d{1,6})([dhm])$/.exec(text.trim());
+  const match = /^(\d{1,6})([dhms])$/.exec(text.trim());
   if (!match) {
     throw new AppError("invalid:request", {
-      message: `"${text}" is not a duration; use e.g. 30d, 12h or 90m.`,
+      message: `"${text}" is not a duration; use e.g. 30d, 12h, 90m or 45s.`,
     });
   }
-  const unitMs = { d: 86_400_000, h: 3_600_000, m: 60_000 }[match[2] as "d" | "h" | "m"];
-  return Number(match[1]) * unitMs;
+  const unitMs = { d: 86_400_000, h: 3_600_000, m: 60_000, s: 1000 }[match[2] as "d" | "h" | "m" | "s"];
+  const durationMs = Number(match[1]) * unitMs;
+  if (durationMs === 0) {
+    throw new AppError("invalid:request", {
+      message: `"${text}" is not a duration; it must be longer than 0.`,
+    });
+  }
+  return durationMs;
 }
 
 /** Creates a token for the user; the token itself is returned once and never stored. */

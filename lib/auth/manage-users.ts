@@ -1,4 +1,5 @@
 import type { Database } from "../../db/client";
+import { revokeUserApiTokens } from "../../db/queries/api-tokens";
 import { deleteUserSessions } from "../../db/queries/sessions";
 import {
   countOtherActiveAdmins,
@@ -53,9 +54,10 @@ export async function findUser(db: Database, idOrEmail: string): Promise<User> {
 }
 
 /**
- * Changes role and/or disables or re-enables an account. Disabling ends every session at once
- * (API tokens stop working too: they are checked against the account on each request). The last
- * active admin cannot be demoted or disabled — Folio would have nobody to manage it.
+ * Changes role and/or disables or re-enables an account. Disabling ends every session and revokes
+ * every API token at once — re-enabling the account later does not bring back credentials that
+ * may be why it was disabled. The last active admin cannot be demoted or disabled — Folio would
+ * have nobody to manage it.
  */
 export async function changeUser(
   db: Database,
@@ -88,6 +90,7 @@ export async function changeUser(
     });
     if (!updated) throw new AppError("not_found:user", { message: "No such user." });
     if (changes.isDisabled || passwordHash) await deleteUserSessions({ db: tx, userId: user.id });
+    const revokedTokens = changes.isDisabled ? await revokeUserApiTokens({ db: tx, userId: user.id }) : 0;
     await appendAuditEvent(tx, {
       actor,
       action: "user.update",
@@ -97,6 +100,7 @@ export async function changeUser(
         role: changes.role ?? null,
         disabled: changes.isDisabled ?? null,
         passwordChanged: passwordHash !== undefined,
+        revokedTokens,
       },
     });
     return updated;

@@ -4,6 +4,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { type FolioApi, folioApi, setUpFirstAdmin, setupTokenIn } from "./api";
+import { copyPgliteTemplate } from "./pglite-template";
 import { createFreshPostgresDatabase } from "./test-database";
 
 export interface FolioServer {
@@ -58,6 +59,9 @@ export async function spawnFolioServer(
     AUTO_PULL_MODELS: "false",
     ...environment,
   };
+  if (!folioEnvironment.DATABASE_URL && folioEnvironment.DATA_DIR === dataDir) {
+    await copyPgliteTemplate(path.join(dataDir, "pg"));
+  }
   const child = spawn(
     process.execPath,
     [

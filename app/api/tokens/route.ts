@@ -2,6 +2,7 @@ import { z } from "zod";
 import { listApiTokens } from "../../../db/queries/api-tokens";
 import { appendAuditEvent } from "../../../lib/audit/append-audit-event";
 import { createApiToken, parseDuration } from "../../../lib/auth/api-tokens";
+import { AppError } from "../../../lib/errors";
 import { toHttpResponse } from "../../../lib/http/error-response";
 import { readJson } from "../../../lib/http/read-json";
 import { authorize } from "../../_server/authorize";
@@ -29,6 +30,10 @@ export async function GET(request: Request): Promise<Response> {
 export async function POST(request: Request): Promise<Response> {
   try {
     const { folio, actor } = await authorize(request);
+    // A token that could mint tokens would outlive its own expiry and revocation.
+    if (actor.via !== "session") {
+      throw new AppError("forbidden:token", { message: "Create API tokens from a signed-in session." });
+    }
     const body = await readJson(request, createTokenSchema);
     const expiresInMs = body.expiresIn ? parseDuration(body.expiresIn) : undefined;
     const { token, record } = await folio.database.db.transaction(async (tx) => {

@@ -1,0 +1,373 @@
+import { randomUUID } from "node:crypto";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { buildTextPdf } from "../fixtures/builders/pdf";
+import { type FolioApi, folioApi, readEvents, signIn, testPassword } from "../support/api";
+import { type StartedFolioServer, startFolioServer } from "../support/folio-server";
+import { addSignedInUser, createTokenWithId } from "../support/security";
+import { buildTestModels, testModelEnvironment } from "../support/test-models";
+
+/**
+ * Who may call what: every API route (rows) × every kind of caller (columns), each cell the exact
+ * status the production server answers. Employees and the auditor hold a grant on the
+ * "granted" collection only; the admin holds everything by role.
+ */
+const modelsDir = path.join(process.cwd(), "test-output", "models-role-route-matrix");
+
+const callerNames = ["anonymous", "employee (read)", "employee (curate)", "auditor (read)", "admin"] as const;
+type CallerName = (typeof callerNames)[number];
+
+interface Caller {
+  name: CallerName;
+  api: FolioApi;
+  email: string | undefined;
+}
+
+interface Fixtures {
+  admin: FolioApi;
+  baseUrl: string;
+  granted: string;
+  ungranted: string;
+  grantedChunkId: string;
+  ungrantedChunkId: string;
+  /** An answer the read-grant employee asked. */
+  readerAnswerId: string;
+  spareUserId: string;
+  spareEmail: string;
+  adminTokenId: string;
+}
+
+interface Row {
+  route: string;
+  /** Statuses in the order of `callerNames`. */
+  expected: readonly [number, number, number, number, number];
+  send(caller: Caller, fixtures: Fixtures): Promise<Response>;
+}
+
+const unique = () => randomUUID().slice(0, 8);
+const uniquePdf = () => buildTextPdf({ pages: [[`Matrix document ${randomUUID()} about safety rules.`]] });
+
+/** A fresh document (accepted, not necessarily ingested yet) in a collection, uploaded by the admin. */
+async function freshDocument(fixtures: Fixtures, collectionId: string): Promise<string> {
+  const response = await fixtures.admin.upload(collectionId, `fresh-${unique()}.pdf`, uniquePdf());
+  if (response.status !== 202) throw new Error(`upload: ${response.status} ${await response.text()}`);
+  return ((await response.json()) as { documentId: string }).documentId;
+}
+
+const json = (method: string, route: string, body: unknown) => (caller: Caller) =>
+  caller.api.sendJson(method, route, body);
+const get = (route: string) => (caller: Caller) => caller.api.request(route);
+
+const signedIn = (status: number) => [401, status, status, status, status] as const;
+const adminOnly = (status: number) => [401, 403, 403, 403, status] as const;
+const everyone = (status: number) => [status, status, status, status, status] as const;
+
+const rows: Row[] = [
+  { route: "GET /api/auth/options", expected: everyone(200), send: get("/api/auth/options") },
+  { route: "GET /api/auth/me", expected: signedIn(200), send: get("/api/auth/me") },
+  {
+    route: "POST /api/auth/sign-in",
+    expected: everyone(200),
+    send: (caller, fixtures) =>
+      caller.api.sendJson("POST", "/api/auth/sign-in", {
+        email: fixtures.spareEmail,
+        password: testPassword,
+      }),
+  },
+  {
+    route: "POST /api/auth/link/inspect",
+    expected: everyone(400),
+    send: json("POST", "/api/auth/link/inspect", { token: `fln_${"x".repeat(43)}` }),
+  },
+  {
+    route: "POST /api/auth/link/redeem",
+    expected: everyone(400),
+    send: json("POST", "/api/auth/link/redeem", { token: `fln_${"x".repeat(43)}`, password: testPassword }),
+  },
+  {
+    route: "POST /api/auth/sign-out (a second session of the caller)",
+    expected: everyone(204),
+    send: async (caller, fixtures) => {
+      const cookie = caller.email ? await signIn(fixtures.baseUrl, caller.email) : undefined;
+      return folioApi(fixtures.baseUrl, { cookie }).request("/api/auth/sign-out", { method: "POST" });
+    },
+  },
+  { route: "GET /api/admin/users", expected: adminOnly(200), send: get("/api/admin/users") },
+  {
+    route: "POST /api/admin/users",
+    expected: adminOnly(201),
+    send: json("POST", "/api/admin/users", { email: `new-${unique()}@example.com`, role: "employee" }),
+  },
+  {
+    route: "PATCH /api/admin/users/:userId",
+    expected: adminOnly(200),
+    send: async (caller, fixtures) => {
+      const userId = await fixtures.admin.addUser(`patched-${unique()}@example.com`, "employee");
+      return caller.api.sendJson("PATCH", `/api/admin/users/${userId}`, { role: "auditor" });
+    },
+  },
+  {
+    route: "POST /api/admin/users/:userId/sign-in-link",
+    expected: adminOnly(200),
+    send: (caller, fixtures) =>
+      caller.api.request(`/api/admin/users/${fixtures.spareUserId}/sign-in-link`, { method: "POST" }),
+  },
+  { route: "GET /api/admin/groups", expected: adminOnly(200), send: get("/api/admin/groups") },
+  {
+    route: "POST /api/admin/groups",
+    expected: adminOnly(201),
+    send: json("POST", "/api/admin/groups", { name: `group-${unique()}` }),
+  },
+  {
+    route: "DELETE /api/admin/groups/:groupId",
+    expected: adminOnly(204),
+    send: async (caller, fixtures) => {
+      const groupId = await fixtures.admin.createGroup(`doomed-${unique()}`);
+      return caller.api.request(`/api/admin/groups/${groupId}`, { method: "DELETE" });
+    },
+  },
+  {
+    route: "POST /api/admin/groups/:groupId/members",
+    expected: adminOnly(200),
+    send: async (caller, fixtures) => {
+      const groupId = await fixtures.admin.createGroup(`members-${unique()}`);
+      return caller.api.sendJson("POST", `/api/admin/groups/${groupId}/members`, {
+        userId: fixtures.spareUserId,
+      });
+    },
+  },
+  {
+    route: "DELETE /api/admin/groups/:groupId/members",
+    expected: adminOnly(200),
+    send: async (caller, fixtures) => {
+      const groupId = await fixtures.admin.createGroup(`leavers-${unique()}`);
+      await fixtures.admin.addGroupMember(groupId, fixtures.spareUserId);
+      return caller.api.sendJson("DELETE", `/api/admin/groups/${groupId}/members`, {
+        userId: fixtures.spareUserId,
+      });
+    },
+  },
+  { route: "GET /api/admin/grants", expected: adminOnly(200), send: get("/api/admin/grants") },
+  {
+    route: "PUT /api/admin/grants",
+    expected: adminOnly(200),
+    send: (caller, fixtures) =>
+      caller.api.sendJson("PUT", "/api/admin/grants", {
+        collectionId: fixtures.ungranted,
+        grantee: { userId: fixtures.spareUserId },
+        permission: "read",
+      }),
+  },
+  {
+    route: "DELETE /api/admin/grants",
+    expected: adminOnly(200),
+    send: (caller, fixtures) =>
+      caller.api.sendJson("DELETE", "/api/admin/grants", {
+        collectionId: fixtures.ungranted,
+        grantee: { userId: fixtures.spareUserId },
+      }),
+  },
+  { route: "GET /api/tokens", expected: signedIn(200), send: get("/api/tokens") },
+  {
+    route: "POST /api/tokens",
+    expected: signedIn(201),
+    send: json("POST", "/api/tokens", { name: "matrix" }),
+  },
+  {
+    route: "DELETE /api/tokens/:tokenId (own token)",
+    expected: signedIn(204),
+    send: async (caller, fixtures) => {
+      const tokenId = caller.email
+        ? (await createTokenWithId(caller.api, "own")).tokenId
+        : fixtures.adminTokenId;
+      return caller.api.request(`/api/tokens/${tokenId}`, { method: "DELETE" });
+    },
+  },
+  {
+    route: "DELETE /api/tokens/:tokenId (someone else's)",
+    expected: [401, 404, 404, 404, 404],
+    send: async (caller, fixtures) => {
+      const other = folioApi(fixtures.baseUrl, {
+        cookie: await signIn(fixtures.baseUrl, fixtures.spareEmail),
+      });
+      const { tokenId } = await createTokenWithId(other, "someone else's");
+      return caller.api.request(`/api/tokens/${tokenId}`, { method: "DELETE" });
+    },
+  },
+  { route: "GET /api/collections", expected: signedIn(200), send: get("/api/collections") },
+  {
+    route: "POST /api/collections",
+    expected: adminOnly(201),
+    send: json("POST", "/api/collections", { name: `collection-${unique()}` }),
+  },
+  {
+    route: "DELETE /api/collections/:collectionId",
+    expected: adminOnly(200),
+    send: async (caller, fixtures) => {
+      const collectionId = await fixtures.admin.createCollection(`doomed-${unique()}`);
+      return caller.api.request(`/api/collections/${collectionId}`, { method: "DELETE" });
+    },
+  },
+  {
+    route: "GET /api/collections/:granted/documents",
+    expected: signedIn(200),
+    send: (caller, fixtures) => caller.api.request(`/api/collections/${fixtures.granted}/documents`),
+  },
+  {
+    route: "GET /api/collections/:ungranted/documents",
+    expected: [401, 404, 404, 404, 200],
+    send: (caller, fixtures) => caller.api.request(`/api/collections/${fixtures.ungranted}/documents`),
+  },
+  {
+    route: "POST /api/collections/:granted/documents (upload)",
+    expected: [401, 403, 202, 403, 202],
+    send: (caller, fixtures) => caller.api.upload(fixtures.granted, `upload-${unique()}.pdf`, uniquePdf()),
+  },
+  {
+    route: "POST /api/collections/:ungranted/documents (upload)",
+    expected: [401, 404, 404, 404, 202],
+    send: (caller, fixtures) => caller.api.upload(fixtures.ungranted, `upload-${unique()}.pdf`, uniquePdf()),
+  },
+  {
+    route: "DELETE /api/documents/:documentId (granted)",
+    expected: [401, 403, 200, 403, 200],
+    send: async (caller, fixtures) => {
+      const documentId = await freshDocument(fixtures, fixtures.granted);
+      return caller.api.request(`/api/documents/${documentId}`, { method: "DELETE" });
+    },
+  },
+  {
+    route: "DELETE /api/documents/:documentId (ungranted)",
+    expected: [401, 404, 404, 404, 200],
+    send: async (caller, fixtures) => {
+      const documentId = await freshDocument(fixtures, fixtures.ungranted);
+      return caller.api.request(`/api/documents/${documentId}`, { method: "DELETE" });
+    },
+  },
+  { route: "GET /api/jobs", expected: signedIn(200), send: get("/api/jobs") },
+  {
+    route: "POST /api/search",
+    expected: signedIn(200),
+    send: json("POST", "/api/search", { query: "safety rules" }),
+  },
+  {
+    route: "POST /api/ask",
+    expected: signedIn(200),
+    send: (caller) => caller.api.ask({ question: "What are the safety rules?" }),
+  },
+  {
+    route: "GET /api/chunks/:chunkId (granted)",
+    expected: signedIn(200),
+    send: (caller, fixtures) => caller.api.request(`/api/chunks/${fixtures.grantedChunkId}`),
+  },
+  {
+    route: "GET /api/chunks/:chunkId (ungranted)",
+    expected: [401, 404, 404, 404, 200],
+    send: (caller, fixtures) => caller.api.request(`/api/chunks/${fixtures.ungrantedChunkId}`),
+  },
+  {
+    route: "GET /api/answers/:answerId (the read employee's)",
+    expected: [401, 200, 404, 200, 404],
+    send: (caller, fixtures) => caller.api.request(`/api/answers/${fixtures.readerAnswerId}`),
+  },
+  { route: "GET /api/status", expected: signedIn(200), send: get("/api/status") },
+  // Last: it ends every session of the caller, the ones this table uses included.
+  {
+    route: "POST /api/auth/sign-out-everywhere",
+    expected: signedIn(204),
+    send: (caller) => caller.api.request("/api/auth/sign-out-everywhere", { method: "POST" }),
+  },
+];
+
+let server: StartedFolioServer;
+let callers: Caller[];
+let fixtures: Fixtures;
+
+beforeAll(async () => {
+  const models = await buildTestModels(modelsDir);
+  server = await startFolioServer(testModelEnvironment(models, modelsDir));
+  const { admin } = server;
+  const granted = await admin.createCollection("granted");
+  const ungranted = await admin.createCollection("ungranted");
+  for (const collectionId of [granted, ungranted]) {
+    const pdf = buildTextPdf({ pages: [[`Safety rules of the ${collectionId} site: helmets on, always.`]] });
+    const response = await admin.upload(collectionId, "rules.pdf", pdf);
+    if (response.status !== 202) throw new Error(`upload: ${response.status}`);
+  }
+  const reader = await addSignedInUser(server, "reader@example.com", "employee");
+  const curator = await addSignedInUser(server, "curator@example.com", "employee");
+  const auditor = await addSignedInUser(server, "auditor@example.com", "auditor");
+  await admin.grant(granted, { userId: reader.userId }, "read");
+  await admin.grant(granted, { userId: curator.userId }, "curate");
+  await admin.grant(granted, { userId: auditor.userId }, "read");
+  const spareEmail = "spare@example.com";
+  const spareUserId = await admin.addUser(spareEmail, "employee");
+  for (const collectionId of [granted, ungranted]) await admin.waitForJobs(collectionId);
+
+  const chunkIn = async (collectionId: string) => {
+    const response = await admin.search({ query: "safety rules helmets", collectionIds: [collectionId] });
+    const { passages } = (await response.json()) as { passages: { chunkId: string }[] };
+    if (!passages[0]) throw new Error("no passage");
+    return passages[0].chunkId;
+  };
+  const events = await readEvents(await reader.api.ask({ question: "What are the safety rules?" }));
+  const end = events.at(-1);
+  if (end?.type !== "answer-end") throw new Error(`no answer: ${JSON.stringify(events)}`);
+
+  fixtures = {
+    admin,
+    baseUrl: server.baseUrl,
+    granted,
+    ungranted,
+    grantedChunkId: await chunkIn(granted),
+    ungrantedChunkId: await chunkIn(ungranted),
+    readerAnswerId: end.answerId,
+    spareUserId,
+    spareEmail,
+    adminTokenId: (await createTokenWithId(admin, "admin's")).tokenId,
+  };
+  callers = [
+    { name: "anonymous", api: folioApi(server.baseUrl), email: undefined },
+    { name: "employee (read)", api: reader.api, email: reader.email },
+    { name: "employee (curate)", api: curator.api, email: curator.email },
+    { name: "auditor (read)", api: auditor.api, email: auditor.email },
+    { name: "admin", api: admin, email: "admin@example.com" },
+  ];
+});
+
+afterAll(async () => {
+  await server?.stop();
+});
+
+describe("role × route matrix", () => {
+  it("answers every route with the expected status for every kind of caller", async () => {
+    const actual: Record<string, number[]> = {};
+    const expected: Record<string, number[]> = {};
+    for (const row of rows) {
+      expected[row.route] = [...row.expected];
+      actual[row.route] = [];
+      for (const caller of callers) {
+        const response = await row.send(caller, fixtures);
+        await response.arrayBuffer();
+        actual[row.route]?.push(response.status);
+      }
+    }
+    console.info(`[role-route-matrix]\n${markdownMatrix(actual, expected)}`);
+    expect(actual).toEqual(expected);
+  });
+});
+
+function markdownMatrix(actual: Record<string, number[]>, expected: Record<string, number[]>): string {
+  const lines = [
+    `| route | ${callerNames.join(" | ")} |`,
+    `|---|${callerNames.map(() => "---").join("|")}|`,
+    ...Object.entries(actual).map(([route, statuses]) => {
+      const cells = statuses.map((status, index) => {
+        const wanted = expected[route]?.[index];
+        return status === wanted ? String(status) : `**${status}** (expected ${wanted})`;
+      });
+      return `| ${route} | ${cells.join(" | ")} |`;
+    }),
+  ];
+  return lines.join("\n");
+}
