@@ -4,20 +4,25 @@ import { type FormEvent, useEffect, useState } from "react";
 import { type ApiProblem, networkProblem, problemOf } from "./api-client";
 import { ProblemNotice } from "./problem-notice";
 
-/** Readable text for the `?error=<code>` a failed single sign-on callback sends back here. */
+/** What each `?error=<code>` of a failed single sign-on callback means (docs/oidc.md). */
+const callbackErrorMessages: Record<string, string> = {
+  oidc_not_configured: "Single sign-on is not set up on this server.",
+  oidc_unavailable: "The identity provider could not be reached. Try again in a moment.",
+  oidc_state: "That sign-in expired or was started in another browser. Start again.",
+  oidc_denied: "Single sign-on was cancelled or refused at the identity provider.",
+  oidc_claims: "The identity provider did not share your email address, which Folio needs. Ask an admin.",
+  email_unverified:
+    "A Folio account has this email, but the identity provider has not verified it. Ask an admin.",
+  no_account: "You do not have a Folio account yet. Ask an admin to add you.",
+  account_disabled: "Your Folio account is disabled. Ask an admin.",
+  unavailable: "Folio could not finish signing you in right now. Try again in a moment.",
+};
+
 function callbackErrorMessage(code: string): string {
-  if (code === "access_denied" || code.endsWith(":cancelled")) {
-    return "Single sign-on was cancelled at the identity provider.";
-  }
-  if (code.includes("oidc_not_configured")) return "Single sign-on is not set up on this server.";
-  if (code.startsWith("unavailable:")) {
-    return "The identity provider could not be reached. Try again in a moment.";
-  }
-  if (code.startsWith("forbidden:") || code === "not_found:user") {
-    return "Your account may not sign in to Folio (it is not set up here, or it is disabled). Ask an admin.";
-  }
-  if (code.startsWith("rate_limited:")) return "Too many sign-in attempts. Wait a few minutes and try again.";
-  return "Single sign-on did not complete. Try again, or sign in with your email and password.";
+  return (
+    callbackErrorMessages[code] ??
+    "Single sign-on did not complete. Try again, or sign in with your email and password."
+  );
 }
 
 export function SignInForm({ next, callbackError }: { next: string; callbackError?: string }) {

@@ -108,3 +108,17 @@ export async function listGrants({ db }: { db: Database }): Promise<GrantListing
     .leftJoin(groups, eq(groups.id, collectionGrants.groupId))
     .orderBy(asc(collections.name), asc(users.email), asc(groups.name));
 }
+
+/** The grants a group holds (kept in the audit record when the group is deleted). */
+export async function listGroupGrants({
+  db,
+  groupId,
+}: {
+  db: Executor;
+  groupId: string;
+}): Promise<Array<{ collectionId: string; permission: GrantPermission }>> {
+  return db
+    .select({ collectionId: collectionGrants.collectionId, permission: collectionGrants.permission })
+    .from(collectionGrants)
+    .where(eq(collectionGrants.groupId, groupId));
+}

@@ -1,6 +1,6 @@
 import type { Database } from "../../db/client";
 import { getCollectionById, getCollectionByName } from "../../db/queries/collections";
-import { deleteGrant, type Grantee, upsertGrant } from "../../db/queries/grants";
+import { deleteGrant, type Grantee, listGroupGrants, upsertGrant } from "../../db/queries/grants";
 import {
   addGroupMember,
   deleteGroup,
@@ -45,13 +45,15 @@ export async function createGroup(
 
 export async function removeGroup(db: Database, actor: ChangeActor, groupId: string): Promise<void> {
   await db.transaction(async (tx) => {
+    const grants = await listGroupGrants({ db: tx, groupId });
     const group = await deleteGroup({ db: tx, id: groupId });
     if (!group) throw new AppError("not_found:group", { message: "No such group." });
+    // The grants go with the group (cascade); the event keeps what its members lose.
     await appendAuditEvent(tx, {
       actor,
       action: "group.delete",
       subject: `group:${group.id}`,
-      payload: { name: group.name },
+      payload: { name: group.name, grants },
     });
   });
 }

@@ -1,6 +1,12 @@
-import type { Executor } from "../../db/client";
-import { getLiveApiToken, insertApiToken, markApiTokenUsed } from "../../db/queries/api-tokens";
+import type { Database, Executor } from "../../db/client";
+import {
+  getLiveApiToken,
+  insertApiToken,
+  markApiTokenUsed,
+  revokeApiToken,
+} from "../../db/queries/api-tokens";
 import type { ApiToken, User } from "../../db/schema";
+import { appendAuditEvent } from "../audit/append-audit-event";
 import { AppError } from "../errors";
 import { createSecretToken, hashSecretToken, looksLikeSecretToken } from "./secret-token";
 
@@ -49,4 +55,52 @@ export async function resolveApiToken(db: Executor, token: string): Promise<User
   const lastUsedMs = found.token.lastUsedAt?.getTime() ?? 0;
   if (Date.now() - lastUsedMs > 60_000) await markApiTokenUsed({ db, id: found.token.id });
   return found.user;
+}
+
+/**
+ * Issues a token for an active user (API or CLI), recorded in the audit log in the same
+ * transaction. `actor` is who asked: the user themselves, or `cli`.
+ */
+export async function issueApiToken(
+  db: Database,
+  actor: string,
+  input: { user: User; name: string; expiresInMs?: number },
+): Promise<{ token: string; record: ApiToken }> {
+  if (input.user.disabledAt) {
+    throw new AppError("conflict:user", { message: `${input.user.email} is disabled; enable them first.` });
+  }
+  return db.transaction(async (tx) => {
+    const created = await createApiToken(tx, {
+      userId: input.user.id,
+      name: input.name,
+      expiresInMs: input.expiresInMs,
+    });
+    await appendAuditEvent(tx, {
+      actor,
+      action: "token.create",
+      subject: `token:${created.record.id}`,
+      payload: { userId: input.user.id, name: input.name, expiresAt: created.record.expiresAt },
+    });
+    return created;
+  });
+}
+
+/** Revokes a live token by id or shown prefix (only `userId`'s when given), with its audit event. */
+export async function revokeApiTokenRecorded(
+  db: Database,
+  actor: string,
+  input: { idOrPrefix: string; userId?: string },
+): Promise<ApiToken> {
+  return db.transaction(async (tx) => {
+    const revoked = await revokeApiToken({ db: tx, idOrPrefix: input.idOrPrefix, userId: input.userId });
+    if (!revoked)
+      throw new AppError("not_found:token", { message: `No live API token ${input.idOrPrefix}.` });
+    await appendAuditEvent(tx, {
+      actor,
+      action: "token.revoke",
+      subject: `token:${revoked.id}`,
+      payload: { userId: revoked.userId, name: revoked.name },
+    });
+    return revoked;
+  });
 }

@@ -33,7 +33,7 @@ export async function assertSignInAllowed(db: Executor, keys: SignInAttemptKeys)
     if (failures < limit) continue;
     const freeAtMs = (oldestAt?.getTime() ?? Date.now()) + signInLimits.windowMs;
     throw new AppError("rate_limited:sign_in", {
-      message: "Too many failed sign-in attempts. Wait a few minutes and try again.",
+      message: "Too many failed sign-in attempts.",
       retryAfterSeconds: Math.max(1, Math.ceil((freeAtMs - Date.now()) / 1000)),
     });
   }

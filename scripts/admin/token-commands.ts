@@ -1,8 +1,6 @@
-import { listApiTokens, revokeApiToken } from "../../db/queries/api-tokens";
-import { appendAuditEvent } from "../../lib/audit/append-audit-event";
-import { createApiToken, parseDuration } from "../../lib/auth/api-tokens";
+import { listApiTokens } from "../../db/queries/api-tokens";
+import { issueApiToken, parseDuration, revokeApiTokenRecorded } from "../../lib/auth/api-tokens";
 import { findUser } from "../../lib/auth/manage-users";
-import { AppError } from "../../lib/errors";
 import { type AdminCommand, cliActor, parseCommandArgs, UsageError } from "./admin-command";
 import { formatTable, formatTime } from "./format-table";
 
@@ -21,19 +19,7 @@ const create: AdminCommand = {
     return async (context) => {
       const expiresInMs = values.expires === undefined ? undefined : parseDuration(values.expires);
       const user = await findUser(context.db, email);
-      if (user.disabledAt) {
-        throw new AppError("conflict:user", { message: `${user.email} is disabled; enable them first.` });
-      }
-      const { token, record } = await context.db.transaction(async (tx) => {
-        const created = await createApiToken(tx, { userId: user.id, name, expiresInMs });
-        await appendAuditEvent(tx, {
-          actor: cliActor,
-          action: "token.create",
-          subject: `token:${created.record.id}`,
-          payload: { userId: user.id, name, expiresAt: created.record.expiresAt },
-        });
-        return created;
-      });
+      const { token, record } = await issueApiToken(context.db, cliActor, { user, name, expiresInMs });
       const expiry = record.expiresAt ? `expires ${formatTime(record.expiresAt)}` : "does not expire";
       context.print(`API token "${name}" for ${user.email} (${user.role}), ${expiry}, id ${record.id}.`);
       context.print("It is shown only now; the last line is the token:");
@@ -70,20 +56,8 @@ const revoke: AdminCommand = {
   parse(args) {
     const { positionals } = parseCommandArgs(args, {}, ["id or prefix"]);
     return async (context) => {
-      const revoked = await context.db.transaction(async (tx) => {
-        const row = await revokeApiToken({ db: tx, idOrPrefix: positionals[0] ?? "" });
-        if (!row) {
-          throw new AppError("not_found:token", {
-            message: `No live API token ${positionals[0]} (see npm run admin -- token list).`,
-          });
-        }
-        await appendAuditEvent(tx, {
-          actor: cliActor,
-          action: "token.revoke",
-          subject: `token:${row.id}`,
-          payload: { userId: row.userId, name: row.name },
-        });
-        return row;
+      const revoked = await revokeApiTokenRecorded(context.db, cliActor, {
+        idOrPrefix: positionals[0] ?? "",
       });
       context.print(`Revoked API token ${revoked.prefix} ("${revoked.name}"); it stops working at once.`);
     };

@@ -69,12 +69,12 @@ it("creates the first admin from the printed setup link and lands on /admin; the
 
 it("offers single sign-on on the sign-in page and explains a failed callback's ?error= code", async () => {
   const page = await (await browser.newContext()).newPage();
-  await page.goto(`${server.baseUrl}/sign-in?next=%2Fdocuments&error=forbidden%3Asign_in`);
+  await page.goto(`${server.baseUrl}/sign-in?next=%2Fdocuments&error=account_disabled`);
   const link = page.getByTestId("sign-in-oidc");
   await link.waitFor();
   expect(await link.textContent()).toBe("Sign in with Acme SSO");
   expect(await link.getAttribute("href")).toBe("/api/auth/oidc/start?returnTo=%2Fdocuments");
-  expect(await page.getByTestId("problem").textContent()).toContain("Your account may not sign in to Folio");
+  expect(await page.getByTestId("problem").textContent()).toContain("Your Folio account is disabled");
   await page.screenshot({ path: path.join(outputDir, "browser-sign-in-sso.png"), fullPage: true });
   await page.context().close();
 });

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { listApiTokens } from "../../../db/queries/api-tokens";
-import { appendAuditEvent } from "../../../lib/audit/append-audit-event";
-import { createApiToken, parseDuration } from "../../../lib/auth/api-tokens";
+import { issueApiToken, parseDuration } from "../../../lib/auth/api-tokens";
+import { findUser } from "../../../lib/auth/manage-users";
 import { AppError } from "../../../lib/errors";
 import { toHttpResponse } from "../../../lib/http/error-response";
 import { readJson } from "../../../lib/http/read-json";
@@ -36,15 +36,11 @@ export async function POST(request: Request): Promise<Response> {
     }
     const body = await readJson(request, createTokenSchema);
     const expiresInMs = body.expiresIn ? parseDuration(body.expiresIn) : undefined;
-    const { token, record } = await folio.database.db.transaction(async (tx) => {
-      const created = await createApiToken(tx, { userId: actor.userId, name: body.name, expiresInMs });
-      await appendAuditEvent(tx, {
-        actor: actor.userId,
-        action: "token.create",
-        subject: `token:${created.record.id}`,
-        payload: { userId: actor.userId, name: body.name, expiresAt: created.record.expiresAt },
-      });
-      return created;
+    const user = await findUser(folio.database.db, actor.userId);
+    const { token, record } = await issueApiToken(folio.database.db, actor.userId, {
+      user,
+      name: body.name,
+      expiresInMs,
     });
     return Response.json(
       { token, record: tokenView(record) },

@@ -1,7 +1,5 @@
 import { z } from "zod";
-import { revokeApiToken } from "../../../../db/queries/api-tokens";
-import { appendAuditEvent } from "../../../../lib/audit/append-audit-event";
-import { AppError } from "../../../../lib/errors";
+import { revokeApiTokenRecorded } from "../../../../lib/auth/api-tokens";
 import { toHttpResponse } from "../../../../lib/http/error-response";
 import { parseInput } from "../../../../lib/http/parse-input";
 import { authorize } from "../../../_server/authorize";
@@ -16,15 +14,9 @@ export async function DELETE(
   try {
     const { folio, actor } = await authorize(request);
     const { tokenId } = parseInput(paramsSchema, await context.params);
-    await folio.database.db.transaction(async (tx) => {
-      const revoked = await revokeApiToken({ db: tx, idOrPrefix: tokenId, userId: actor.userId });
-      if (!revoked) throw new AppError("not_found:token", { message: "No such token." });
-      await appendAuditEvent(tx, {
-        actor: actor.userId,
-        action: "token.revoke",
-        subject: `token:${revoked.id}`,
-        payload: { userId: revoked.userId, name: revoked.name },
-      });
+    await revokeApiTokenRecorded(folio.database.db, actor.userId, {
+      idOrPrefix: tokenId,
+      userId: actor.userId,
     });
     return new Response(null, { status: 204 });
   } catch (error) {
