@@ -1,96 +1,16 @@
-import { PgliteLockedError } from "../db/pglite-lock";
-import { ConfigError, loadConfig } from "../lib/config";
-import { isAppError } from "../lib/errors";
-import { type AdminCommand, type AdminContext, UsageError } from "./admin/admin-command";
-import { grantCommands } from "./admin/grant-commands";
-import { groupCommands } from "./admin/group-commands";
-import { tokenCommands } from "./admin/token-commands";
-import { usage } from "./admin/usage";
-import { userCommands } from "./admin/user-commands";
+import { runAdmin } from "./admin/run-admin";
 
-/**
- * `npm run admin -- <command>`: users, groups, grants and API tokens from the terminal, through
- * the same lib functions as the web admin pages. Opens only the database, never the models.
- */
-const exitCodes = { success: 0, failed: 1, usage: 2 } as const;
-
-const commandGroups: Record<string, Record<string, AdminCommand>> = {
-  user: userCommands,
-  group: groupCommands,
-  token: tokenCommands,
-};
-const topLevelCommands: Record<string, AdminCommand> = grantCommands;
-
-/** The command named by the first one or two words, and the arguments after them. */
-function findCommand(argv: string[]): { command: AdminCommand; args: string[] } {
-  const [first = "", second = ""] = argv;
-  const topLevel = Object.hasOwn(topLevelCommands, first) ? topLevelCommands[first] : undefined;
-  if (topLevel) return { command: topLevel, args: argv.slice(1) };
-  const group = Object.hasOwn(commandGroups, first) ? commandGroups[first] : undefined;
-  if (!group) throw new UsageError(`Unknown command "${first}".`);
-  const command = Object.hasOwn(group, second) ? group[second] : undefined;
-  if (!command) {
-    throw new UsageError(
-      `${second ? `Unknown command "${first} ${second}"` : `"${first}" needs a command`}: ${Object.keys(group).join(", ")}.`,
-    );
-  }
-  return { command, args: argv.slice(2) };
+/** `npm run admin -- <command>`: see scripts/admin/run-admin.ts and docs/admin-cli.md. */
+async function readPipedStdin(): Promise<string | undefined> {
+  if (process.stdin.isTTY) return undefined;
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString("utf8");
 }
 
-function databaseInUseMessage(error: PgliteLockedError): string {
-  return [
-    `The embedded database (${error.directory}) is in use by another Folio process (pid ${error.ownerPid}), usually the running Folio server.`,
-    "PGlite allows one process at a time: stop the server, run this command, then start the server again —",
-    "or make the change in the web UI's admin pages while it runs.",
-    "With PostgreSQL (DATABASE_URL), admin commands work while the server runs.",
-  ].join("\n");
-}
-
-async function main(argv: string[]): Promise<number> {
-  if (argv.length === 0) {
-    process.stderr.write(usage);
-    return exitCodes.usage;
-  }
-  if (argv.includes("--help") || argv.includes("-h")) {
-    process.stdout.write(usage);
-    return exitCodes.success;
-  }
-  let commandUsage: string | undefined;
-  try {
-    const { command, args } = findCommand(argv);
-    commandUsage = command.usage;
-    const work = command.parse(args);
-    const config = loadConfig();
-    // Imported here: usage errors and --help need neither PGlite nor the PostgreSQL driver.
-    const { openDatabase } = await import("../db/client");
-    const database = await openDatabase({
-      databaseUrl: config.databaseUrl,
-      pgliteDir: config.pgliteDir,
-      maxConnections: 2,
-    });
-    const context: AdminContext = { db: database.db, config, print: (line) => console.log(line) };
-    try {
-      await work(context);
-    } finally {
-      await database.close();
-    }
-    return exitCodes.success;
-  } catch (error) {
-    if (error instanceof UsageError) {
-      console.error(error.message);
-      console.error(
-        commandUsage
-          ? `Usage: npm run admin -- ${commandUsage}`
-          : "See npm run admin -- --help for the commands.",
-      );
-      return exitCodes.usage;
-    }
-    if (error instanceof PgliteLockedError) console.error(databaseInUseMessage(error));
-    else if (error instanceof ConfigError) console.error(error.message);
-    else if (isAppError(error) && error.category !== "internal") console.error(error.message);
-    else console.error(`Failed: ${error instanceof Error ? error.message : String(error)}`);
-    return exitCodes.failed;
-  }
-}
-
-process.exitCode = await main(process.argv.slice(2));
+process.exitCode = await runAdmin(process.argv.slice(2), {
+  environment: process.env,
+  out: (line) => console.log(line),
+  err: (line) => console.error(line),
+  readStdin: readPipedStdin,
+});

@@ -2,11 +2,13 @@ import { type ParseArgsConfig, parseArgs } from "node:util";
 import type { Database } from "../../db/client";
 import type { FolioConfig } from "../../lib/config";
 
-/** What a command runs with: the database alone (no models), the configuration, and stdout. */
+/** What a command runs with: the database alone (no models), the configuration, and its I/O. */
 export interface AdminContext {
   db: Database;
   config: FolioConfig;
   print(line: string): void;
+  /** Everything piped on stdin, or undefined when stdin is a terminal. */
+  readStdin(): Promise<string | undefined>;
 }
 
 export interface AdminCommand {

@@ -12,7 +12,7 @@ import {
   UsageError,
 } from "./admin-command";
 import { formatTable, yesNo } from "./format-table";
-import { assertStdinIsPiped, readPasswordFromStdin } from "./read-password";
+import { readPasswordFromStdin } from "./read-password";
 
 function parseRole(value: string | undefined): Role {
   if (!roles.includes(value as Role)) {
@@ -40,9 +40,8 @@ const add: AdminCommand = {
       ["email"],
     );
     const role = parseRole(values.role);
-    if (values["password-stdin"]) assertStdinIsPiped();
     return async (context) => {
-      const password = values["password-stdin"] ? await readPasswordFromStdin() : undefined;
+      const password = values["password-stdin"] ? await readPasswordFromStdin(context) : undefined;
       const user = await addUser(context.db, cliActor, {
         email: positionals[0] ?? "",
         displayName: values.name,

@@ -152,7 +152,7 @@ describe("a foreign Host (DNS rebinding)", () => {
       expect({ route, status: foreign.status }).toEqual({ route, status: 421 });
       expect(foreign.body).toContain("misdirected:host");
     }
-    for (const route of ["/", await assetPath(), "/api/auth/options"]) {
+    for (const route of ["/sign-in", await assetPath(), "/api/auth/options"]) {
       expect((await rawRequest(`${server.baseUrl}${route}`)).status).toBe(200);
     }
   });

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Database, openDatabase } from "../../db/client";
+import { type Database, type DatabaseHandle, openDatabase } from "../../db/client";
 import { listAuditEvents } from "../../db/queries/audit-events";
 import { createCollection } from "../../db/queries/collections";
 import { getUserByEmail } from "../../db/queries/users";
@@ -10,19 +10,21 @@ import { collectionAccessOf } from "../../lib/access/collection-access";
 import { resolveApiToken } from "../../lib/auth/api-tokens";
 import { signInWithPassword } from "../../lib/auth/password-sign-in";
 import { loadConfig } from "../../lib/config";
-import { type AdminCliResult, runAdminCli } from "../support/admin-cli";
+import { type AdminCliResult, runAdminCli, runAdminInProcess } from "../support/admin-cli";
 import { testPassword } from "../support/api";
 import { createFreshPostgresDatabase } from "../support/test-database";
 
 /**
- * `npm run admin` as a child process against its own DATA_DIR (PGlite) or a fresh PostgreSQL
- * database. The tests share one install and run in order: users first, then what uses them.
- * Each spawn costs a second or more, so each test checks several commands.
+ * `npm run admin` against its own DATA_DIR (PGlite) or a fresh PostgreSQL database. The tests
+ * share one install and run in order: users first, then what uses them. Most commands run in this
+ * process on one open database (`runAdmin`, what the script runs); the last tests spawn the real
+ * script, as a user would, for stdin, exit codes and the database lock.
  */
 const cliTestTimeoutMs = 240_000;
 let directory: string;
 let environment: Record<string, string>;
 let dropDatabase: (() => Promise<void>) | undefined;
+let handle: DatabaseHandle | undefined;
 
 beforeAll(async () => {
   directory = await mkdtemp(path.join(tmpdir(), "folio-admin-cli-"));
@@ -32,23 +34,24 @@ beforeAll(async () => {
   console.info(`admin-cli runs on ${database ? "postgres" : "pglite"}`);
 });
 afterAll(async () => {
+  await handle?.close();
   await dropDatabase?.();
   await rm(directory, { recursive: true, force: true });
 });
 
-function admin(args: string[], stdin = ""): Promise<AdminCliResult> {
-  return runAdminCli(environment, args, stdin);
+/** The install's database, open in this process until the spawning tests need it closed. */
+async function database(): Promise<DatabaseHandle> {
+  const config = loadConfig(environment);
+  handle ??= await openDatabase({ databaseUrl: config.databaseUrl, pgliteDir: config.pgliteDir });
+  return handle;
 }
 
-/** Opens the install's database in this process (after the CLI exited: PGlite admits one process). */
+async function admin(args: string[], stdin = ""): Promise<AdminCliResult> {
+  return runAdminInProcess(environment, args, { database: await database(), stdin });
+}
+
 async function withDatabase<T>(use: (db: Database) => Promise<T>): Promise<T> {
-  const config = loadConfig(environment);
-  const handle = await openDatabase({ databaseUrl: config.databaseUrl, pgliteDir: config.pgliteDir });
-  try {
-    return await use(handle.db);
-  } finally {
-    await handle.close();
-  }
+  return use((await database()).db);
 }
 
 async function actorFor(db: Database, email: string) {
@@ -274,5 +277,33 @@ describe("usage", { timeout: cliTestTimeoutMs }, () => {
     expect(unknown).toMatchObject({ code: 2, stderr: expect.stringContaining('Unknown command "users"') });
     expect(noPermission).toMatchObject({ code: 2, stderr: expect.stringContaining("--read or --curate") });
     expect(badRole).toMatchObject({ code: 2, stderr: expect.stringContaining('not "owner"') });
+  });
+});
+
+describe("as a process", { timeout: cliTestTimeoutMs }, () => {
+  it("reads a piped password, exits 2 on a usage error and 0 for --help, as npm run admin does", async () => {
+    await handle?.close();
+    handle = undefined;
+    const piped = await runAdminCli(
+      environment,
+      ["user", "add", "pia@example.com", "--role", "auditor", "--password-stdin"],
+      `${testPassword}\n`,
+    );
+    expect(piped).toMatchObject({ code: 0, stdout: "Added pia@example.com (auditor).\n" });
+    const [usageError, help] = await Promise.all([
+      runAdminCli(environment, ["user", "role", "pia@example.com", "owner"]),
+      runAdminCli(environment, ["--help"]),
+    ]);
+    expect(usageError).toMatchObject({ code: 2, stderr: expect.stringContaining('not "owner"') });
+    expect(help).toMatchObject({ code: 0, stderr: "" });
+    await withDatabase(async (db) => {
+      const session = await signInWithPassword(db, {
+        email: "pia@example.com",
+        password: testPassword,
+        address: "::1",
+        policy,
+      });
+      expect(session.user.role).toBe("auditor");
+    });
   });
 });

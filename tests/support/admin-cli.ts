@@ -1,4 +1,6 @@
 import { spawn } from "node:child_process";
+import type { DatabaseHandle } from "../../db/client";
+import { runAdmin } from "../../scripts/admin/run-admin";
 
 export interface AdminCliResult {
   code: number | null;
@@ -16,6 +18,31 @@ export function runAdminCli(
   stdin = "",
 ): Promise<AdminCliResult> {
   return runCommand(process.execPath, ["--import", "tsx", "scripts/admin.ts", ...args], environment, stdin);
+}
+
+/**
+ * Runs the same command in this process on an already open database: what the child process
+ * does minus opening PGlite (seconds per run), so a test can afford many commands.
+ */
+export async function runAdminInProcess(
+  environment: Record<string, string>,
+  args: string[],
+  options: { database: DatabaseHandle; stdin?: string },
+): Promise<AdminCliResult> {
+  let stdout = "";
+  let stderr = "";
+  const code = await runAdmin(args, {
+    environment,
+    out: (line) => {
+      stdout += `${line}\n`;
+    },
+    err: (line) => {
+      stderr += `${line}\n`;
+    },
+    readStdin: async () => options.stdin ?? "",
+    database: options.database,
+  });
+  return { code, stdout, stderr };
 }
 
 /** Runs a shell command line, e.g. the README's `npm run admin -- token create … | tail -1`. */

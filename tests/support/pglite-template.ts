@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { cp, readFile, rename, rm } from "node:fs/promises";
+import { cp, mkdir, readFile, rename, rm } from "node:fs/promises";
 import path from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 
@@ -25,6 +25,7 @@ async function createTemplate(): Promise<string> {
   const { version } = JSON.parse(await readFile(packageJson, "utf8")) as { version: string };
   const directory = path.join(process.cwd(), "test-output", `pglite-template-${version}`);
   if (await isComplete(directory)) return directory;
+  await mkdir(path.dirname(directory), { recursive: true });
   // Built aside and renamed into place: a concurrent test run sees a whole template or none.
   const building = `${directory}.building-${process.pid}-${randomBytes(4).toString("hex")}`;
   const client = new PGlite(building);
