@@ -16,3 +16,14 @@ export function proxy(request: Request): Response | undefined {
     { status: 421 },
   );
 }
+
+/**
+ * Every path except the upload route. Next.js gives a proxy a copy of the request body cut at
+ * 10 MiB (`proxyClientMaxBodySize`) and then passes that copy, not the original, to the route, so
+ * an upload that went through here would be stored truncated and accepted as complete; raising
+ * the limit would buffer every upload in memory before its size is checked. The upload route
+ * refuses a foreign Host itself, first thing (`authorize` → `checkRequestBoundary`).
+ */
+export const config = {
+  matcher: ["/((?!api/collections/[^/]+/documents$).*)"],
+};

@@ -11,6 +11,7 @@ const buildInputs = [
   "next.config.ts",
   "package-lock.json",
   "instrumentation.ts",
+  "proxy.ts",
   "tsconfig.json",
 ];
 

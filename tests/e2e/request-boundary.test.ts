@@ -1,3 +1,5 @@
+import { createHash } from "node:crypto";
+import { stat } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildTextPdf } from "../fixtures/builders/pdf";
@@ -270,6 +272,46 @@ describe("JSON routes take only JSON", () => {
         "unsupported:content_type",
       );
     }
+    expect(await snapshot()).toEqual(before);
+  });
+});
+
+describe("uploads pass the request boundary whole", () => {
+  // Next.js hands a proxy (middleware) a copy of the body cut at 10 MiB and then passes only that
+  // copy on: an upload the proxy saw would be stored truncated and accepted as if complete.
+  const elevenMiB = 11 * 1024 * 1024;
+  const bigPdf = () => {
+    const pdf = Buffer.from(buildTextPdf({ pages: [["A scan larger than ten mebibytes."]] }));
+    // A PDF comment after %%EOF pads the file; the bytes count, the reader ignores them.
+    return Buffer.concat([pdf, Buffer.from("\n%"), Buffer.alloc(elevenMiB, 0x20), Buffer.from("\n")]);
+  };
+
+  it("stores an upload over 10 MiB byte for byte (its sha256 and size are the file's)", async () => {
+    const file = bigPdf();
+    const response = await server.admin.upload(collectionId, "over-ten-mib.pdf", file);
+    const accepted = (await response.json()) as { sha256: string };
+    expect(response.status).toBe(202);
+    expect(accepted.sha256).toBe(createHash("sha256").update(file).digest("hex"));
+    const blob = path.join(server.dataDir, "blobs", accepted.sha256.slice(0, 2), accepted.sha256);
+    expect((await stat(blob)).size).toBe(file.byteLength);
+  });
+
+  it("still answers 421 to a foreign Host on the upload route, storing nothing", async () => {
+    const before = await snapshot();
+    const response = await rawRequest(
+      `${server.baseUrl}/api/collections/${collectionId}/documents?name=rebound.pdf`,
+      {
+        method: "POST",
+        headers: {
+          host: "attacker.example",
+          cookie: server.admin.credentials.cookie ?? "",
+          "content-type": "application/pdf",
+        },
+        body: Buffer.from(buildTextPdf({ pages: [["Sent through a rebound DNS name."]] })),
+      },
+    );
+    expect(response.status).toBe(421);
+    expect(response.body).toContain("misdirected:host");
     expect(await snapshot()).toEqual(before);
   });
 });
