@@ -56,3 +56,18 @@ export async function useSignInLink({
     .returning();
   return row;
 }
+
+/** Voids every unused link of a user (a disabled account's links must not outlive it). */
+export async function deleteUnusedSignInLinks({
+  db,
+  userId,
+}: {
+  db: Executor;
+  userId: string;
+}): Promise<number> {
+  const rows = await db
+    .delete(signInLinks)
+    .where(and(eq(signInLinks.userId, userId), isNull(signInLinks.usedAt)))
+    .returning({ tokenHash: signInLinks.tokenHash });
+  return rows.length;
+}

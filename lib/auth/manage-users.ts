@@ -1,6 +1,7 @@
 import type { Database } from "../../db/client";
 import { revokeUserApiTokens } from "../../db/queries/api-tokens";
 import { deleteUserSessions } from "../../db/queries/sessions";
+import { deleteUnusedSignInLinks } from "../../db/queries/sign-in-links";
 import {
   countOtherActiveAdmins,
   getUserByEmail,
@@ -54,8 +55,8 @@ export async function findUser(db: Database, idOrEmail: string): Promise<User> {
 }
 
 /**
- * Changes role and/or disables or re-enables an account. Disabling ends every session and revokes
- * every API token at once — re-enabling the account later does not bring back credentials that
+ * Changes role and/or disables or re-enables an account. Disabling ends every session, revokes
+ * every API token and voids every unused sign-in link at once — re-enabling the account later does not bring back credentials that
  * may be why it was disabled. The last active admin cannot be demoted or disabled — Folio would
  * have nobody to manage it.
  */
@@ -91,6 +92,7 @@ export async function changeUser(
     if (!updated) throw new AppError("not_found:user", { message: "No such user." });
     if (changes.isDisabled || passwordHash) await deleteUserSessions({ db: tx, userId: user.id });
     const revokedTokens = changes.isDisabled ? await revokeUserApiTokens({ db: tx, userId: user.id }) : 0;
+    if (changes.isDisabled) await deleteUnusedSignInLinks({ db: tx, userId: user.id });
     await appendAuditEvent(tx, {
       actor,
       action: "user.update",

@@ -1,4 +1,5 @@
 import type { Database } from "../../db/client";
+import { deleteUserSessions } from "../../db/queries/sessions";
 import { getUsableSignInLink, insertSignInLink, useSignInLink } from "../../db/queries/sign-in-links";
 import { countUsers, getUserById, insertUser, lockUsersTable, updateUser } from "../../db/queries/users";
 import type { User } from "../../db/schema";
@@ -100,6 +101,9 @@ export async function redeemSignInLink(
     const existing = link.userId ? await getUserById({ db: tx, id: link.userId }) : undefined;
     if (!existing || existing.disabledAt) throw invalidLink();
     if (!passwordHash) return existing;
+    // A new password ends the other sessions, as every password change does: a user resetting a
+    // password someone else learned must not leave that person signed in.
+    await deleteUserSessions({ db: tx, userId: existing.id });
     const updated = await updateUser({ tx, id: existing.id, changes: { passwordHash } });
     return updated ?? existing;
   });

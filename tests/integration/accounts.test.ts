@@ -161,6 +161,27 @@ describe("one-time sign-in links", () => {
     });
     expect((await redeemSignInLink(db, { token, policy })).user.id).toBe(user.id);
   });
+  it("are void once the account is disabled: enabling it again does not bring one back", async () => {
+    const user = await addUser(db, "test", { email: "relinked@example.com", role: "employee" });
+    const token = await createSignInLink(db, user.id);
+    await changeUser(db, "test", user.id, { isDisabled: true });
+    await changeUser(db, "test", user.id, { isDisabled: false });
+    await expect(inspectSignInLink(db, token)).rejects.toMatchObject({ code: "invalid:link" });
+    await expect(redeemSignInLink(db, { token, policy })).rejects.toMatchObject({ code: "invalid:link" });
+  });
+
+  it("that set a new password end the user's other sessions, like any password change", async () => {
+    const user = await addUser(db, "test", {
+      email: "reset@example.com",
+      role: "employee",
+      password: testPassword,
+    });
+    const stolen = await startSession(db, { userId: user.id, method: "password", policy });
+    const token = await createSignInLink(db, user.id);
+    const reset = await redeemSignInLink(db, { token, password: "a brand new passphrase", policy });
+    expect(await resolveSession(db, { token: stolen.token, policy })).toBeUndefined();
+    expect(await resolveSession(db, { token: reset.token, policy })).toMatchObject({ user: { id: user.id } });
+  });
 });
 
 describe("the last admin", () => {
