@@ -176,10 +176,22 @@ export class LanceDbStore implements VectorStore {
 
   async deleteDocument(documentId: string): Promise<void> {
     await this.table.delete(`document_id = ${sqlString(documentId)}`);
+    await this.eraseDeletedRows();
   }
 
   async deleteCollection(collectionId: string): Promise<void> {
     await this.table.delete(`collection_id = ${sqlString(collectionId)}`);
+    await this.eraseDeletedRows();
+  }
+
+  /**
+   * A LanceDB delete only marks rows deleted: their text stays in the data files, and every older
+   * table version still serves it. Compacting rewrites the files without them and removing the
+   * older versions deletes the files that held them, so deleted text is gone from disk too.
+   * (A search still running on an older version may then fail once; deletions are rare.)
+   */
+  private async eraseDeletedRows(): Promise<void> {
+    await this.table.optimize({ cleanupOlderThan: new Date() });
   }
 
   async countChunks(filter?: { versionId?: string; documentId?: string }): Promise<number> {

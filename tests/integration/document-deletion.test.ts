@@ -1,3 +1,5 @@
+import { readdir, readFile } from "node:fs/promises";
+import path from "node:path";
 import { inArray } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { listAuditEvents } from "../../db/queries/audit-events";
@@ -140,6 +142,53 @@ describe("deleting a document", () => {
     expect(await storedBlobs(folio)).not.toContain(sha256Hex(shared));
   });
 });
+
+describe("deleting leaves no text on disk", () => {
+  it("erases a deleted document's text from every LanceDB file, old table versions included", async () => {
+    const { id, upload } = await newCollection("erasure");
+    const canary = "Quillfeather merger terms zyxwvutsr forty two";
+    const doomed = await upload("doomed.pdf", pdf(`${canary}.`));
+    await upload("kept.pdf", pdf("The kept memo about parking spaces stays indexed."));
+    await drainQueue(folio);
+    expect(await filesContaining(lanceDirectory(), "zyxwvutsr")).not.toEqual([]);
+
+    await remove({ documentId: doomed.documentId });
+    expect(await filesContaining(lanceDirectory(), "zyxwvutsr")).toEqual([]);
+    expect(await filesContaining(lanceDirectory(), "Quillfeather")).toEqual([]);
+    const kept = await servedTexts(folio, [id], "kept memo parking spaces");
+    expect(kept.map((passage) => passage.text).join(" ")).toContain("parking spaces");
+  });
+
+  it("erases it from a data file it shares with many other documents", async () => {
+    const { upload } = await newCollection("erasure-shared-file");
+    const fillers = [];
+    for (let index = 0; index < 12; index += 1) {
+      fillers.push(await upload(`filler-${index}.pdf`, pdf(`Filler memo number ${index} about desks.`)));
+    }
+    const doomed = await upload("shared-doomed.pdf", pdf("Ravenscar payroll qwertyzxcv secret."));
+    await drainQueue(folio);
+    // The first deletion compacts the small per-document files into one shared file.
+    await remove({ documentId: fillers[0]?.documentId as string });
+    await remove({ documentId: doomed.documentId });
+    expect(await filesContaining(lanceDirectory(), "qwertyzxcv")).toEqual([]);
+  });
+});
+
+function lanceDirectory(): string {
+  return path.join(folio.dataDir, "lance");
+}
+
+/** Every file under `root` whose bytes contain `needle` (the index stores text uncompressed). */
+async function filesContaining(root: string, needle: string): Promise<string[]> {
+  const entries = await readdir(root, { recursive: true, withFileTypes: true });
+  const found: string[] = [];
+  for (const entry of entries) {
+    if (!entry.isFile()) continue;
+    const file = path.join(entry.parentPath, entry.name);
+    if ((await readFile(file)).includes(needle)) found.push(path.relative(root, file));
+  }
+  return found;
+}
 
 describe("deleting a collection", () => {
   it("removes its documents, chunks, unshared originals and grants; other collections are untouched", async () => {
