@@ -1,6 +1,22 @@
 import { defineConfig } from "vitest/config";
 
 /**
+ * Files that never open Folio's database (parser, models, LanceDB alone, the README's `npm start`
+ * and the bad-config start, which pin embedded PGlite). With DATABASE_URL set — the PostgreSQL
+ * pass of .ci/run, after the PGlite pass ran everything — they would only repeat themselves.
+ */
+const databaseIndependentFiles = [
+  "tests/integration/extract-pdf.test.ts",
+  "tests/integration/models-pull.test.ts",
+  "tests/integration/onnx-embedder.test.ts",
+  "tests/integration/llama-cpp-generator.test.ts",
+  "tests/integration/lancedb-store.test.ts",
+  "tests/e2e/npm-start.test.ts",
+  "tests/e2e/bad-config.test.ts",
+];
+const skippedOnPostgres = process.env.DATABASE_URL ? databaseIndependentFiles : [];
+
+/**
  * Three projects: fast pure unit tests; integration tests on real databases, LanceDB and models
  * (one file at a time: models and PGlite are heavy on 2 cores); browser tests against a real
  * `next start` server.
@@ -19,6 +35,7 @@ export default defineConfig({
         test: {
           name: "integration",
           include: ["tests/integration/**/*.test.ts"],
+          exclude: skippedOnPostgres,
           environment: "node",
           pool: "forks",
           fileParallelism: false,
@@ -30,6 +47,7 @@ export default defineConfig({
         test: {
           name: "e2e",
           include: ["tests/e2e/**/*.test.ts"],
+          exclude: skippedOnPostgres,
           globalSetup: ["tests/e2e/global-setup.ts"],
           environment: "node",
           pool: "forks",

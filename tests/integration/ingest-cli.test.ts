@@ -92,38 +92,29 @@ async function writePdf(relativePath: string, text: string) {
 }
 
 it(
-  "indexes a changed file under a name the collection already has as a new version of that document",
+  "indexes a changed file under a taken name as a new version, and keeps two files of one run that share a name apart",
   async () => {
     const before = (await documentsOf("manuals")).filter((row) => row.document.title === "first.pdf");
     expect(before).toHaveLength(1);
     const edited = await writePdf("edited/first.pdf", "The first file, edited since.");
+    const siteA = await writePdf("site-a/notes.pdf", "Notes from site A.");
+    const siteB = await writePdf("site-b/notes.pdf", "Notes from site B.");
 
-    const result = await ingest(edited, "--collection", "manuals");
+    // One run for both cases: each CLI start loads the models and the database.
+    const result = await ingest(edited, siteA, siteB, "--collection", "manuals");
     expect(result.code).toBe(0);
-    expect(result.stdout).toContain("1 indexed, 0 already present, 0 failed.");
+    expect(result.stdout).toContain("3 indexed, 0 already present, 0 failed.");
     expect(result.stdout).toContain(`↻ ${edited} — new version of "first.pdf"`);
+    expect(result.stdout).toContain(`+ ${siteB} — kept as "notes (2).pdf"`);
 
-    const after = (await documentsOf("manuals")).filter((row) => row.document.title === "first.pdf");
-    expect(after).toHaveLength(2);
-    expect(new Set(after.map((row) => row.document.id))).toEqual(new Set([before[0]?.document.id]));
-    const [newest] = after;
+    const rows = await documentsOf("manuals");
+    const firsts = rows.filter((row) => row.document.title === "first.pdf");
+    expect(firsts).toHaveLength(2);
+    expect(new Set(firsts.map((row) => row.document.id))).toEqual(new Set([before[0]?.document.id]));
+    const [newest] = firsts;
     expect(newest?.version).toMatchObject({ status: "indexed" });
     expect(newest?.document.currentVersionId).toBe(newest?.version.id);
-  },
-  cliTestTimeoutMs,
-);
-
-it(
-  "keeps two different files of one run that share a name as two documents",
-  async () => {
-    const first = await writePdf("site-a/notes.pdf", "Notes from site A.");
-    const second = await writePdf("site-b/notes.pdf", "Notes from site B.");
-
-    const result = await ingest(first, second, "--collection", "manuals");
-    expect(result.code).toBe(0);
-    expect(result.stdout).toContain("2 indexed, 0 already present, 0 failed.");
-    expect(result.stdout).toContain(`+ ${second} — kept as "notes (2).pdf"`);
-    const titles = (await documentsOf("manuals")).map((row) => row.document.title);
+    const titles = rows.map((row) => row.document.title);
     expect(titles.filter((title) => title.startsWith("notes")).sort()).toEqual([
       "notes (2).pdf",
       "notes.pdf",
