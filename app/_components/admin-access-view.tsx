@@ -1,6 +1,6 @@
 "use client";
 
-import { type FormEvent, useCallback, useEffect, useState } from "react";
+import { type FormEvent, useCallback, useState } from "react";
 import {
   fetchGrants,
   fetchGroups,
@@ -9,10 +9,11 @@ import {
   type GroupRow,
   type UserRow,
 } from "./admin-data";
-import { type ApiProblem, asProblem, type CollectionSummary, callApi, fetchCollections } from "./api-client";
+import { type CollectionSummary, callApi, fetchCollections } from "./api-client";
 import { permissionLabels } from "./labels";
 import { ConfirmDialog } from "./modal-dialog";
 import { ProblemNotice } from "./problem-notice";
+import { useAdminPage } from "./use-admin-page";
 
 type Permission = "read" | "curate";
 type Grantee = { userId: string } | { groupId: string };
@@ -28,46 +29,22 @@ export function AdminAccessView() {
   const [grants, setGrants] = useState<GrantRow[]>([]);
   const [users, setUsers] = useState<UserRow[]>([]);
   const [groups, setGroups] = useState<GroupRow[]>([]);
-  const [isLoaded, setIsLoaded] = useState(false);
-  const [problem, setProblem] = useState<ApiProblem | null>(null);
-  const [status, setStatus] = useState("");
-  const [isBusy, setIsBusy] = useState(false);
   const [newName, setNewName] = useState("");
   const [deleting, setDeleting] = useState<CollectionSummary | null>(null);
 
-  const reload = useCallback(async () => {
-    try {
-      const [collectionList, grantList, userList, groupList] = await Promise.all([
-        fetchCollections(),
-        fetchGrants(),
-        fetchUsers(),
-        fetchGroups(),
-      ]);
-      setCollections(collectionList);
-      setGrants(grantList);
-      setUsers(userList);
-      setGroups(groupList);
-      setIsLoaded(true);
-    } catch (error) {
-      setProblem(asProblem(error));
-    }
+  const load = useCallback(async () => {
+    const [collectionList, grantList, userList, groupList] = await Promise.all([
+      fetchCollections(),
+      fetchGrants(),
+      fetchUsers(),
+      fetchGroups(),
+    ]);
+    setCollections(collectionList);
+    setGrants(grantList);
+    setUsers(userList);
+    setGroups(groupList);
   }, []);
-  useEffect(() => {
-    void reload();
-  }, [reload]);
-
-  async function act(action: () => Promise<string>) {
-    setIsBusy(true);
-    setProblem(null);
-    try {
-      setStatus(await action());
-      await reload();
-    } catch (error) {
-      setProblem(asProblem(error));
-    } finally {
-      setIsBusy(false);
-    }
-  }
+  const { isLoaded, problem, status, isBusy, act } = useAdminPage(load);
 
   function createCollection(event: FormEvent) {
     event.preventDefault();

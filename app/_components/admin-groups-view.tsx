@@ -1,48 +1,25 @@
 "use client";
 
-import { type FormEvent, useCallback, useEffect, useState } from "react";
+import { type FormEvent, useCallback, useState } from "react";
 import { fetchGroups, fetchUsers, type GroupRow, type UserRow } from "./admin-data";
-import { type ApiProblem, asProblem, callApi } from "./api-client";
+import { callApi } from "./api-client";
 import { ConfirmDialog } from "./modal-dialog";
 import { ProblemNotice } from "./problem-notice";
+import { useAdminPage } from "./use-admin-page";
 
 export function AdminGroupsView() {
   const [groups, setGroups] = useState<GroupRow[]>([]);
   const [users, setUsers] = useState<UserRow[]>([]);
-  const [isLoaded, setIsLoaded] = useState(false);
-  const [problem, setProblem] = useState<ApiProblem | null>(null);
-  const [status, setStatus] = useState("");
-  const [isBusy, setIsBusy] = useState(false);
   const [deleting, setDeleting] = useState<GroupRow | null>(null);
   const [name, setName] = useState("");
   const [oidcGroup, setOidcGroup] = useState("");
 
-  const reload = useCallback(async () => {
-    try {
-      const [groupList, userList] = await Promise.all([fetchGroups(), fetchUsers()]);
-      setGroups(groupList);
-      setUsers(userList);
-      setIsLoaded(true);
-    } catch (error) {
-      setProblem(asProblem(error));
-    }
+  const load = useCallback(async () => {
+    const [groupList, userList] = await Promise.all([fetchGroups(), fetchUsers()]);
+    setGroups(groupList);
+    setUsers(userList);
   }, []);
-  useEffect(() => {
-    void reload();
-  }, [reload]);
-
-  async function act(action: () => Promise<string>) {
-    setIsBusy(true);
-    setProblem(null);
-    try {
-      setStatus(await action());
-      await reload();
-    } catch (error) {
-      setProblem(asProblem(error));
-    } finally {
-      setIsBusy(false);
-    }
-  }
+  const { isLoaded, problem, status, isBusy, act } = useAdminPage(load);
 
   function createGroup(event: FormEvent) {
     event.preventDefault();

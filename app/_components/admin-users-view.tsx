@@ -1,6 +1,6 @@
 "use client";
 
-import { type FormEvent, useCallback, useEffect, useState } from "react";
+import { type FormEvent, useCallback, useState } from "react";
 import { type Role, roles } from "../../lib/domain/actor";
 import { fetchUsers, type UserRow } from "./admin-data";
 import { type ApiProblem, asProblem, callApi } from "./api-client";
@@ -8,6 +8,7 @@ import { CopyField } from "./copy-field";
 import { roleLabels } from "./labels";
 import { ConfirmDialog } from "./modal-dialog";
 import { ProblemNotice } from "./problem-notice";
+import { useAdminPage } from "./use-admin-page";
 
 interface Handover {
   email: string;
@@ -16,39 +17,14 @@ interface Handover {
 
 export function AdminUsersView({ currentUserId }: { currentUserId: string }) {
   const [users, setUsers] = useState<UserRow[]>([]);
-  const [isLoaded, setIsLoaded] = useState(false);
-  const [problem, setProblem] = useState<ApiProblem | null>(null);
-  const [status, setStatus] = useState("");
   const [handover, setHandover] = useState<Handover | null>(null);
   const [pendingRoles, setPendingRoles] = useState<Record<string, Role>>({});
   const [disabling, setDisabling] = useState<UserRow | null>(null);
-  const [isBusy, setIsBusy] = useState(false);
 
-  const reload = useCallback(async () => {
-    try {
-      setUsers(await fetchUsers());
-      setIsLoaded(true);
-    } catch (error) {
-      setProblem(asProblem(error));
-    }
+  const load = useCallback(async () => {
+    setUsers(await fetchUsers());
   }, []);
-  useEffect(() => {
-    void reload();
-  }, [reload]);
-
-  /** Runs one admin action: clears the last error, reports success in the live region, reloads. */
-  async function act(action: () => Promise<string>) {
-    setIsBusy(true);
-    setProblem(null);
-    try {
-      setStatus(await action());
-      await reload();
-    } catch (error) {
-      setProblem(asProblem(error));
-    } finally {
-      setIsBusy(false);
-    }
-  }
+  const { isLoaded, problem, setProblem, status, setStatus, isBusy, act, reload } = useAdminPage(load);
 
   const changeRole = (user: UserRow, role: Role) =>
     act(async () => {
