@@ -128,7 +128,7 @@ export class AppError extends Error {
   }
 }
 
-export function categoryOf(code: ErrorCode): ErrorCategory {
+function categoryOf(code: ErrorCode): ErrorCategory {
   return code.slice(0, code.indexOf(":")) as ErrorCategory;
 }
 

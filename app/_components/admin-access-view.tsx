@@ -1,6 +1,7 @@
 "use client";
 
 import { type FormEvent, useCallback, useState } from "react";
+import { ActionFeedback } from "./action-feedback";
 import {
   fetchGrants,
   fetchGroups,
@@ -12,7 +13,6 @@ import {
 import { type CollectionSummary, callApi, fetchCollections } from "./api-client";
 import { permissionLabels } from "./labels";
 import { ConfirmDialog } from "./modal-dialog";
-import { ProblemNotice } from "./problem-notice";
 import { useAdminPage } from "./use-admin-page";
 
 type Permission = "read" | "curate";
@@ -76,10 +76,7 @@ export function AdminAccessView() {
 
   return (
     <div className="page-stack">
-      <p className="sr-only" role="status" aria-live="polite">
-        {status}
-      </p>
-      {problem && <ProblemNotice problem={problem} />}
+      <ActionFeedback status={status} problem={problem} />
       <section className="panel" aria-labelledby="create-collection-heading">
         <h2 id="create-collection-heading">Create a collection</h2>
         <form onSubmit={createCollection} className="row-form">

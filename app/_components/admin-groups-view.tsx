@@ -1,10 +1,10 @@
 "use client";
 
 import { type FormEvent, useCallback, useState } from "react";
+import { ActionFeedback } from "./action-feedback";
 import { fetchGroups, fetchUsers, type GroupRow, type UserRow } from "./admin-data";
 import { callApi } from "./api-client";
 import { ConfirmDialog } from "./modal-dialog";
-import { ProblemNotice } from "./problem-notice";
 import { useAdminPage } from "./use-admin-page";
 
 export function AdminGroupsView() {
@@ -48,10 +48,7 @@ export function AdminGroupsView() {
 
   return (
     <div className="page-stack">
-      <p className="sr-only" role="status" aria-live="polite">
-        {status}
-      </p>
-      {problem && <ProblemNotice problem={problem} />}
+      <ActionFeedback status={status} problem={problem} />
       <section className="panel" aria-labelledby="create-group-heading">
         <h2 id="create-group-heading">Create a group</h2>
         <form onSubmit={createGroup} className="row-form" data-testid="create-group-form">

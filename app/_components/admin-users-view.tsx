@@ -2,12 +2,12 @@
 
 import { type FormEvent, useCallback, useState } from "react";
 import { type Role, roles } from "../../lib/domain/actor";
+import { ActionFeedback } from "./action-feedback";
 import { fetchUsers, type UserRow } from "./admin-data";
 import { type ApiProblem, asProblem, callApi } from "./api-client";
 import { CopyField } from "./copy-field";
 import { roleLabels } from "./labels";
 import { ConfirmDialog } from "./modal-dialog";
-import { ProblemNotice } from "./problem-notice";
 import { useAdminPage } from "./use-admin-page";
 
 interface Handover {
@@ -52,10 +52,7 @@ export function AdminUsersView({ currentUserId }: { currentUserId: string }) {
 
   return (
     <div className="page-stack">
-      <p className="sr-only" role="status" aria-live="polite">
-        {status}
-      </p>
-      {problem && <ProblemNotice problem={problem} />}
+      <ActionFeedback status={status} problem={problem} />
       <AddUserForm
         onAdded={(user, link) => {
           setHandover(link ? { email: user.email, link } : null);

@@ -1,4 +1,4 @@
-import { and, eq, gt, lt, sql } from "drizzle-orm";
+import { and, eq, gt, sql } from "drizzle-orm";
 import type { Executor } from "../client";
 import { type Session, sessions, type User, users } from "../schema";
 
@@ -42,16 +42,4 @@ export async function deleteUserSessions({ db, userId }: { db: Executor; userId:
     .where(eq(sessions.userId, userId))
     .returning({ idHash: sessions.idHash });
   return deleted.length;
-}
-
-export async function deleteExpiredSessions({
-  db,
-  idleBefore,
-}: {
-  db: Executor;
-  idleBefore: Date;
-}): Promise<void> {
-  await db
-    .delete(sessions)
-    .where(sql`${sessions.expiresAt} < now() OR ${lt(sessions.lastSeenAt, idleBefore)}`);
 }

@@ -1,4 +1,4 @@
-import { and, count, eq, gt, lt, min } from "drizzle-orm";
+import { and, count, eq, gt, min } from "drizzle-orm";
 import type { Executor } from "../client";
 import { signInFailures } from "../schema";
 
@@ -42,14 +42,4 @@ export async function clearAccountFailures({
   accountKey: string;
 }): Promise<void> {
   await db.delete(signInFailures).where(eq(signInFailures.accountKey, accountKey));
-}
-
-export async function deleteSignInFailuresBefore({
-  db,
-  before,
-}: {
-  db: Executor;
-  before: Date;
-}): Promise<void> {
-  await db.delete(signInFailures).where(lt(signInFailures.at, before));
 }

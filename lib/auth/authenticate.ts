@@ -30,6 +30,6 @@ export async function authenticate(
   return actorOf(found.user, "session");
 }
 
-export function actorOf(user: User, via: Actor["via"]): Actor {
+function actorOf(user: User, via: Actor["via"]): Actor {
   return { userId: user.id, email: user.email, displayName: user.displayName, role: user.role, via };
 }
