@@ -25,6 +25,14 @@ const environmentSchema = z.object({
   MAX_PDF_PAGES: integer(2000),
   PARSE_TIMEOUT_MS: integer(120_000),
   PARSE_MEMORY_MB: integer(1024),
+  PARSE_PAGE_TIMEOUT_MS: integer(30_000),
+  PARSE_PROCESSES: integer(availableParallelism()),
+  OCR_LANGUAGES: z
+    .string()
+    .regex(/^[a-z_]{3,16}(\+[a-z_]{3,16})*$/, "languages like eng or eng+deu")
+    .default("eng"),
+  OCR_WORKERS: integer(Math.max(1, Math.floor(availableParallelism() / 2))),
+  MAX_IMAGE_PIXELS: integer(50_000_000),
   CHUNK_MAX_TOKENS: integer(256),
   RETRIEVAL_TOP_K: integer(12),
   INGEST_WORKER: z.enum(["in-process", "off"]).default("in-process"),
@@ -76,6 +84,19 @@ export interface FolioConfig {
     maxPdfPages: number;
     parseTimeoutMs: number;
     parseMemoryMb: number;
+    /** Wall-clock budget for one page (render, OCR). */
+    parsePageTimeoutMs: number;
+    /** Images larger than this (from their header, before decoding) are refused. */
+    maxImagePixels: number;
+  };
+  /** Rendered pages, figure crops and previews: `<dataDir>/derived`. */
+  derivedDir: string;
+  parse: {
+    /** pdf.js processes working in parallel. */
+    processes: number;
+    /** tesseract language codes, e.g. ["eng", "deu"]; data from `@tesseract.js-data/<code>`. */
+    ocrLanguages: string[];
+    ocrWorkers: number;
   };
   chunkMaxTokens: number;
   retrievalTopK: number;
@@ -156,6 +177,14 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
       maxPdfPages: env.MAX_PDF_PAGES,
       parseTimeoutMs: env.PARSE_TIMEOUT_MS,
       parseMemoryMb: env.PARSE_MEMORY_MB,
+      parsePageTimeoutMs: env.PARSE_PAGE_TIMEOUT_MS,
+      maxImagePixels: env.MAX_IMAGE_PIXELS,
+    },
+    derivedDir: path.join(dataDir, "derived"),
+    parse: {
+      processes: env.PARSE_PROCESSES,
+      ocrLanguages: env.OCR_LANGUAGES.split("+"),
+      ocrWorkers: env.OCR_WORKERS,
     },
     chunkMaxTokens: env.CHUNK_MAX_TOKENS,
     retrievalTopK: env.RETRIEVAL_TOP_K,
