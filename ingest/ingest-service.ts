@@ -2,16 +2,22 @@ import type { Database } from "../db/client";
 import type { FolioConfig } from "../lib/config";
 import type { Embedder } from "../lib/embeddings/embedder";
 import type { BlobStore } from "../lib/storage/blob-store";
+import type { DerivedStore } from "../lib/storage/derived-store";
 import type { VectorStore } from "../lib/vector-store/vector-store";
 import { type AcceptedUpload, acceptUpload, type UploadRequest } from "./accept-upload";
 import type { PipelineDependencies } from "./pipeline";
-import { createPdfExtractor } from "./stages/extract-pdf";
+import { PasswordVault } from "./password-vault";
+import { createPdfProcessPool } from "./pdf/pdf-process-pool";
+import { createDocumentReader, type DocumentReader } from "./read/create-document-reader";
+import { createRegionOcr } from "./read/region-ocr";
 import { IngestWorker } from "./worker";
 
 export interface IngestService {
   /** Stores the file and queues its job; the worker (if running here) is woken at once. */
   accept(request: UploadRequest): Promise<AcceptedUpload>;
   readonly worker: IngestWorker;
+  /** Reads files page by page; also renders PDF pages for previews. */
+  readonly reader: DocumentReader;
   pipelineDependencies(): Promise<PipelineDependencies>;
   close(): Promise<void>;
 }
@@ -20,6 +26,7 @@ export interface IngestServiceParts {
   config: FolioConfig;
   db: Database;
   blobs: BlobStore;
+  derived: DerivedStore;
   /** Resolves when the embedding model and its store are loaded and agree; rejects meanwhile. */
   embeddingParts: () => Promise<{ embedder: Embedder; store: VectorStore }>;
   log?: (message: string) => void;
@@ -28,16 +35,25 @@ export interface IngestServiceParts {
 /** The ingest side of Folio, from parts the composition root (lib/runtime.ts) built. */
 export function createIngestService(parts: IngestServiceParts): IngestService {
   const { config, db, blobs } = parts;
-  const extractor = createPdfExtractor({
-    timeoutMs: config.limits.parseTimeoutMs,
-    maxMemoryMb: config.limits.parseMemoryMb,
-    maxPages: config.limits.maxPdfPages,
+  const reader = createDocumentReader({
+    pdf: createPdfProcessPool({
+      processes: config.parse.processes,
+      timeoutMs: config.limits.parseTimeoutMs,
+      pageTimeoutMs: config.limits.parsePageTimeoutMs,
+      maxMemoryMb: config.limits.parseMemoryMb,
+      maxPages: config.limits.maxPdfPages,
+    }),
+    ocr: createRegionOcr(config),
+    ocrConcurrency: config.parse.ocrWorkers,
   });
+  const passwords = new PasswordVault();
   const pipelineDependencies = async (): Promise<PipelineDependencies> => ({
     db,
     blobs,
+    derived: parts.derived,
     ...(await parts.embeddingParts()),
-    extractor,
+    readDocument: (input) => reader.read(input),
+    passwordFor: (versionId) => passwords.passwordFor(versionId),
     chunkMaxTokens: config.chunkMaxTokens,
   });
   const worker = new IngestWorker({
@@ -56,10 +72,11 @@ export function createIngestService(parts: IngestServiceParts): IngestService {
       return accepted;
     },
     worker,
+    reader,
     pipelineDependencies,
     close: async () => {
       await worker.stop();
-      await extractor.dispose();
+      await reader.dispose();
     },
   };
 }

@@ -5,39 +5,34 @@ import type { IngestJob } from "../db/schema";
 import type { Embedder } from "../lib/embeddings/embedder";
 import { AppError } from "../lib/errors";
 import type { BlobStore } from "../lib/storage/blob-store";
+import type { DerivedStore } from "../lib/storage/derived-store";
 import type { VectorStore } from "../lib/vector-store/vector-store";
-import { chunkPages } from "./stages/chunk-pages";
+import type { DocumentPages, ReadInput } from "./read/document-reader";
+import { createChunker, type DraftChunk } from "./stages/chunk-pages";
 import { embedChunks } from "./stages/embed-chunks";
 import { indexChunks } from "./stages/index-chunks";
-import type { ExtractedDocument } from "./types";
-
-export interface DocumentExtractor {
-  extract(
-    filePath: string,
-    onProgress?: (pagesDone: number, pageCount: number) => void,
-  ): Promise<ExtractedDocument>;
-}
 
 export interface PipelineDependencies {
   db: Database;
   blobs: BlobStore;
+  derived: DerivedStore;
   store: VectorStore;
   embedder: Embedder;
-  extractor: DocumentExtractor;
+  /** Reads a file page by page (PDF text layer, OCR, images, layout). */
+  readDocument: (input: ReadInput) => Promise<DocumentPages>;
+  /** The password an upload came with, while this process still holds it. */
+  passwordFor?: (versionId: string) => string | undefined;
   /** Upper bound of a chunk in embedding tokens (also capped by the model's own input limit). */
   chunkMaxTokens: number;
 }
 
-export type IngestStage = "extract" | "chunk" | "embed" | "index";
+export type IngestStage = "reading" | "indexing";
 export type ProgressReporter = (stage: IngestStage, progress: number) => void;
 
-/** Share of the job's progress bar each stage ends at. */
-const stageEnds: Record<IngestStage, number> = { extract: 0.45, chunk: 0.5, embed: 0.9, index: 1 };
-const stageStarts: Record<IngestStage, number> = { extract: 0, chunk: 0.45, embed: 0.5, index: 0.9 };
-
-function within(stage: IngestStage, fraction: number): number {
-  return stageStarts[stage] + (stageEnds[stage] - stageStarts[stage]) * Math.min(1, Math.max(0, fraction));
-}
+/** Share of the job's progress bar reading (with chunking and embedding overlapped) takes. */
+const readingShare = 0.95;
+/** Chunks per embedding call: big enough to amortise a session run, small enough to stream. */
+const embedBatchSize = 32;
 
 export interface IngestOutcome {
   pageCount: number;
@@ -47,9 +42,10 @@ export interface IngestOutcome {
 }
 
 /**
- * extract → chunk → embed → index for one document version; marks the version indexed. Each
- * stage is its own module; this function only sequences them. Idempotent: running the same job
- * again rewrites the same chunk ids.
+ * read → chunk → embed, streamed page by page (the PDF children read ahead while pages are
+ * embedded), then one index write for the version, which marks it indexed. Each stage is its
+ * own module; this function only sequences them. Idempotent: running the same job again
+ * rewrites the same chunk ids.
  */
 export async function runIngestJob(
   dependencies: PipelineDependencies,
@@ -69,28 +65,38 @@ export async function runIngestJob(
     changes: { status: "processing", errorCode: null, errorMessage: null },
   });
 
-  report("extract", 0);
-  const extracted = await dependencies.extractor.extract(
-    dependencies.blobs.pathOf(version.sha256),
-    (done, total) => report("extract", within("extract", done / Math.max(1, total))),
-  );
-
-  report("chunk", within("chunk", 0));
+  report("reading", 0);
+  await dependencies.derived.ensureDirectories(version.sha256);
+  const password = dependencies.passwordFor?.(version.id);
+  const read = await dependencies.readDocument({
+    filePath: dependencies.blobs.pathOf(version.sha256),
+    mediaType: version.mediaType,
+    ...(password === undefined ? {} : { password }),
+    figureDirectory: dependencies.derived.figureDirectoryOf(version.sha256),
+  });
   const maxTokens = Math.min(dependencies.chunkMaxTokens, embedder.maxInputTokens);
-  const chunks = chunkPages(extracted.pages, (text) => embedder.countTokens(text), { maxTokens });
+  const chunker = createChunker((text) => embedder.countTokens(text), { maxTokens });
+  const chunks: DraftChunk[] = [];
+  const vectors: Float32Array[] = [];
+  const embedPending = async () => {
+    const batch = chunks.slice(vectors.length);
+    if (batch.length > 0) vectors.push(...(await embedChunks(batch, embedder)));
+  };
+  let pagesRead = 0;
+  for await (const page of read.pages) {
+    chunks.push(...chunker.add(page));
+    pagesRead++;
+    if (chunks.length - vectors.length >= embedBatchSize) await embedPending();
+    report("reading", (readingShare * pagesRead) / Math.max(1, read.pageCount));
+  }
+  await embedPending();
   if (chunks.length === 0) {
     throw new AppError("invalid:pdf_no_text", {
-      message:
-        "This PDF has no extractable text (it may be a scan or only images). OCR is not supported yet.",
+      message: "Folio found no text in this document, not even by reading its pages as images (OCR).",
     });
   }
 
-  report("embed", within("embed", 0));
-  const vectors = await embedChunks(chunks, embedder, (done, total) =>
-    report("embed", within("embed", done / total)),
-  );
-
-  report("index", within("index", 0));
+  report("indexing", readingShare);
   // Under the single-writer lock, and in one transaction with the version's status: a deletion
   // (which takes the same lock) cannot interleave, and an older version finishing late never
   // replaces a newer one that is already being served.
@@ -121,7 +127,7 @@ export async function runIngestJob(
       versionId: version.id,
       changes: {
         status: "indexed",
-        pageCount: extracted.pageCount,
+        pageCount: read.pageCount,
         chunkCount: chunks.length,
         lanceVersion: written.tableVersion,
         embedderId: embedder.id,
@@ -131,6 +137,6 @@ export async function runIngestJob(
     if (!isSuperseded) await setCurrentVersion({ db: tx, documentId: document.id, versionId: version.id });
     return written;
   });
-  report("index", 1);
-  return { pageCount: extracted.pageCount, chunkCount: chunks.length, tableVersion };
+  report("indexing", 1);
+  return { pageCount: read.pageCount, chunkCount: chunks.length, tableVersion };
 }

@@ -13,6 +13,7 @@ import { LlamaCppGenerator } from "./llm/llama-cpp-generator";
 import { describeMissingModel, resolveEmbeddingModelDir, resolveGeneratorModelPath } from "./models/catalog";
 import { getFileSha256 } from "./models/manifest";
 import { BlobStore } from "./storage/blob-store";
+import { DerivedStore } from "./storage/derived-store";
 import { LanceDbStore } from "./vector-store/lancedb-store";
 import type { VectorStore } from "./vector-store/vector-store";
 
@@ -26,6 +27,8 @@ export interface Folio {
   readonly config: FolioConfig;
   readonly database: DatabaseHandle;
   readonly blobs: BlobStore;
+  /** Figure crops and page previews made from the originals. */
+  readonly derived: DerivedStore;
   embedder(): Promise<Embedder>;
   /**
    * The chunk store. An existing table opens with its own vector size, without the embedding
@@ -58,6 +61,7 @@ export async function createFolio(config: FolioConfig, options: FolioOptions = {
   const { overrides = {} } = options;
   const database = await openDatabase({ databaseUrl: config.databaseUrl, pgliteDir: config.pgliteDir });
   const blobs = new BlobStore(config.blobsDir);
+  const derived = new DerivedStore(config.derivedDir);
   const embedder = lazy(async () => overrides.embedder ?? loadEmbedder(config));
   const store = lazy(async () => {
     if (overrides.store) return overrides.store;
@@ -76,13 +80,21 @@ export async function createFolio(config: FolioConfig, options: FolioOptions = {
     return { embedder: loadedEmbedder, store: loadedStore };
   };
   const generator = lazy(async () => overrides.generator ?? loadGenerator(config));
-  const ingest = createIngestService({ config, db: database.db, blobs, embeddingParts, log: options.log });
+  const ingest = createIngestService({
+    config,
+    db: database.db,
+    blobs,
+    derived,
+    embeddingParts,
+    log: options.log,
+  });
   if (options.startIngestWorker) ingest.worker.start();
 
   return {
     config,
     database,
     blobs,
+    derived,
     embedder: embedder.get,
     store: store.get,
     embeddingParts,

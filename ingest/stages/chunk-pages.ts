@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { type BoundingBox, unionBoxes } from "../../lib/domain/geometry";
-import type { ExtractedPage, TextBlock } from "../types";
+import type { ChunkKind } from "../../lib/vector-store/vector-store";
+import type { ExtractedPage, PageBlock, TextSource } from "../types";
 
 export const chunkOptionsSchema = z
   .object({
@@ -14,78 +15,143 @@ export type ChunkOptions = z.input<typeof chunkOptionsSchema>;
 export interface DraftChunk {
   chunkIndex: number;
   pageNumber: number;
+  kind: ChunkKind;
   text: string;
   box: BoundingBox | null;
+  source: TextSource;
+  /** Mean OCR confidence of the chunk's blocks in [0, 1]; null for text-layer text. */
+  confidence: number | null;
+  /** Headings above the chunk, outermost first. */
+  headingPath: string[];
+  /** Figure chunks: the crop's file name in the document's derived directory. */
+  figureFile: string | null;
 }
 
 interface Piece {
   text: string;
   box: BoundingBox;
   tokens: number;
+  confidence: number | null;
+}
+
+export interface Chunker {
+  /** The chunks of one more page (pages must come in order). */
+  add(page: ExtractedPage): DraftChunk[];
+  readonly chunkCount: number;
 }
 
 /**
- * Packs each page's blocks (paragraphs, in reading order) into chunks of at most `maxTokens`
- * tokens, counted with the embedding model's tokenizer. A block that alone exceeds the budget is
- * split at sentence ends, then at word boundaries.
+ * Turns pages into chunks of at most `maxTokens` tokens, counted with the embedding model's
+ * tokenizer, one page at a time:
+ * - text blocks are packed in reading order; a heading, a change of heading path or of source
+ *   (text layer / OCR) starts a new chunk, and a block too big alone is split at sentence ends,
+ *   then at words;
+ * - a table is a chunk of its own (split between rows, the header repeated, when too big);
+ * - a figure is a chunk of its own, linked to its image.
  */
+export function createChunker(countTokens: (text: string) => number, options: ChunkOptions = {}): Chunker {
+  const { maxTokens } = chunkOptionsSchema.parse(options);
+  let chunkCount = 0;
+  return {
+    get chunkCount() {
+      return chunkCount;
+    },
+    add(page) {
+      const chunks: DraftChunk[] = [];
+      const push = (chunk: Omit<DraftChunk, "chunkIndex" | "pageNumber">) =>
+        chunks.push({ chunkIndex: chunkCount++, pageNumber: page.pageNumber, ...chunk });
+
+      let current: Piece[] = [];
+      let currentTokens = 0;
+      let currentContext: { source: TextSource; headingPath: string[] } | null = null;
+      const flush = () => {
+        if (current.length === 0 || !currentContext) return;
+        push({
+          kind: "text",
+          text: current.map((piece) => piece.text).join("\n\n"),
+          box: unionBoxes(current.map((piece) => piece.box)),
+          source: currentContext.source,
+          confidence: meanOf(current.map((piece) => piece.confidence)),
+          headingPath: currentContext.headingPath,
+          figureFile: null,
+        });
+        current = [];
+        currentTokens = 0;
+      };
+
+      for (const block of page.blocks) {
+        const headingPath = block.headingPath ?? [];
+        if (block.kind === "table" || block.kind === "figure") {
+          flush();
+          for (const part of splitText(block.text, countTokens, maxTokens)) {
+            push({
+              kind: block.kind,
+              text: part,
+              box: block.box,
+              source: block.source,
+              confidence: block.confidence,
+              headingPath,
+              figureFile: block.figure?.file ?? null,
+            });
+            // One image, one chunk: the rest of an over-long figure text is dropped.
+            if (block.kind === "figure") break;
+          }
+          continue;
+        }
+        const isNewContext =
+          !currentContext ||
+          currentContext.source !== block.source ||
+          currentContext.headingPath.join("\u0000") !== headingPath.join("\u0000");
+        if (block.kind === "heading" || isNewContext) flush();
+        currentContext = { source: block.source, headingPath };
+        for (const text of splitText(block.text, countTokens, maxTokens)) {
+          const tokens = countTokens(text);
+          if (currentTokens + tokens > maxTokens) flush();
+          current.push({ text, box: block.box, tokens, confidence: block.confidence });
+          currentTokens += tokens;
+        }
+      }
+      flush();
+      return chunks;
+    },
+  };
+}
+
+/** All chunks of some pages at once (tests, the extract command). */
 export function chunkPages(
   pages: readonly ExtractedPage[],
   countTokens: (text: string) => number,
   options: ChunkOptions = {},
 ): DraftChunk[] {
-  const { maxTokens } = chunkOptionsSchema.parse(options);
-  const chunks: DraftChunk[] = [];
-  for (const page of pages) {
-    const pieces = page.blocks.flatMap((block) => splitBlock(block, countTokens, maxTokens));
-    let current: Piece[] = [];
-    let currentTokens = 0;
-    const flush = () => {
-      if (current.length === 0) return;
-      chunks.push({
-        chunkIndex: chunks.length,
-        pageNumber: page.pageNumber,
-        text: current.map((piece) => piece.text).join("\n\n"),
-        box: unionBoxes(current.map((piece) => piece.box)),
-      });
-      current = [];
-      currentTokens = 0;
-    };
-    for (const piece of pieces) {
-      if (currentTokens + piece.tokens > maxTokens) flush();
-      current.push(piece);
-      currentTokens += piece.tokens;
-    }
-    flush();
-  }
-  return chunks;
+  const chunker = createChunker(countTokens, options);
+  return pages.flatMap((page) => chunker.add(page));
 }
 
-function splitBlock(block: TextBlock, countTokens: (text: string) => number, maxTokens: number): Piece[] {
-  const text = block.text.trim();
-  if (text === "") return [];
-  const tokens = countTokens(text);
-  if (tokens <= maxTokens) return [{ text, box: block.box, tokens }];
-  const sentences = text.match(/[^.!?]+(?:[.!?]+["')\]]*\s*|$)/g) ?? [text];
+/** `text` in pieces of at most `maxTokens` tokens: whole, else at sentence ends, else at words. */
+function splitText(text: string, countTokens: (text: string) => number, maxTokens: number): string[] {
+  const trimmed = text.trim();
+  if (trimmed === "") return [];
+  if (countTokens(trimmed) <= maxTokens) return [trimmed];
+  const sentences = trimmed.match(/[^.!?]+(?:[.!?]+["')\]]*\s*|$)/g) ?? [trimmed];
   const units = sentences.flatMap((sentence) =>
     countTokens(sentence) <= maxTokens ? [sentence] : sentence.split(/(?<=\s)/),
   );
-  const pieces: Piece[] = [];
+  const pieces: string[] = [];
   let buffer = "";
   for (const unit of units) {
     const candidate = buffer + unit;
     if (buffer !== "" && countTokens(candidate.trim()) > maxTokens) {
-      pieces.push(piece(buffer, block.box, countTokens));
+      pieces.push(buffer.trim());
       buffer = unit;
     } else {
       buffer = candidate;
     }
   }
-  if (buffer.trim() !== "") pieces.push(piece(buffer, block.box, countTokens));
-  return pieces;
+  if (buffer.trim() !== "") pieces.push(buffer.trim());
+  return pieces.filter((piece) => piece !== "");
 }
 
-function piece(text: string, box: BoundingBox, countTokens: (text: string) => number): Piece {
-  const trimmed = text.trim();
-  return { text: trimmed, box, tokens: countTokens(trimmed) };
+function meanOf(values: readonly (number | null)[]): number | null {
+  const present = values.filter((value): value is number => value !== null);
+  return present.length === 0 ? null : present.reduce((sum, value) => sum + value, 0) / present.length;
 }

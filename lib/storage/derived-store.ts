@@ -35,6 +35,10 @@ export class DerivedStore {
     return path.join(directory, "previews", `${file.pageNumber}-${file.size}.png`);
   }
 
+  figureDirectoryOf(sha256: string): string {
+    return path.join(this.directoryOf(sha256), "figures");
+  }
+
   async ensureDirectories(sha256: string): Promise<void> {
     const directory = this.directoryOf(sha256);
     await mkdir(path.join(directory, "figures"), { recursive: true });

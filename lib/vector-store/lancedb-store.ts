@@ -23,6 +23,13 @@ type ChunkRow = {
   box: string;
   kind: string;
   text: string;
+  source: string;
+  /** Null for text-layer text. */
+  confidence: number | null;
+  /** JSON array of strings. */
+  heading_path: string;
+  /** Empty when the chunk has no image. */
+  figure_file: string;
   content_hash: string;
   embedder_id: string;
   vector: number[] | Float32Array;
@@ -38,6 +45,10 @@ const chunkColumns = [
   "box",
   "kind",
   "text",
+  "source",
+  "confidence",
+  "heading_path",
+  "figure_file",
   "content_hash",
   "embedder_id",
 ] as const;
@@ -81,6 +92,7 @@ export class LanceDbStore implements VectorStore {
           mode: "create",
           existOk: true,
         });
+    await addProvenanceColumns(table);
     const existingDims = await vectorDimsOf(table);
     if (existingDims !== options.dims) {
       table.close();
@@ -219,10 +231,29 @@ function chunkSchema(dims: number): Schema {
     text("box"),
     text("kind"),
     text("text"),
+    text("source"),
+    new Field("confidence", new Float32(), true),
+    text("heading_path"),
+    text("figure_file"),
     text("content_hash"),
     text("embedder_id"),
     new Field("vector", new FixedSizeList(dims, new Field("item", new Float32(), true)), false),
   ]);
+}
+
+/**
+ * Tables written before chunks carried their source, OCR confidence, heading path and figure
+ * get those columns with the values that were true of every chunk then.
+ */
+async function addProvenanceColumns(table: lancedb.Table): Promise<void> {
+  const names = new Set((await table.schema()).fields.map((field) => field.name));
+  const missing = [
+    { name: "source", valueSql: "'text_layer'" },
+    { name: "confidence", valueSql: "CAST(NULL AS FLOAT)" },
+    { name: "heading_path", valueSql: "'[]'" },
+    { name: "figure_file", valueSql: "''" },
+  ].filter((column) => !names.has(column.name));
+  if (missing.length > 0) await table.addColumns(missing);
 }
 
 async function vectorDimsOf(table: lancedb.Table): Promise<number> {
@@ -260,6 +291,10 @@ function toRow(chunk: ChunkWithVector): ChunkRow {
     box: chunk.box ? JSON.stringify(chunk.box) : "",
     kind: chunk.kind,
     text: chunk.text,
+    source: chunk.source,
+    confidence: chunk.confidence,
+    heading_path: JSON.stringify(chunk.headingPath),
+    figure_file: chunk.figureFile ?? "",
     content_hash: chunk.contentHash,
     embedder_id: chunk.embedderId,
     vector: Array.from(chunk.vector),
@@ -277,7 +312,20 @@ function fromRow(row: ChunkRow): StoredChunk {
     box: row.box ? (JSON.parse(row.box) as BoundingBox) : null,
     kind: row.kind as StoredChunk["kind"],
     text: row.text,
+    source: row.source === "ocr" ? "ocr" : "text_layer",
+    confidence: typeof row.confidence === "number" && Number.isFinite(row.confidence) ? row.confidence : null,
+    headingPath: parseHeadingPath(row.heading_path),
+    figureFile: row.figure_file || null,
     contentHash: row.content_hash,
     embedderId: row.embedder_id,
   };
+}
+
+function parseHeadingPath(value: string): string[] {
+  try {
+    const parsed: unknown = JSON.parse(value || "[]");
+    return Array.isArray(parsed) ? parsed.filter((entry): entry is string => typeof entry === "string") : [];
+  } catch {
+    return [];
+  }
 }

@@ -1,7 +1,10 @@
 import type { BoundingBox } from "../domain/geometry";
 
-/** What a chunk is made of; `kind` grows with OCR, tables and images in later stages. */
-export type ChunkKind = "text";
+/** What a chunk is: running text, a table (as Markdown) or a figure (its caption and text, linked to its image). */
+export type ChunkKind = "text" | "table" | "figure";
+
+/** Where a chunk's text was read: the document's own text, or OCR of its pixels. */
+export type ChunkSource = "text_layer" | "ocr";
 
 /** A searchable piece of one document version, with the provenance a citation needs. */
 export interface StoredChunk {
@@ -17,6 +20,13 @@ export interface StoredChunk {
   box: BoundingBox | null;
   kind: ChunkKind;
   text: string;
+  source: ChunkSource;
+  /** Mean OCR confidence in [0, 1]; null for text-layer text. */
+  confidence: number | null;
+  /** Headings above the chunk, outermost first (also embedded with the text). */
+  headingPath: string[];
+  /** Figure chunks: the image's file name among the version's derived files; else null. */
+  figureFile: string | null;
   /** sha256 of `text`: what the audit trail records for every chunk shown to the model. */
   contentHash: string;
   embedderId: string;

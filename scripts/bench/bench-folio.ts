@@ -37,7 +37,12 @@ export function createBenchFolio(): Promise<BenchFolio> {
 export async function warmUpIngest(folio: BenchFolio, warmUpFile: string): Promise<void> {
   const dependencies = await folio.ingest.pipelineDependencies();
   await dependencies.embedder.embed(["warm up the embedding session"], "document");
-  await dependencies.extractor.extract(warmUpFile);
+  const read = await folio.ingest.reader.read({
+    filePath: warmUpFile,
+    mediaType: "application/pdf",
+    figureDirectory: null,
+  });
+  for await (const _page of read.pages);
 }
 
 export async function createBenchCollection(folio: BenchFolio, name: string): Promise<string> {
@@ -82,14 +87,16 @@ export async function drainQueue(folio: BenchFolio): Promise<JobResult[]> {
 }
 
 /**
- * Peak resident memory (VmHWM) of the pdf.js child in MB, read from /proc while it still runs;
- * null off Linux or when no child is running.
+ * Peak resident memory (VmHWM) of the largest pdf.js child in MB, read from /proc while they
+ * still run; null off Linux or when no child is running.
  */
 export async function readParserChildPeakRssMb(folio: BenchFolio): Promise<number | null> {
-  const { extractor } = await folio.ingest.pipelineDependencies();
-  const processId = "childProcessId" in extractor ? extractor.childProcessId : null;
-  if (typeof processId !== "number") return null;
-  const status = await readFile(`/proc/${processId}/status`, "utf8").catch(() => "");
-  const match = /^VmHWM:\s+(\d+)\s+kB/m.exec(status);
-  return match?.[1] ? Number(match[1]) / 1024 : null;
+  const peaks = await Promise.all(
+    folio.ingest.reader.parserProcessIds.map(async (processId) => {
+      const status = await readFile(`/proc/${processId}/status`, "utf8").catch(() => "");
+      const match = /^VmHWM:\s+(\d+)\s+kB/m.exec(status);
+      return match?.[1] ? Number(match[1]) / 1024 : 0;
+    }),
+  );
+  return peaks.length === 0 ? null : Math.max(...peaks);
 }

@@ -1,12 +1,13 @@
-import { type ChildProcess, fork } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
+import { existsSync } from "node:fs";
 import path from "node:path";
 import { AppError } from "../../lib/errors";
-import { childMessageSchema } from "./extract-pdf-protocol";
+import { childMessageSchema } from "./pdf-protocol";
 
 /*
- * Lifecycle of the pdf.js child process (extract-pdf-child.ts): start it with a memory cap and a
+ * Lifecycle of the pdf.js child process (pdf-child.ts): start it with a memory cap and a
  * bare environment, wait for "ready", keep the tail of its stderr to explain crashes, and stop it.
- * What the child is asked to do, and when it is recycled or killed, is extract-pdf.ts's business.
+ * What the child is asked to do, and when it is recycled or killed, is pdf-process-pool.ts's business.
  */
 
 /**
@@ -15,7 +16,7 @@ import { childMessageSchema } from "./extract-pdf-protocol";
  * the source tree. The child runs through tsx, so it is the `.ts` source itself.
  */
 export function resolveExtractorChildPath(): string {
-  return path.join(process.cwd(), "ingest", "stages", "extract-pdf-child.ts");
+  return path.join(process.cwd(), "ingest", "pdf", "pdf-child.ts");
 }
 
 const childStartTimeoutMs = 30_000;
@@ -38,14 +39,31 @@ export interface ChildExit {
   signal: NodeJS.Signals | null;
 }
 
-export function spawnChild(maxMemoryMb: number): RunningChild {
-  // turbopackIgnore: the child is a file run by Node, not a module for the bundle to resolve.
-  const childProcess = fork(/*turbopackIgnore: true*/ resolveExtractorChildPath(), [], {
-    execArgv: ["--import", "tsx", `--max-old-space-size=${maxMemoryMb}`],
+/** util-linux's `prlimit`, which sets a resource limit and runs the command under it. */
+const prlimitPath = ["/usr/bin/prlimit", "/bin/prlimit"].find((candidate) => existsSync(candidate)) ?? null;
+
+/**
+ * Starts a child with V8's heap capped at `heapMb`, and its whole data segment (heap, native
+ * allocations of the canvas and of pdf.js's wasm decoders) capped by the operating system at
+ * `heapMb + nativeMb` (RLIMIT_DATA through `prlimit`, where the machine has it).
+ */
+export function spawnChild(memory: { heapMb: number; nativeMb: number }): RunningChild {
+  const nodeArguments = [
+    "--import",
+    "tsx",
+    `--max-old-space-size=${memory.heapMb}`,
+    // turbopackIgnore: the child is a file run by Node, not a module for the bundle to resolve.
+    /*turbopackIgnore: true*/ resolveExtractorChildPath(),
+  ];
+  const dataLimitBytes = (memory.heapMb + memory.nativeMb) * 1024 * 1024;
+  const [command, commandArguments] = prlimitPath
+    ? [prlimitPath, [`--data=${dataLimitBytes}`, process.execPath, ...nodeArguments]]
+    : [process.execPath, nodeArguments];
+  const childProcess = spawn(command, commandArguments, {
     // stderr is kept (last few KB) to explain crashes; stdout is unused.
     stdio: ["ignore", "ignore", "pipe", "ipc"],
     // The parser needs no secrets (database URLs, tokens): it gets a bare environment.
-    env: { NODE_ENV: "production" },
+    env: { NODE_ENV: "production", PATH: process.env.PATH ?? "/usr/bin:/bin" },
     serialization: "json",
   });
   const exited = new Promise<ChildExit>((resolve) => {
