@@ -1,50 +1,119 @@
 import { cpus, platform, release, totalmem } from "node:os";
 import { runAskBench } from "./bench/ask-bench";
 import { runAuthBench } from "./bench/auth-bench";
+import { writeBenchmarksDoc } from "./bench/benchmarks-doc";
 import {
+  type CorpusPdf,
   checkPopplerInstalled,
   hasCorpusPdfs,
   resolveCorpusPdfsDir,
   selectSmallestTextPdfs,
 } from "./bench/corpus";
+import { runEmbedderOverheadBench } from "./bench/embedder-overhead-bench";
 import { ingestFileCount, runIngestBench } from "./bench/ingest-bench";
 import { runStartupBench } from "./bench/startup-bench";
 
 /**
- * Folio's benchmarks: `npm run bench -- <ingest|ask|startup|auth|all> [--runs N]`. Prints a table per
- * benchmark and one `BENCH_RESULT {json}` line with every figure and the machine's facts.
+ * Folio's benchmarks: `npm run bench -- <name|all|report|doc> [--runs N] [--option value…]`. Prints a
+ * table per benchmark and one `BENCH_RESULT {json}` line with every figure and the machine's facts;
+ * benchmarks that write a results file (bench-results/<name>.json) feed docs/BENCHMARKS.md, which
+ * `doc` regenerates and `report` regenerates after running the benchmarks of `reportBenches`.
  * Exit codes: 0 done, 1 a benchmark failed, 2 missing corpus or tool, 64 bad arguments.
  */
-const benchNames = ["ingest", "ask", "startup", "auth"] as const;
-type BenchName = (typeof benchNames)[number];
+interface BenchContext {
+  runs: number;
+  options: ReadonlyMap<string, string>;
+  /** The smallest text PDFs of the corpus; filled only when a selected benchmark needs them. */
+  textPdfs: readonly CorpusPdf[];
+}
 
-const usage = `usage: npm run bench -- <${[...benchNames, "all"].join("|")}> [--runs N]   (default: --runs 3)`;
+interface BenchEntry {
+  name: string;
+  /** Needs the corpus PDFs and poppler's tools. */
+  needsPdfCorpus?: boolean;
+  /** `--name value` options it takes besides `--runs`. */
+  options?: readonly string[];
+  run: (context: BenchContext) => Promise<unknown>;
+}
 
-function parseArguments(argumentList: readonly string[]): { names: BenchName[]; runs: number } {
-  let runs = 3;
+function numberOption(context: BenchContext, name: string, fallback: number): number {
+  const value = Number(context.options.get(name) ?? fallback);
+  if (!Number.isInteger(value) || value < 1) throw new UsageError(`--${name} takes a positive integer`);
+  return value;
+}
+
+/** Every benchmark, one line each. */
+const benches: readonly BenchEntry[] = [
+  { name: "ingest", needsPdfCorpus: true, run: (context) => runIngestBench(context.textPdfs, context.runs) },
+  {
+    name: "embedder",
+    options: ["layers", "chunks", "output"],
+    run: (context) =>
+      runEmbedderOverheadBench({
+        layers: numberOption(context, "layers", 12),
+        chunks: numberOption(context, "chunks", 128),
+        rounds: context.runs,
+        output:
+          context.options.get("output") === "sentence_embedding" ? "sentence_embedding" : "last_hidden_state",
+      }),
+  },
+  { name: "ask", needsPdfCorpus: true, run: (context) => runAskBench(context.textPdfs, context.runs) },
+  { name: "startup", run: (context) => runStartupBench(context.runs) },
+  { name: "auth", run: (context) => runAuthBench(context.runs) },
+];
+
+/** What `report` runs, in this order, before regenerating docs/BENCHMARKS.md (also the doc's order). */
+const reportBenches = ["ingest", "embedder"];
+
+const usage =
+  `usage: npm run bench -- <${[...benches.map((bench) => bench.name), "all", "report", "doc"].join("|")}> [--runs N]` +
+  "   (default: --runs 3)\n  embedder: [--layers 12] [--chunks 128] [--output last_hidden_state|sentence_embedding]";
+
+class UsageError extends Error {}
+
+interface Selection {
+  entries: BenchEntry[];
+  runs: number;
+  options: Map<string, string>;
+  writeDoc: boolean;
+}
+
+function parseArguments(argumentList: readonly string[]): Selection {
+  const options = new Map<string, string>();
   let selected: string | undefined;
   for (let index = 0; index < argumentList.length; index += 1) {
-    const argument = argumentList[index];
-    if (argument === "--runs") {
-      runs = Number(argumentList[index + 1]);
-      index += 1;
-    } else if (argument?.startsWith("--runs=")) {
-      runs = Number(argument.slice("--runs=".length));
-    } else if (selected === undefined && argument !== undefined) {
+    const argument = argumentList[index] ?? "";
+    if (argument.startsWith("--")) {
+      const [name = "", inlineValue] = argument.slice(2).split("=", 2);
+      const value = inlineValue ?? argumentList[index + 1];
+      if (inlineValue === undefined) index += 1;
+      if (value === undefined) throw new UsageError(`--${name} takes a value`);
+      options.set(name, value);
+    } else if (selected === undefined) {
       selected = argument;
     } else {
       throw new UsageError(`unexpected argument ${argument}`);
     }
   }
+  const runs = Number(options.get("runs") ?? 3);
+  options.delete("runs");
   if (!Number.isInteger(runs) || runs < 1) throw new UsageError("--runs takes a positive integer");
-  if (selected === "all") return { names: [...benchNames], runs };
-  const name = benchNames.find((candidate) => candidate === selected);
-  if (!name)
-    throw new UsageError(selected === undefined ? "no benchmark named" : `unknown benchmark ${selected}`);
-  return { names: [name], runs };
-}
 
-class UsageError extends Error {}
+  let entries: BenchEntry[];
+  if (selected === "all") entries = [...benches];
+  else if (selected === "doc") entries = [];
+  else if (selected === "report")
+    entries = reportBenches.flatMap((name) => benches.filter((bench) => bench.name === name));
+  else {
+    const entry = benches.find((candidate) => candidate.name === selected);
+    if (!entry)
+      throw new UsageError(selected === undefined ? "no benchmark named" : `unknown benchmark ${selected}`);
+    entries = [entry];
+  }
+  const known = new Set(entries.flatMap((entry) => entry.options ?? []));
+  for (const name of options.keys()) if (!known.has(name)) throw new UsageError(`unknown option --${name}`);
+  return { entries, runs, options, writeDoc: selected === "doc" || selected === "report" };
+}
 
 function describeMachine(): Record<string, unknown> {
   const processors = cpus();
@@ -58,22 +127,24 @@ function describeMachine(): Record<string, unknown> {
 }
 
 async function main(): Promise<number> {
-  let names: BenchName[];
-  let runs: number;
+  let selection: Selection;
   try {
-    ({ names, runs } = parseArguments(process.argv.slice(2)));
+    selection = parseArguments(process.argv.slice(2));
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
     console.error(`${error.message}\n${usage}`);
     return 64;
   }
+  const { entries, runs, options } = selection;
   const machine = describeMachine();
   const command = `npm run bench -- ${process.argv.slice(2).join(" ")}`;
-  console.log(`Folio bench: ${names.join(", ")}, ${runs} run(s)`);
-  console.log(`machine: ${JSON.stringify(machine)}`);
+  if (entries.length > 0) {
+    console.log(`Folio bench: ${entries.map((entry) => entry.name).join(", ")}, ${runs} run(s)`);
+    console.log(`machine: ${JSON.stringify(machine)}`);
+  }
 
   const pdfsDir = resolveCorpusPdfsDir();
-  const needsCorpus = names.includes("ingest") || names.includes("ask");
+  const needsCorpus = entries.some((entry) => entry.needsPdfCorpus);
   if (needsCorpus && !hasCorpusPdfs(pdfsDir)) {
     console.error(
       `The corpus is absent: ${pdfsDir} does not exist. Set FOLIO_CORPUS_DIR or place shared/ beside the repo.`,
@@ -88,14 +159,27 @@ async function main(): Promise<number> {
   const textPdfs = needsCorpus ? await selectSmallestTextPdfs(pdfsDir, ingestFileCount) : [];
   if (needsCorpus) console.log(`corpus: ${pdfsDir}`);
 
+  const context: BenchContext = { runs, options, textPdfs };
   const results: Record<string, unknown> = {};
-  for (const name of names) {
-    if (name === "ingest") results.ingest = await runIngestBench(textPdfs, runs);
-    if (name === "ask") results.ask = await runAskBench(textPdfs, runs);
-    if (name === "startup") results.startup = await runStartupBench(runs);
-    if (name === "auth") results.auth = await runAuthBench(runs);
+  for (const entry of entries) {
+    try {
+      results[entry.name] = await entry.run(context);
+    } catch (error) {
+      if (error instanceof UsageError) {
+        console.error(`${error.message}\n${usage}`);
+        return 64;
+      }
+      throw error;
+    }
   }
-  console.log(`\nBENCH_RESULT ${JSON.stringify({ command, runs, machine, ...results })}`);
+  if (entries.length > 0)
+    console.log(`\nBENCH_RESULT ${JSON.stringify({ command, runs, machine, ...results })}`);
+  if (selection.writeDoc) {
+    const doc = await writeBenchmarksDoc({ order: reportBenches });
+    console.log(
+      `\nwrote ${doc.docPath} (${doc.benchmarks.join(", ") || "no results yet"}; ${doc.charts.length} chart(s))`,
+    );
+  }
   return 0;
 }
 

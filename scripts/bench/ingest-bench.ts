@@ -6,9 +6,10 @@ import {
   uploadFiles,
   warmUpIngest,
 } from "./bench-folio";
+import { writeBenchReport } from "./bench-report";
 import { type CorpusPdf, timePdftotext } from "./corpus";
 import { computeMedian, roundTo } from "./statistics";
-import { printTable } from "./table";
+import { printTable, type TableCell } from "./table";
 
 /** How many of the smallest text PDFs the ingest figure is measured on. */
 export const ingestFileCount = 20;
@@ -98,24 +99,47 @@ export async function runIngestBench(
     modelThreads: results[0]?.modelThreads ?? null,
     runs,
   };
-  printTable(
-    `Ingest — ${files.length} smallest text PDFs, median of ${runs} runs`,
-    ["figure", "value"],
-    [
-      ["pages indexed", figures.pages],
-      ["chunks indexed", figures.chunks],
-      ["Folio ingest wall time (ms)", figures.folioIngestMs],
-      ["Folio pages/s (parse→chunk→embed→index)", figures.folioPagesPerSecond],
-      ["pdftotext wall time (ms)", figures.pdftotextMs],
-      ["pdftotext pages/s", figures.pdftotextPagesPerSecond],
-      ["ratio Folio / pdftotext (in-run)", figures.ratioToPdftotext],
-      ["upload of the 20 files (ms, not in pages/s)", figures.uploadMs],
-      ["startup: open DB, load models, warm parser (ms)", figures.startupMs],
-      ["peak RSS, bench process (MB)", figures.parentPeakRssMb],
-      ["peak RSS, pdf.js child (MB, separate process)", figures.parserChildPeakRssMb],
-      ["MODEL_THREADS (embedder threads)", figures.modelThreads],
+  const title = `Ingest — ${files.length} smallest text PDFs, median of ${runs} runs`;
+  const columns = ["figure", "value"];
+  const rows: TableCell[][] = [
+    ["pages indexed", figures.pages],
+    ["chunks indexed", figures.chunks],
+    ["Folio ingest wall time (ms)", figures.folioIngestMs],
+    ["Folio pages/s (parse→chunk→embed→index)", figures.folioPagesPerSecond],
+    ["pdftotext wall time (ms)", figures.pdftotextMs],
+    ["pdftotext pages/s", figures.pdftotextPagesPerSecond],
+    ["ratio Folio / pdftotext (in-run)", figures.ratioToPdftotext],
+    ["upload of the 20 files (ms, not in pages/s)", figures.uploadMs],
+    ["startup: open DB, load models, warm parser (ms)", figures.startupMs],
+    ["peak RSS, bench process (MB)", figures.parentPeakRssMb],
+    ["peak RSS, pdf.js child (MB, separate process)", figures.parserChildPeakRssMb],
+    ["MODEL_THREADS (embedder threads)", figures.modelThreads],
+  ];
+  printTable(title, columns, rows);
+  await writeBenchReport({
+    name: "ingest",
+    title: `Ingest end to end (parse → chunk → embed → index, tiny test embedder): ${files.length} smallest text PDFs of the corpus`,
+    reference: `poppler's \`pdftotext\` on the same ${files.length} files, one after another; median of ${runs} runs`,
+    columns,
+    rows,
+    goals: [
+      {
+        goal: "end to end with the tiny test embedder ≥ 100 pages/s",
+        measured: `${figures.folioPagesPerSecond ?? "—"} pages/s`,
+        met: figures.folioPagesPerSecond === null ? null : figures.folioPagesPerSecond >= 100,
+      },
     ],
-  );
+    charts: [
+      {
+        title: "Ingest throughput",
+        unit: "pages/s",
+        bars: [
+          { label: "pdftotext (text only)", value: figures.pdftotextPagesPerSecond ?? 0, reference: true },
+          { label: "Folio ingest, end to end", value: figures.folioPagesPerSecond ?? 0 },
+        ],
+      },
+    ],
+  });
   return figures;
 }
 
