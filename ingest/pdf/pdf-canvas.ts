@@ -35,5 +35,5 @@ export class NapiCanvasFactory {
   }
 }
 
-export { createCanvas };
 export type { Canvas };
+export { createCanvas };

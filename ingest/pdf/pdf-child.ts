@@ -296,7 +296,9 @@ function figureBlock(
     box,
     source: "text_layer",
     confidence: null,
-    ...(image ? { figure: { file: image.file, caption, widthPx: image.widthPx, heightPx: image.heightPx } } : {}),
+    ...(image
+      ? { figure: { file: image.file, caption, widthPx: image.widthPx, heightPx: image.heightPx } }
+      : {}),
   };
 }
 
@@ -314,7 +316,9 @@ async function writeCrop(
   const widthPx = Math.max(1, Math.round(sourceWidth * shrink));
   const heightPx = Math.max(1, Math.round(sourceHeight * shrink));
   const crop = createCanvas(widthPx, heightPx);
-  crop.getContext("2d").drawImage(canvas, sourceX, sourceY, sourceWidth, sourceHeight, 0, 0, widthPx, heightPx);
+  crop
+    .getContext("2d")
+    .drawImage(canvas, sourceX, sourceY, sourceWidth, sourceHeight, 0, 0, widthPx, heightPx);
   await writeFile(outputPath, await crop.encode("png"));
   return { widthPx, heightPx, scale: scale * shrink };
 }
@@ -337,7 +341,12 @@ async function renderPage(request: RenderRequest): Promise<void> {
     context.fillRect(0, 0, canvas.width, canvas.height);
     await page.render({ canvas: canvas as never, canvasContext: context as never, viewport }).promise;
     await writeFile(request.outputPath, await canvas.encode("png"));
-    await send({ type: "rendered", requestId: request.requestId, widthPx: canvas.width, heightPx: canvas.height });
+    await send({
+      type: "rendered",
+      requestId: request.requestId,
+      widthPx: canvas.width,
+      heightPx: canvas.height,
+    });
   } finally {
     page.cleanup();
   }

@@ -57,7 +57,14 @@ export function scanPageGraphics(
   const stack: number[][] = [];
   let ctm: number[] = [...viewport.transform];
   const count = Math.min(operatorList.fnArray.length, maxOperators);
-  const paintOps = new Set([ops.stroke, ops.closeStroke, ops.fill, ops.eoFill, ops.fillStroke, ops.eoFillStroke]);
+  const paintOps = new Set([
+    ops.stroke,
+    ops.closeStroke,
+    ops.fill,
+    ops.eoFill,
+    ops.fillStroke,
+    ops.eoFillStroke,
+  ]);
   const imageOps = new Set([
     ops.paintImageXObject,
     ops.paintInlineImageXObject,

@@ -154,7 +154,8 @@ export function mayHaveFigure(items: readonly TextItem[], page: { width: number;
     const row1 = clampCell(Math.floor(box[3] / holeCellPoints), rows);
     top = Math.min(top, row0);
     bottom = Math.max(bottom, row1);
-    for (let row = row0; row <= row1; row++) filled.fill(1, row * columns + column0, row * columns + column1 + 1);
+    for (let row = row0; row <= row1; row++)
+      filled.fill(1, row * columns + column0, row * columns + column1 + 1);
   }
   // Largest empty rectangle between the first and last text rows, by histogram of empty runs.
   const heights = new Uint16Array(columns);

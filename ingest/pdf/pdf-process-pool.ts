@@ -328,7 +328,12 @@ class ChildProcessPool implements PdfProcessPool {
         const remaining = deadline.at - Date.now();
         const isDocumentBudget = remaining < pageTimeoutMs;
         timer = setTimeout(
-          () => killAndReject(isDocumentBudget ? documentTimeout(deadline.timeoutMs) : pageTimeout(request, pagesSeen, pageTimeoutMs)),
+          () =>
+            killAndReject(
+              isDocumentBudget
+                ? documentTimeout(deadline.timeoutMs)
+                : pageTimeout(request, pagesSeen, pageTimeoutMs),
+            ),
           Math.max(0, Math.min(remaining, pageTimeoutMs)),
         );
       };
@@ -517,13 +522,19 @@ function failureToError(failure: Extract<ChildMessage, { type: "failed" }>, opti
     case "internal":
       return poolFault(`child failed: ${failure.detail}`);
     case "unreadable_file":
-      return new AppError("internal:unreadable_file", { message: "The stored file could not be read.", cause });
+      return new AppError("internal:unreadable_file", {
+        message: "The stored file could not be read.",
+        cause,
+      });
   }
 }
 
-function pageTimeout(request: ExtractRequest | RenderRequest, pagesSeen: number, timeoutMs: number): AppError {
-  const pageNumber =
-    request.type === "extract" ? request.firstPage + pagesSeen : request.pageNumber;
+function pageTimeout(
+  request: ExtractRequest | RenderRequest,
+  pagesSeen: number,
+  timeoutMs: number,
+): AppError {
+  const pageNumber = request.type === "extract" ? request.firstPage + pagesSeen : request.pageNumber;
   return new AppError("invalid:page_timeout", {
     message: `Page ${pageNumber} of this PDF took longer than ${formatSeconds(timeoutMs)} to read and the document was skipped; it may be damaged or built to stall readers.`,
     details: { pageNumber, timeoutMs },

@@ -91,7 +91,11 @@ function toPageBox(
     ];
   }
   const points = corners.map(([along, across]) =>
-    applyTransform(viewportTransform, e + along * directionX + across * upX, f + along * directionY + across * upY),
+    applyTransform(
+      viewportTransform,
+      e + along * directionX + across * upX,
+      f + along * directionY + across * upY,
+    ),
   );
   return boundingBoxOf(points);
 }

@@ -1,4 +1,6 @@
-type PdfDocument = Awaited<ReturnType<typeof import("pdfjs-dist/legacy/build/pdf.mjs").getDocument>["promise"]>;
+type PdfDocument = Awaited<
+  ReturnType<typeof import("pdfjs-dist/legacy/build/pdf.mjs").getDocument>["promise"]
+>;
 
 export async function readTitle(document: PdfDocument): Promise<string | null> {
   try {

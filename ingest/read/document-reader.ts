@@ -8,7 +8,10 @@ import { mapOrdered } from "./map-ordered";
 
 /** OCR of one rendered region: blocks in page coordinates (`page = offset + pixel / scale`). */
 export interface RegionOcr {
-  readRegion(file: string, placement: { scale: number; offsetX: number; offsetY: number }): Promise<PageBlock[]>;
+  readRegion(
+    file: string,
+    placement: { scale: number; offsetX: number; offsetY: number },
+  ): Promise<PageBlock[]>;
 }
 
 export interface ReadInput {
@@ -38,7 +41,10 @@ export interface DocumentReaderParts {
  * Everything Folio reads from a file, page by page: the PDF pool's pages with their OCR done.
  * Streaming: no stage holds a whole document.
  */
-export async function readDocumentPages(parts: DocumentReaderParts, input: ReadInput): Promise<DocumentPages> {
+export async function readDocumentPages(
+  parts: DocumentReaderParts,
+  input: ReadInput,
+): Promise<DocumentPages> {
   const workDirectory = await mkdtemp(path.join(tmpdir(), "folio-read-"));
   let stream: PdfPageStream;
   try {

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { type BoundingBox, unionBoxes } from "../../lib/domain/geometry";
 import type { ChunkKind } from "../../lib/vector-store/vector-store";
-import type { ExtractedPage, PageBlock, TextSource } from "../types";
+import type { ExtractedPage, TextSource } from "../types";
 
 export const chunkOptionsSchema = z
   .object({
