@@ -112,8 +112,11 @@ export async function createOcrEngine(options: OcrEngineOptions): Promise<OcrEng
       setKeepsProcessAlive(worker, true);
       let isReplaced = false;
       try {
-        // Parameters given with a recognition apply to it alone (tesseract.js restores them after).
-        const parameters = job.layout === "sparse" ? { tessedit_pageseg_mode: Tesseract.PSM.SPARSE_TEXT } : {};
+        // Parameters given with a recognition apply to it alone (tesseract.js restores them after);
+        // its types declare only its own options, tesseract parameters pass through.
+        const parameters = (
+          job.layout === "sparse" ? { tessedit_pageseg_mode: Tesseract.PSM.SPARSE_TEXT } : {}
+        ) as Partial<Tesseract.RecognizeOptions>;
         const recognition = worker.recognize(job.image, parameters, { blocks: true, text: false });
         const page = await withTimeout(
           recognition,

@@ -49,7 +49,10 @@ export async function openRasterImage(
     failOn: "error",
     autoOrient: true,
   });
-  const first = await readMetadata(() => sharp(filePath, options(0)).metadata());
+  // Headers are read without sharp's pixel limit (reading one decodes nothing) so that an
+  // oversized image is refused below with its size, not as an unreadable file.
+  const header = (page: number) => sharp(filePath, { ...options(page), limitInputPixels: false }).metadata();
+  const first = await readMetadata(() => header(0));
   if (first.format !== sharpFormatByMediaType[mediaType]) {
     throw new AppError("invalid:image_malformed", {
       message: `The file starts like ${mediaType} but does not decode as one.`,
@@ -66,8 +69,7 @@ export async function openRasterImage(
   return {
     pageCount,
     async openPage(pageIndex) {
-      const metadata =
-        pageIndex === 0 ? first : await readMetadata(() => sharp(filePath, options(pageIndex)).metadata());
+      const metadata = pageIndex === 0 ? first : await readMetadata(() => header(pageIndex));
       const { width, height } = checkPixels(metadata, limits);
       return { width, height, source: () => sharp(filePath, options(pageIndex)) };
     },

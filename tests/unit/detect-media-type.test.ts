@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { bmpFile } from "../fixtures/builders/images";
 import { detectMediaType, uploadAcceptAttribute } from "../../ingest/stages/detect-media-type";
+import { bmpFile } from "../fixtures/builders/images";
 
 const bytes = (text: string) => Uint8Array.from(text, (character) => character.charCodeAt(0));
 
@@ -39,7 +39,15 @@ describe("detectMediaType", () => {
 
   it("offers every type and extension to the file picker", () => {
     expect(uploadAcceptAttribute.split(",")).toEqual(
-      expect.arrayContaining(["application/pdf", ".pdf", "image/png", ".jpg", ".tiff", "image/svg+xml", ".bmp"]),
+      expect.arrayContaining([
+        "application/pdf",
+        ".pdf",
+        "image/png",
+        ".jpg",
+        ".tiff",
+        "image/svg+xml",
+        ".bmp",
+      ]),
     );
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import type { BoundingBox } from "../../lib/domain/geometry";
 import { ocrToPageBlocks } from "../../ingest/ocr/ocr-to-blocks";
 import type { OcrLine, OcrResult } from "../../ingest/ocr/types";
+import type { BoundingBox } from "../../lib/domain/geometry";
 
 function line(text: string, box: BoundingBox, confidence: number): OcrLine {
   const words = text.split(" ").map((word) => ({ text: word, box, confidence }));

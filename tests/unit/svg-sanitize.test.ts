@@ -32,7 +32,8 @@ describe("extractSvgLabels", () => {
 
 describe("sanitizeSvg", () => {
   it("removes scripts, handlers, foreignObject, animations and every outside reference", () => {
-    const output = sanitize(`<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" onload="alert(1)" xml:base="http://evil/">
+    const output =
+      sanitize(`<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" onload="alert(1)" xml:base="http://evil/">
       <script>fetch("http://evil/")</script><svg:script xmlns:svg="http://www.w3.org/2000/svg">x()</svg:script>
       <style>@import url("http://evil/a.css"); .a { background: url(http://evil/b.png) } .b { fill: url(#grad) }</style>
       <image href="http://127.0.0.1:9/x.png" width="10" height="10"/>
@@ -44,7 +45,9 @@ describe("sanitizeSvg", () => {
       <set attributeName="href" to="http://evil/"/>
       <foreignObject><iframe src="http://evil/"/></foreignObject>
     </svg>`);
-    expect(output).not.toMatch(/evil|127\.0\.0\.1|passwd|hostname|other\.svg|javascript|script|onload|onclick|foreignObject|@import|xml:base|<set/i);
+    expect(output).not.toMatch(
+      /evil|127\.0\.0\.1|passwd|hostname|other\.svg|javascript|script|onload|onclick|foreignObject|@import|xml:base|<set/i,
+    );
     expect(output).toContain('href="#shape"');
     expect(output).toContain('fill="url(#grad)"');
     expect(output).toContain(".b { fill: url(#grad) }");
@@ -59,7 +62,9 @@ describe("sanitizeSvg", () => {
   });
 
   it("refuses what is not an SVG, and nesting deeper than the parser allows", () => {
-    expect(() => parseSvg("<html><body/></html>")).toThrow(expect.objectContaining({ code: "invalid:image_malformed" }));
+    expect(() => parseSvg("<html><body/></html>")).toThrow(
+      expect.objectContaining({ code: "invalid:image_malformed" }),
+    );
     const deep = `<svg>${"<g>".repeat(1000)}</svg>`;
     expect(() => parseSvg(deep)).toThrow(expect.objectContaining({ code: "invalid:image_malformed" }));
   });
