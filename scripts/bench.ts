@@ -1,4 +1,5 @@
 import { cpus, platform, release, totalmem } from "node:os";
+import path from "node:path";
 import { runAskBench } from "./bench/ask-bench";
 import { runAuthBench } from "./bench/auth-bench";
 import {
@@ -8,14 +9,15 @@ import {
   selectSmallestTextPdfs,
 } from "./bench/corpus";
 import { ingestFileCount, runIngestBench } from "./bench/ingest-bench";
+import { runOcrBench } from "./bench/ocr-bench";
 import { runStartupBench } from "./bench/startup-bench";
 
 /**
- * Folio's benchmarks: `npm run bench -- <ingest|ask|startup|auth|all> [--runs N]`. Prints a table per
+ * Folio's benchmarks: `npm run bench -- <ingest|ask|startup|auth|ocr|all> [--runs N]`. Prints a table per
  * benchmark and one `BENCH_RESULT {json}` line with every figure and the machine's facts.
  * Exit codes: 0 done, 1 a benchmark failed, 2 missing corpus or tool, 64 bad arguments.
  */
-const benchNames = ["ingest", "ask", "startup", "auth"] as const;
+const benchNames = ["ingest", "ask", "startup", "auth", "ocr"] as const;
 type BenchName = (typeof benchNames)[number];
 
 const usage = `usage: npm run bench -- <${[...benchNames, "all"].join("|")}> [--runs N]   (default: --runs 3)`;
@@ -94,6 +96,7 @@ async function main(): Promise<number> {
     if (name === "ask") results.ask = await runAskBench(textPdfs, runs);
     if (name === "startup") results.startup = await runStartupBench(runs);
     if (name === "auth") results.auth = await runAuthBench(runs);
+    if (name === "ocr") results.ocr = await runOcrBench(path.dirname(pdfsDir), runs);
   }
   console.log(`\nBENCH_RESULT ${JSON.stringify({ command, runs, machine, ...results })}`);
   return 0;
