@@ -1,4 +1,5 @@
 import { cpus, platform, release, totalmem } from "node:os";
+import path from "node:path";
 import { runAskBench } from "./bench/ask-bench";
 import { runAuthBench } from "./bench/auth-bench";
 import { writeBenchmarksDoc } from "./bench/benchmarks-doc";
@@ -11,6 +12,7 @@ import {
 } from "./bench/corpus";
 import { runEmbedderOverheadBench } from "./bench/embedder-overhead-bench";
 import { ingestFileCount, runIngestBench } from "./bench/ingest-bench";
+import { runOcrBench } from "./bench/ocr-bench";
 import { runStartupBench } from "./bench/startup-bench";
 
 /**
@@ -60,6 +62,10 @@ const benches: readonly BenchEntry[] = [
   { name: "ask", needsPdfCorpus: true, run: (context) => runAskBench(context.textPdfs, context.runs) },
   { name: "startup", run: (context) => runStartupBench(context.runs) },
   { name: "auth", run: (context) => runAuthBench(context.runs) },
+  {
+    name: "ocr",
+    run: (context) => runOcrBench(path.dirname(resolveCorpusPdfsDir()), context.runs),
+  },
 ];
 
 /** What `report` runs, in this order, before regenerating docs/BENCHMARKS.md (also the doc's order). */
