@@ -9,7 +9,7 @@ import { PasswordVault } from "./password-vault";
 import { createPdfProcessPool } from "./pdf/pdf-process-pool";
 import type { PipelineDependencies } from "./pipeline";
 import { createDocumentReader, type DocumentReader } from "./read/create-document-reader";
-import { createRegionOcr } from "./read/region-ocr";
+import { createLazyOcr } from "./read/region-ocr";
 import { IngestWorker } from "./worker";
 
 export interface IngestService {
@@ -43,8 +43,13 @@ export function createIngestService(parts: IngestServiceParts): IngestService {
       maxMemoryMb: config.limits.parseMemoryMb,
       maxPages: config.limits.maxPdfPages,
     }),
-    ocr: createRegionOcr(config),
+    ocr: createLazyOcr({
+      languages: config.parse.ocrLanguages,
+      workers: config.parse.ocrWorkers,
+      pageTimeoutMs: config.limits.parsePageTimeoutMs,
+    }),
     ocrConcurrency: config.parse.ocrWorkers,
+    limits: { maxImagePixels: config.limits.maxImagePixels, maxPages: config.limits.maxPdfPages },
   });
   const passwords = new PasswordVault();
   const pipelineDependencies = async (): Promise<PipelineDependencies> => ({

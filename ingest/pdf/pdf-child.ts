@@ -16,7 +16,7 @@ import { segmentBlocks } from "../stages/segment-blocks";
 import type { ExtractedPage, PageBlock } from "../types";
 import { type Canvas, createCanvas, NapiCanvasFactory } from "./pdf-canvas";
 import { type PageGraphics, scanPageGraphics } from "./pdf-page-graphics";
-import { findCaption, mayHaveFigure, type PagePlan, planPage } from "./pdf-page-plan";
+import { findCaption, mayHaveFigure, type PagePlan, planPage, textLayerQuality } from "./pdf-page-plan";
 import {
   type ChildMessage,
   childRequestSchema,
@@ -189,12 +189,13 @@ async function extractPage(
       viewport.transform,
     );
     const size = { width: round(viewport.width), height: round(viewport.height) };
-    // Where images are drawn matters only if the file has images and the text leaves room for one.
+    const quality = textLayerQuality(items);
+    // Where images are drawn matters only if the file has images and the page is not dense text.
     const graphics: PageGraphics =
-      opened.hasImages && mayHaveFigure(items, size)
+      opened.hasImages && (quality !== "good" || mayHaveFigure(items, size))
         ? scanPageGraphics(await page.getOperatorList(), OPS, viewport)
         : { images: [], rulings: [] };
-    const plan = planPage(items, graphics.images, size);
+    const plan = planPage(items, quality, graphics.images, size);
     const textBlocks: PageBlock[] =
       plan.route === "ocr"
         ? []

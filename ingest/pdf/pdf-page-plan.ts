@@ -19,6 +19,8 @@ export const pagePlanTuning = {
   maxGarbageShare: 0.3,
   /** An image covering at least this share of the page is a scan of the page, not a figure. */
   pageScanShare: 0.75,
+  /** A page with little text whose images cover this share of it is read by OCR. */
+  minScanShare: 0.3,
   /** Images smaller than this share of the page, or this many points on a side, are decoration. */
   minFigureShare: 0.02,
   minFigureSidePoints: 40,
@@ -26,8 +28,16 @@ export const pagePlanTuning = {
   minTextInsideFigure: 12,
 } as const;
 
+export type TextLayerQuality = "good" | "sparse" | "garbage";
+
+/**
+ * `garbage` pages (mostly replacement characters or symbols from unmapped fonts) are OCR'd;
+ * `sparse` ones (a few words or none) are OCR'd when images cover much of the page (a scan),
+ * and read as they are otherwise (a title page, a blank page).
+ */
 export function planPage(
   items: readonly TextItem[],
+  quality: TextLayerQuality,
   images: readonly BoundingBox[],
   page: { width: number; height: number },
 ): PagePlan {
@@ -42,7 +52,8 @@ export function planPage(
   });
   const figureRegions = regions.filter((box) => areaOf(box) / pageArea < pagePlanTuning.pageScanShare);
 
-  if (!hasUsableTextLayer(items)) {
+  const imageShare = regions.reduce((sum, box) => sum + areaOf(box), 0) / pageArea;
+  if (quality === "garbage" || (quality === "sparse" && imageShare >= pagePlanTuning.minScanShare)) {
     return { route: "ocr", figures: figureRegions.map((box) => ({ box, needsOcr: false })) };
   }
   const figures = figureRegions.map((box) => ({
@@ -52,8 +63,8 @@ export function planPage(
   return { route: figures.some((figure) => figure.needsOcr) ? "mixed" : "text_layer", figures };
 }
 
-/** Enough readable characters, and not mostly replacement characters or symbols from unmapped fonts. */
-export function hasUsableTextLayer(items: readonly TextItem[]): boolean {
+/** Enough readable characters, and not mostly replacement characters or symbols from unmapped fonts? */
+export function textLayerQuality(items: readonly TextItem[]): TextLayerQuality {
   let readable = 0;
   let garbage = 0;
   for (const item of items) {
@@ -63,8 +74,8 @@ export function hasUsableTextLayer(items: readonly TextItem[]): boolean {
       else garbage++;
     }
   }
-  if (readable < pagePlanTuning.minReadableCharacters) return false;
-  return garbage / (readable + garbage) <= pagePlanTuning.maxGarbageShare;
+  if (garbage > 0 && garbage / (readable + garbage) > pagePlanTuning.maxGarbageShare) return "garbage";
+  return readable < pagePlanTuning.minReadableCharacters ? "sparse" : "good";
 }
 
 function charactersInside(items: readonly TextItem[], box: BoundingBox): number {

@@ -71,10 +71,15 @@ export const pdfProcessPoolOptionsSchema = z
     pageTimeoutMs: z.number().int().positive().default(30_000),
     /**
      * V8 heap cap of a child (`--max-old-space-size`); the operating system caps its whole data
-     * segment (heap, canvas, wasm) at this plus `nativeMemoryMb`. @default 1024
+     * segment at this plus `nativeMemoryMb`. @default 1024
      */
     maxMemoryMb: z.number().int().min(128).default(1024),
-    nativeMemoryMb: z.number().int().min(64).default(1024),
+    /**
+     * Room above the heap for native memory (canvas renders, decoded images, wasm). RLIMIT_DATA
+     * also counts writable address space reserved but unused: a pdf.js child with Skia loaded
+     * starts with ~1.5 GB of it, so this is well above what pages really use. @default 3072
+     */
+    nativeMemoryMb: z.number().int().min(64).default(3072),
     /** Documents with more pages are refused before any page is parsed. @default 2000 */
     maxPages: z.number().int().positive().default(2000),
     /** Pages per request: small enough to spread a document, large enough to amortise. @default 8 */
@@ -103,8 +108,9 @@ interface Slot {
 /** A request without its id (the pool numbers them). */
 type WorkRequest = Omit<ExtractRequest, "requestId"> | Omit<RenderRequest, "requestId">;
 
+/** A document's wall-clock budget; it starts when its first request reaches a ready child. */
 interface Deadline {
-  at: number;
+  at: number | null;
   timeoutMs: number;
 }
 
@@ -132,7 +138,7 @@ class ChildProcessPool implements PdfProcessPool {
   }
 
   async read(filePath: string, options: PdfReadOptions): Promise<PdfPageStream> {
-    const deadline = { at: Date.now() + this.#options.timeoutMs, timeoutMs: this.#options.timeoutMs };
+    const deadline: Deadline = { at: null, timeoutMs: this.#options.timeoutMs };
     const document = new DocumentRead(this.#options.pagesPerRange * this.#options.processes * 2);
     const request = (firstPage: number, lastPage: number): Omit<ExtractRequest, "requestId"> => ({
       type: "extract",
@@ -190,7 +196,7 @@ class ChildProcessPool implements PdfProcessPool {
     filePath: string,
     options: { pageNumber: number; widthPx: number; outputPath: string; password?: string },
   ): Promise<{ widthPx: number; heightPx: number }> {
-    const deadline = { at: Date.now() + this.#options.pageTimeoutMs, timeoutMs: this.#options.pageTimeoutMs };
+    const deadline: Deadline = { at: null, timeoutMs: this.#options.pageTimeoutMs };
     const slot = await this.#acquire();
     let size: { widthPx: number; heightPx: number } | null = null;
     try {
@@ -224,10 +230,11 @@ class ChildProcessPool implements PdfProcessPool {
       this.#slots.map(async (slot) => {
         const child = slot.child;
         slot.child = null;
-        if (child) {
-          await stopChild(child);
-          await child.exited;
-        }
+        if (!child) return;
+        // Shutting down does not wait for a child still loading or parsing.
+        child.isBeingStopped = true;
+        child.process.kill("SIGKILL");
+        await child.exited;
       }),
     );
   }
@@ -281,6 +288,7 @@ class ChildProcessPool implements PdfProcessPool {
   ): Promise<void> {
     if (this.#isDisposed) throw disposedError();
     const child = await this.#startedChild(slot);
+    deadline.at ??= Date.now() + deadline.timeoutMs;
     const requestId = this.#nextRequestId++;
     setKeepsParentAlive(child.process, true);
     try {
@@ -325,7 +333,7 @@ class ChildProcessPool implements PdfProcessPool {
       }
       const armTimer = () => {
         clearTimeout(timer);
-        const remaining = deadline.at - Date.now();
+        const remaining = (deadline.at ?? Number.POSITIVE_INFINITY) - Date.now();
         const isDocumentBudget = remaining < pageTimeoutMs;
         timer = setTimeout(
           () =>

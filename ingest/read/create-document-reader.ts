@@ -1,8 +1,16 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { AppError } from "../../lib/errors";
 import type { PdfProcessPool } from "../pdf/pdf-process-pool";
-import { type DocumentPages, type ReadInput, type RegionOcr, readDocumentPages } from "./document-reader";
+import { isImageMediaType } from "../stages/detect-media-type";
+import { extractImage } from "../stages/extract-image";
+import type { ExtractedPage } from "../types";
+import { type DocumentPages, type ReadInput, readDocumentPages } from "./document-reader";
+import type { LazyOcr } from "./region-ocr";
 
 export interface DocumentReader {
+  /** Pages in order, with OCR done; stop iterating to cancel. */
   read(input: ReadInput): Promise<DocumentPages>;
   /** Renders one PDF page to a PNG file (previews). */
   renderPdfPage: PdfProcessPool["render"];
@@ -11,15 +19,20 @@ export interface DocumentReader {
   dispose(): Promise<void>;
 }
 
-/** The reader for every supported type, from the PDF pool and the OCR engine. */
-export function createDocumentReader(parts: {
+export interface DocumentReaderParts {
   pdf: PdfProcessPool;
-  ocr: RegionOcr & { dispose(): Promise<void> };
+  ocr: LazyOcr;
+  /** OCR calls in flight at once. */
   ocrConcurrency: number;
-}): DocumentReader {
+  limits: { maxImagePixels: number; maxPages: number };
+}
+
+/** The reader for every supported type: PDFs through the pdf.js pool, images through sharp. */
+export function createDocumentReader(parts: DocumentReaderParts): DocumentReader {
   return {
     read: async (input) => {
       if (input.mediaType === "application/pdf") return readDocumentPages(parts, input);
+      if (isImageMediaType(input.mediaType)) return readImage(parts, input);
       throw new AppError("unsupported:file_type", { message: `Folio cannot read ${input.mediaType} files.` });
     },
     renderPdfPage: (filePath, options) => parts.pdf.render(filePath, options),
@@ -30,4 +43,27 @@ export function createDocumentReader(parts: {
       await Promise.all([parts.pdf.dispose(), parts.ocr.dispose()]);
     },
   };
+}
+
+async function readImage(parts: DocumentReaderParts, input: ReadInput): Promise<DocumentPages> {
+  if (!isImageMediaType(input.mediaType)) throw new Error(`not an image type: ${input.mediaType}`);
+  // Without a place to keep figures (the extract command), they go to a directory removed after.
+  const scratch = input.figureDirectory ? null : await mkdtemp(path.join(tmpdir(), "folio-image-"));
+  try {
+    const document = await extractImage(
+      { filePath: input.filePath, mediaType: input.mediaType, figureDirectory: input.figureDirectory ?? scratch ?? "" },
+      { ocr: await parts.ocr.engine(), limits: parts.limits },
+    );
+    async function* pages(): AsyncGenerator<ExtractedPage> {
+      try {
+        yield* document.pages;
+      } finally {
+        if (scratch) await rm(scratch, { recursive: true, force: true });
+      }
+    }
+    return { pageCount: document.pageCount, title: document.title, pages: pages() };
+  } catch (error) {
+    if (scratch) await rm(scratch, { recursive: true, force: true });
+    throw error;
+  }
 }

@@ -10,7 +10,7 @@ import { mapOrdered } from "./map-ordered";
 export interface RegionOcr {
   readRegion(
     file: string,
-    placement: { scale: number; offsetX: number; offsetY: number },
+    placement: { scale: number; offsetX: number; offsetY: number; isWholePage: boolean },
   ): Promise<PageBlock[]>;
 }
 
@@ -86,14 +86,14 @@ async function completeOcr(ocr: RegionOcr, message: ChildPageMessage): Promise<E
         const inside = read.filter((block) => isInside(block, figure));
         if (inside.length > 0) figureTexts.set(blocks.length - figures.length + index, inside);
       });
-      if (task.target === "page") await rm(task.file, { force: true });
+      await rm(task.file, { force: true });
     } else {
       figureTexts.set(task.target, read);
     }
   }
   for (const [index, read] of figureTexts) {
     const figure = blocks[index];
-    if (!figure || figure.kind !== "figure" || read.length === 0) continue;
+    if (figure?.kind !== "figure" || read.length === 0) continue;
     const text = read.map((block) => block.text).join("\n");
     blocks[index] = {
       ...figure,
@@ -106,7 +106,12 @@ async function completeOcr(ocr: RegionOcr, message: ChildPageMessage): Promise<E
 }
 
 function readTask(ocr: RegionOcr, task: OcrTask): Promise<PageBlock[]> {
-  return ocr.readRegion(task.file, { scale: task.scale, offsetX: task.region[0], offsetY: task.region[1] });
+  return ocr.readRegion(task.file, {
+    scale: task.scale,
+    offsetX: task.region[0],
+    offsetY: task.region[1],
+    isWholePage: task.target === "page",
+  });
 }
 
 function isInside(block: PageBlock, container: PageBlock): boolean {

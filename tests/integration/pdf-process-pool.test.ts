@@ -227,7 +227,7 @@ describe("createPdfProcessPool", () => {
     const [processId] = pool.childProcessIds;
     const limits = readFileSync(`/proc/${processId}/limits`, "utf8");
     const dataLine = limits.split("\n").find((line) => line.startsWith("Max data size")) ?? "";
-    expect(dataLine.split(/\s{2,}/)[1]).toBe(String((1024 + 1024) * 1024 * 1024));
+    expect(dataLine.split(/\s{2,}/)[1]).toBe(String((1024 + 3072) * 1024 * 1024));
   });
 
   it.each(["encrypted-r2.pdf", "encrypted-r3.pdf"])(
