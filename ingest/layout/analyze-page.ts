@@ -1,0 +1,154 @@
+import { type BoundingBox, unionBoxes } from "../../lib/domain/geometry";
+import {
+  buildLines,
+  dominantFontSize,
+  groupLines,
+  joinLineTexts,
+  type Line,
+  orderBlocks,
+} from "../stages/segment-blocks";
+import type { PageBlock, TableContent, TextItem, TextSource } from "../types";
+import { findTables, type Segment } from "./find-tables";
+import { headingLevelOf, numberingLevel } from "./headings";
+import { tableToMarkdown } from "./table-markdown";
+
+export interface AnalyzeOptions {
+  /** Body text size of the document, if the caller knows it; else the page's dominant size. */
+  bodyFontSize?: number;
+  /** Where the items come from. @default "text_layer" */
+  source?: TextSource;
+  /**
+   * OCR only: each item's confidence in [0, 1], parallel to `items`; a block's confidence is
+   * the character-weighted mean of its items'. Without it, confidence is null.
+   */
+  itemConfidences?: readonly number[];
+}
+
+/** "Table 3", "TABLE II.", "Tab. 4:" at the start of a block: a table caption. */
+const tableCaption = /^(table|tab\.)\s*([0-9]{1,3}|[IVXLC]{1,6})\b/i;
+
+/**
+ * One page's text items → blocks in reading order: tables (by ruling lines when `rulings` are
+ * given, and by column alignment) as Markdown with their caption, headings with a level, and
+ * the remaining text as paragraph blocks. Items inside a table appear only in the table.
+ */
+export function analyzePage(
+  items: readonly TextItem[],
+  page: { width: number; height: number },
+  rulings: readonly Segment[] = [],
+  options: AnalyzeOptions = {},
+): PageBlock[] {
+  const source = options.source ?? "text_layer";
+  const confidenceOf = confidenceLookup(items, options.itemConfidences);
+  const tables = findTables(items, page, rulings);
+  const inTable = new Set(tables.flatMap((table) => table.itemIndexes));
+  const rest = items.filter((_, index) => !inTable.has(index));
+  const bodyFontSize = options.bodyFontSize ?? dominantFontSize(rest.length > 0 ? rest : items);
+
+  type Entry = { block: PageBlock; box: BoundingBox; characters: number; lines: readonly unknown[] };
+  const entries: Entry[] = [];
+  const textEntries: { lines: Line[]; entry: Entry }[] = [];
+  for (const group of groupLines(buildLines(rest))) {
+    for (const lines of splitLeadingHeading(group.lines, group.box)) {
+      const text = joinLineTexts(lines.map((line) => line.text));
+      const fontSize = dominantFontSize(lines.flatMap((line) => line.items));
+      const level = headingLevelOf({ text, lineCount: lines.length, fontSize }, bodyFontSize);
+      const box = unionBoxes(lines.map((line) => line.box)) ?? group.box;
+      const block: PageBlock = {
+        kind: level === null ? "text" : "heading",
+        text,
+        box,
+        source,
+        confidence: confidenceOf(lines.flatMap((line) => line.items)),
+        ...(level === null ? {} : { headingLevel: level }),
+      };
+      const entry = { block, box, characters: text.length, lines };
+      textEntries.push({ lines, entry });
+    }
+  }
+
+  const captions = new Set<Entry>();
+  for (const table of tables) {
+    const caption = nearestCaption(
+      table.box,
+      textEntries.map(({ entry }) => entry).filter((entry) => !captions.has(entry)),
+    );
+    if (caption) captions.add(caption);
+    const content: TableContent = {
+      rows: table.rows,
+      headerRowCount: table.headerRowCount,
+      caption: caption?.block.text ?? null,
+    };
+    const box = unionBoxes(caption ? [table.box, caption.box] : [table.box]) ?? table.box;
+    const tableItems = table.itemIndexes.map((index) => items[index]).filter((item) => item !== undefined);
+    entries.push({
+      block: {
+        kind: "table",
+        text: tableToMarkdown(content),
+        box,
+        source,
+        confidence: confidenceOf(tableItems),
+        table: content,
+      },
+      box,
+      characters: table.rows.reduce((sum, row) => sum + row.join(" ").length, 0),
+      lines: table.rows,
+    });
+  }
+  for (const { entry } of textEntries) if (!captions.has(entry)) entries.push(entry);
+  return orderBlocks(entries).map((entry) => entry.block);
+}
+
+/**
+ * A paragraph block whose first line is a numbered heading set at body size ("2.1 Methods"
+ * followed by its text at regular spacing): the heading line becomes a block of its own.
+ */
+function splitLeadingHeading(lines: Line[], box: BoundingBox): Line[][] {
+  const [first, ...rest] = lines;
+  if (!first || rest.length === 0) return [lines];
+  const isShort = box[2] - first.box[2] > 3 * first.fontSize;
+  if (!isShort || numberingLevel(first.text) === null) return [lines];
+  const level = headingLevelOf({ text: first.text, lineCount: 1, fontSize: first.fontSize }, first.fontSize);
+  return level === null ? [lines] : [[first], rest];
+}
+
+/** The closest block starting with "Table N" right above or below the table, overlapping it horizontally. */
+function nearestCaption<T extends { block: PageBlock; box: BoundingBox }>(
+  tableBox: BoundingBox,
+  candidates: readonly T[],
+): T | null {
+  let best: { entry: T; distance: number } | null = null;
+  for (const entry of candidates) {
+    if (entry.block.kind === "table" || !tableCaption.test(entry.block.text)) continue;
+    const overlap = Math.min(entry.box[2], tableBox[2]) - Math.max(entry.box[0], tableBox[0]);
+    if (overlap <= 0) continue;
+    const distance =
+      entry.box[3] <= tableBox[1] + 2 ? tableBox[1] - entry.box[3] : entry.box[1] - tableBox[3];
+    if (distance < -2 || distance > Math.max(36, 1.5 * (entry.box[3] - entry.box[1]))) continue;
+    if (!best || distance < best.distance) best = { entry, distance };
+  }
+  return best?.entry ?? null;
+}
+
+function confidenceLookup(
+  items: readonly TextItem[],
+  confidences: readonly number[] | undefined,
+): (members: readonly TextItem[]) => number | null {
+  if (!confidences) return () => null;
+  const byItem = new Map<TextItem, number>();
+  items.forEach((item, index) => {
+    const confidence = confidences[index];
+    if (confidence !== undefined && Number.isFinite(confidence)) byItem.set(item, confidence);
+  });
+  return (members) => {
+    let weighted = 0;
+    let characters = 0;
+    for (const member of members) {
+      const confidence = byItem.get(member);
+      if (confidence === undefined) continue;
+      weighted += confidence * member.text.length;
+      characters += member.text.length;
+    }
+    return characters > 0 ? Math.round((weighted / characters) * 1000) / 1000 : null;
+  };
+}

@@ -1,0 +1,97 @@
+import type { ExtractedPage } from "../types";
+
+/**
+ * Heading rules. A heading is a short block (≤ 2 lines, ≤ 14 words) that does not end like a
+ * sentence, and either is set larger than the body text or starts with section numbering.
+ *
+ * Level: from the numbering when there is one ("2" → 1, "2.3" → 2, "2.3.1" → 3, "A." → 1,
+ * "A.2" → 2, "Chapter 3" / "PART II" / "IV." → 1), else from the size relative to the body
+ * (≥ 1.6× → 1, ≥ 1.3× → 2, larger → 3). Both are properties of the document's typography, so
+ * a heading gets the same level on every page.
+ *
+ * Weight is not used: pdf.js's getTextContent gives only an opaque font id and a generic
+ * `fontFamily` ("sans-serif"), and the real font name ("…-Bold", and the `bold` flag) is only
+ * known from `page.commonObjs` after the operator list is fetched.
+ */
+const limits = {
+  maxLines: 2,
+  maxWords: 14,
+  maxCharacters: 140,
+  /** Larger than the body by this factor: a heading by size alone. */
+  largerRatio: 1.15,
+  /** Numbered headings may be set at body size, but not smaller. */
+  minNumberedRatio: 0.95,
+  /** A numbered body-size heading is shorter still. */
+  maxNumberedWords: 10,
+} as const;
+
+/** Numbering at the start of a heading, with the level it implies, or null. */
+export function numberingLevel(text: string): number | null {
+  const trimmed = text.trim();
+  const named = /^(part|chapter|appendix|annex|book)\s+([0-9]{1,3}|[IVXLC]{1,6}|[A-Z])\b/i.exec(trimmed);
+  if (named) return 1;
+  const decimal = /^(\d{1,2}(?:\.\d{1,2}){0,4})\.?\s+\S/.exec(trimmed);
+  if (decimal?.[1]) return decimal[1].split(".").length;
+  const lettered = /^([A-Z])((?:\.\d{1,2}){0,4})\.?\s+\p{Lu}/u.exec(trimmed);
+  if (lettered && (lettered[2] !== "" || /^[A-Z]\.\s/.test(trimmed))) {
+    return 1 + (lettered[2]?.split(".").length ?? 1) - 1;
+  }
+  if (/^[IVX]{1,5}\.\s+\p{Lu}/u.test(trimmed)) return 1;
+  return null;
+}
+
+/**
+ * The heading level of a block, or null for body text. `fontSize` is the block's dominant size,
+ * `bodyFontSize` the page's (or document's) body text size.
+ */
+export function headingLevelOf(
+  block: { text: string; lineCount: number; fontSize: number },
+  bodyFontSize: number,
+): number | null {
+  const text = block.text.trim();
+  if (text === "" || block.lineCount > limits.maxLines || text.length > limits.maxCharacters) return null;
+  const words = text.split(/\s+/).length;
+  if (words > limits.maxWords) return null;
+  if (!/\p{L}/u.test(text) || /^\p{Ll}/u.test(text)) return null;
+  // Sentences, list items, table-of-contents lines with dot leaders.
+  if (/[.,;:!?]$/.test(text) && !/^([IVX]+|[A-Z]|\d{1,2})\.$/.test(text)) return null;
+  if (/\.{3,}|…{2,}|(\.\s){3,}/.test(text)) return null;
+
+  const ratio = bodyFontSize > 0 ? block.fontSize / bodyFontSize : 1;
+  const numbered = numberingLevel(text);
+  if (numbered !== null) {
+    // "1 of 3", "2019 revenue", "3 months": a number alone does not make a heading at body size.
+    const rest = text.replace(/^\S+\s+/, "");
+    if (ratio >= limits.largerRatio) return Math.min(numbered, 6);
+    if (ratio < limits.minNumberedRatio || words > limits.maxNumberedWords || block.lineCount > 1)
+      return null;
+    if (!/^\p{Lu}/u.test(rest) || /\d$/.test(text)) return null;
+    return Math.min(numbered, 6);
+  }
+  if (ratio < limits.largerRatio) return null;
+  if (ratio >= 1.6) return 1;
+  if (ratio >= 1.3) return 2;
+  return 3;
+}
+
+/**
+ * The cross-page pass: sets `headingPath` on every block from the headings seen so far, page by
+ * page in document order. A heading closes every open heading of its level or deeper; its own
+ * path ends with itself, a body block's with the innermost open heading.
+ */
+export function createHeadingTracker(): { assign(page: ExtractedPage): ExtractedPage } {
+  const open: { level: number; text: string }[] = [];
+  return {
+    assign(page) {
+      const blocks = page.blocks.map((block) => {
+        if (block.kind === "heading") {
+          const level = block.headingLevel ?? 1;
+          while ((open.at(-1)?.level ?? 0) >= level) open.pop();
+          open.push({ level, text: block.text.replace(/\s+/g, " ").trim() });
+        }
+        return { ...block, headingPath: open.map((heading) => heading.text) };
+      });
+      return { ...page, blocks };
+    },
+  };
+}
