@@ -45,6 +45,8 @@ export function findAlignedTables(
 const tuning = {
   /** A gap wider than this (em) between two items of a row separates two cells. */
   cellGapEm: 0.9,
+  /** A lone currency sign joins the amount this far (em) to its right. */
+  currencyGapEm: 8,
   /** …or narrower, down to this, between two numbers. */
   numberGapEm: 0.4,
   /** A fragment with more words or characters than this is running text, not a cell. */
@@ -56,6 +58,8 @@ const tuning = {
   pitchJump: 1.6,
   /** Cells of a column line up (left, right or centre) within this many em. */
   alignEm: 0.6,
+  /** More cells of 3+ words than this share starting in lowercase: columns of prose. */
+  lowercaseStartShareMax: 0.35,
   /** A table's cells hold at most this many words on average (more is columns of prose). */
   meanCellWordsMax: 5,
 } as const;
@@ -132,10 +136,16 @@ function splitRow(items: readonly TextItem[], indexes: readonly number[]): Fragm
     if (group && previous) {
       const gap = item.box[0] - previous.box[2];
       const em = Math.max(item.fontSize, previous.fontSize, 1);
-      const bothNumbers = isNumericCell(item.text) && isNumericCell(previous.text);
+      const bothNumbers = isNumberLike(item.text) && isNumericCell(previous.text);
       const isDuplicate = previous.text === item.text && Math.abs(previous.box[0] - item.box[0]) < 0.2 * em;
       if (isDuplicate) continue;
-      if (gap <= tuning.cellGapEm * em && !(bothNumbers && gap > tuning.numberGapEm * em)) {
+      // "$   1,234": a currency sign set apart from its amount belongs to it.
+      const afterCurrency =
+        group.length === 1 && isCurrency(previous.text) && gap <= tuning.currencyGapEm * em;
+      if (
+        afterCurrency ||
+        (gap <= tuning.cellGapEm * em && !(bothNumbers && gap > tuning.numberGapEm * em))
+      ) {
         group.push(index);
         continue;
       }
@@ -159,6 +169,9 @@ function splitRow(items: readonly TextItem[], indexes: readonly number[]): Fragm
     };
   });
 }
+
+const isCurrency = (text: string) => /^[$€£¥]$/.test(text.trim());
+const isNumberLike = (text: string) => isNumericCell(text) || isCurrency(text);
 
 const cellsOf = (row: Row) => row.fragments.filter((fragment) => !fragment.isProse);
 const isCandidate = (row: Row) =>
@@ -289,6 +302,10 @@ function buildTable(items: readonly TextItem[], rows: readonly Row[]): FoundTabl
   const fragments = rows.flatMap((row) => row.fragments);
   const meanWords = fragments.reduce((sum, fragment) => sum + fragment.words, 0) / fragments.length;
   if (meanWords > tuning.meanCellWordsMax) return null;
+  // Columns of running text: most of their lines go on with the sentence of the line above.
+  const cased = fragments.filter((fragment) => fragment.words >= 3 && /^[\p{Lu}\p{Ll}]/u.test(fragment.text));
+  const lowercase = cased.filter((fragment) => /^\p{Ll}/u.test(fragment.text)).length;
+  if (cased.length >= 6 && lowercase > tuning.lowercaseStartShareMax * cased.length) return null;
 
   const itemIndexes = rows.flatMap((row) => row.fragments.flatMap((fragment) => fragment.indexes));
   const { rows: cellRows, headerRowCount } = finishTable(items, gridRows, {

@@ -22,6 +22,11 @@ export interface AnalyzeOptions {
    * the character-weighted mean of its items'. Without it, confidence is null.
    */
   itemConfidences?: readonly number[];
+  /**
+   * Font ids (`TextItem.fontName`) known to be bold, e.g. from `isBoldFontName` on the names in
+   * `page.commonObjs` after `getOperatorList`. Without it, weight plays no part.
+   */
+  boldFonts?: ReadonlySet<string>;
 }
 
 /** "Table 3", "TABLE II.", "Tab. 4:" at the start of a block: a table caption. */
@@ -49,10 +54,14 @@ export function analyzePage(
   const entries: Entry[] = [];
   const textEntries: { lines: Line[]; entry: Entry }[] = [];
   for (const group of groupLines(buildLines(rest))) {
-    for (const lines of splitLeadingHeading(group.lines, group.box)) {
+    const isBoldLine = (line: Line) =>
+      options.boldFonts ? isMostlyBold(line.items, options.boldFonts) : false;
+    for (const lines of splitLeadingHeading(group.lines, group.box, isBoldLine)) {
       const text = joinLineTexts(lines.map((line) => line.text));
       const fontSize = dominantFontSize(lines.flatMap((line) => line.items));
-      const level = headingLevelOf({ text, lineCount: lines.length, fontSize }, bodyFontSize);
+      const lineItems = lines.flatMap((line) => line.items);
+      const isBold = options.boldFonts ? isMostlyBold(lineItems, options.boldFonts) : false;
+      const level = headingLevelOf({ text, lineCount: lines.length, fontSize, isBold }, bodyFontSize);
       const box = unionBoxes(lines.map((line) => line.box)) ?? group.box;
       const block: PageBlock = {
         kind: level === null ? "text" : "heading",
@@ -100,15 +109,21 @@ export function analyzePage(
 }
 
 /**
- * A paragraph block whose first line is a numbered heading set at body size ("2.1 Methods"
- * followed by its text at regular spacing): the heading line becomes a block of its own.
+ * A paragraph block whose first line is a heading set at body size ("2.1 Methods", or a bold
+ * line over regular text) followed by its text at regular spacing: the heading line becomes a
+ * block of its own.
  */
-function splitLeadingHeading(lines: Line[], box: BoundingBox): Line[][] {
+function splitLeadingHeading(lines: Line[], box: BoundingBox, isBoldLine: (line: Line) => boolean): Line[][] {
   const [first, ...rest] = lines;
   if (!first || rest.length === 0) return [lines];
   const isShort = box[2] - first.box[2] > 3 * first.fontSize;
-  if (!isShort || numberingLevel(first.text) === null) return [lines];
-  const level = headingLevelOf({ text: first.text, lineCount: 1, fontSize: first.fontSize }, first.fontSize);
+  const isNumbered = numberingLevel(first.text) !== null;
+  const isBoldLead = isBoldLine(first) && !rest.some(isBoldLine);
+  if (!isShort || !(isNumbered || isBoldLead)) return [lines];
+  const level = headingLevelOf(
+    { text: first.text, lineCount: 1, fontSize: first.fontSize, isBold: isBoldLead },
+    first.fontSize,
+  );
   return level === null ? [lines] : [[first], rest];
 }
 
@@ -128,6 +143,16 @@ function nearestCaption<T extends { block: PageBlock; box: BoundingBox }>(
     if (!best || distance < best.distance) best = { entry, distance };
   }
   return best?.entry ?? null;
+}
+
+function isMostlyBold(items: readonly TextItem[], boldFonts: ReadonlySet<string>): boolean {
+  let bold = 0;
+  let total = 0;
+  for (const item of items) {
+    total += item.text.length;
+    if (boldFonts.has(item.fontName)) bold += item.text.length;
+  }
+  return total > 0 && bold >= 0.8 * total;
 }
 
 function confidenceLookup(

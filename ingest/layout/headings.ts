@@ -6,12 +6,14 @@ import type { ExtractedPage } from "../types";
  *
  * Level: from the numbering when there is one ("2" → 1, "2.3" → 2, "2.3.1" → 3, "A." → 1,
  * "A.2" → 2, "Chapter 3" / "PART II" / "IV." → 1), else from the size relative to the body
- * (≥ 1.6× → 1, ≥ 1.3× → 2, larger → 3). Both are properties of the document's typography, so
+ * (≥ 1.6× → 1, ≥ 1.3× → 2, larger → 3, bold at body size → 4). Both are properties of the document's typography, so
  * a heading gets the same level on every page.
  *
- * Weight is not used: pdf.js's getTextContent gives only an opaque font id and a generic
- * `fontFamily` ("sans-serif"), and the real font name ("…-Bold", and the `bold` flag) is only
- * known from `page.commonObjs` after the operator list is fetched.
+ * Weight, when the caller knows it: a single bold line at body size is a heading of level 4.
+ * pdf.js's getTextContent gives only an opaque font id and a generic `fontFamily`
+ * ("sans-serif"); the PostScript name ("TACTGM+NimbusRomNo9L-Medi") is in
+ * `page.commonObjs.get(fontName).name` once the page's operator list was fetched (its `bold`
+ * flag stays undefined with `disableFontFace`), so `isBoldFontName` judges the name.
  */
 const limits = {
   maxLines: 2,
@@ -24,6 +26,12 @@ const limits = {
   /** A numbered body-size heading is shorter still. */
   maxNumberedWords: 10,
 } as const;
+
+/** "ABCDEF+Helvetica-Bold", "Arial,Bold", "NimbusRomNo9L-Medi", "Inter-SemiBold", "Roboto-Black". */
+export function isBoldFontName(postScriptName: string): boolean {
+  const name = postScriptName.replace(/^[A-Z]{6}\+/, "");
+  return /bold|black|heavy|demi|medi(?!um)|[-,_]bd\b|[-,_]sb\b/i.test(name);
+}
 
 /** Numbering at the start of a heading, with the level it implies, or null. */
 export function numberingLevel(text: string): number | null {
@@ -45,7 +53,7 @@ export function numberingLevel(text: string): number | null {
  * `bodyFontSize` the page's (or document's) body text size.
  */
 export function headingLevelOf(
-  block: { text: string; lineCount: number; fontSize: number },
+  block: { text: string; lineCount: number; fontSize: number; isBold?: boolean },
   bodyFontSize: number,
 ): number | null {
   const text = block.text.trim();
@@ -68,7 +76,10 @@ export function headingLevelOf(
     if (!/^\p{Lu}/u.test(rest) || /\d$/.test(text)) return null;
     return Math.min(numbered, 6);
   }
-  if (ratio < limits.largerRatio) return null;
+  if (ratio < limits.largerRatio) {
+    const isBoldLine = block.isBold === true && block.lineCount === 1 && ratio >= limits.minNumberedRatio;
+    return isBoldLine && words <= limits.maxNumberedWords ? 4 : null;
+  }
   if (ratio >= 1.6) return 1;
   if (ratio >= 1.3) return 2;
   return 3;

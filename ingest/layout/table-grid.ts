@@ -81,6 +81,7 @@ export function finishTable(
   else if (firstNumeric > 0 && firstNumeric <= 4) headerEnd = firstNumeric;
   else headerEnd = texts.length > 1 ? 1 : 0;
 
+  const columns = options.mergeContinuations ? columnRights(items, physicalRows) : [];
   const groups: number[][] = [];
   if (options.mergeHeaderRows && headerEnd > 0)
     groups.push(Array.from({ length: headerEnd }, (_, index) => index));
@@ -93,7 +94,7 @@ export function finishTable(
       previousGroup &&
       previousIndex !== undefined &&
       previousIndex >= headerEnd &&
-      isContinuation(texts, physicalRows, previousIndex, index, hasNumber)
+      isContinuation(texts, physicalRows, previousIndex, index, hasNumber, columns, items)
     ) {
       previousGroup.push(index);
     } else {
@@ -112,12 +113,28 @@ export function finishTable(
   return { rows, headerRowCount: options.mergeHeaderRows ? Math.min(headerEnd, 1) : headerEnd };
 }
 
+/** Per column, the extent of its text over all rows. */
+function columnRights(items: readonly TextItem[], rows: readonly GridRow[]): { x0: number; x1: number }[] {
+  const columnCount = Math.max(0, ...rows.map((row) => row.cells.length));
+  return Array.from({ length: columnCount }, (_, column) => {
+    const boxes = rows
+      .flatMap((row) => (row.cells[column] ?? []).map((index) => items[index]?.box))
+      .filter((box) => !!box);
+    return {
+      x0: Math.min(...boxes.map((box) => box[0])),
+      x1: Math.max(...boxes.map((box) => box[2])),
+    };
+  });
+}
+
 function isContinuation(
   texts: readonly string[][],
   rows: readonly GridRow[],
   previousIndex: number,
   index: number,
   hasNumber: readonly boolean[],
+  columns: readonly { x0: number; x1: number }[],
+  items: readonly TextItem[],
 ): boolean {
   const previous = rows[previousIndex];
   const row = rows[index];
@@ -133,6 +150,14 @@ function isContinuation(
   ) {
     return false;
   }
+  // A text wraps only when it reached its column's right side; a short line above is a label.
+  const wrapped = rowTexts.every((cell, column) => {
+    if (cell === "") return true;
+    const extent = columns[column];
+    const previousRight = Math.max(...(previous.cells[column] ?? []).map((item) => items[item]?.box[2] ?? 0));
+    return !extent || previousRight >= extent.x1 - 0.35 * (extent.x1 - extent.x0);
+  });
+  if (!wrapped) return false;
   const lineHeight = Math.min(row.bottom - row.top, previous.bottom - previous.top);
   return row.top - previous.bottom < 0.4 * lineHeight;
 }

@@ -1,6 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { analyzePage } from "../../ingest/layout/analyze-page";
-import { createHeadingTracker, headingLevelOf, numberingLevel } from "../../ingest/layout/headings";
+import {
+  createHeadingTracker,
+  headingLevelOf,
+  isBoldFontName,
+  numberingLevel,
+} from "../../ingest/layout/headings";
 import type { PageBlock } from "../../ingest/types";
 import { letterPage, page, paragraph, run, textBlock } from "./layout-fixtures";
 
@@ -86,6 +91,38 @@ describe("analyzePage headings", () => {
         "We use three data sets that are all public and well known in the field of retrieval.",
         undefined,
       ],
+    ]);
+  });
+});
+
+describe("bold headings", () => {
+  it.each([
+    ["TACTGM+NimbusRomNo9L-Medi", true],
+    ["Helvetica-Bold", true],
+    ["Arial,Bold", true],
+    ["Inter-SemiBold", true],
+    ["Roboto-Black", true],
+    ["KUYGUP+NimbusRomNo9L-Regu", false],
+    ["Roboto-Medium", false],
+    ["CMR10", false],
+  ])("isBoldFontName(%s) is %s", (name, bold) => {
+    expect(isBoldFontName(name)).toBe(bold);
+  });
+
+  it("makes a bold body-size line a level-4 heading when the caller knows the bold fonts", () => {
+    const items = [
+      { ...run("Forward-looking statements", 72, 100), fontName: "bold" },
+      ...paragraph(
+        ["This release contains statements about the", "future that may not come true at all."],
+        72,
+        112,
+      ),
+    ];
+    expect(analyzePage(items, letterPage).map((block) => block.kind)).toEqual(["text"]);
+    const blocks = analyzePage(items, letterPage, [], { boldFonts: new Set(["bold"]) });
+    expect(blocks.map((block) => [block.kind, block.headingLevel])).toEqual([
+      ["heading", 4],
+      ["text", undefined],
     ]);
   });
 });

@@ -50,22 +50,28 @@ describe("findTables (alignment)", () => {
     expect(table?.rows).toEqual([["Region", "2021", "2022", "Change"], ...body]);
   });
 
-  it("joins a wrapped first-column cell into its row", () => {
-    const items = [...salesTable(200, body), run("(incl. islands)", 72, 210, { hasEndOfLine: true })].filter(
-      (item) => item.text !== "",
-    );
-    // The continuation sits tight under "North" (baseline 214 → 224).
-    const moved = items.map((item) =>
-      item.text === "(incl. islands)" ? { ...item, box: [72, 216, 147, 226] as const } : item,
-    );
-    const spaced = moved.map((item) =>
-      item.box[1] >= 219 && item.text !== "(incl. islands)"
-        ? { ...item, box: [item.box[0], item.box[1] + 12, item.box[2], item.box[3] + 12] as const }
-        : item,
-    );
-    const [table] = findTables(spaced, letterPage);
-    expect(table?.rows[1]).toEqual(["North (incl. islands)", "1,204", "1,310", "8.8%"]);
-    expect(table?.rows).toHaveLength(4);
+  it("joins a wrapped first-column cell into its row, but not a short label line", () => {
+    const rights = [250, 330, 410];
+    const row = (cells: readonly string[], baseline: number) => [
+      run(cells[0] ?? "", 72, baseline, { hasEndOfLine: false }),
+      ...cells.slice(1).map((cell, column) => runRight(cell, rights[column] ?? 0, baseline)),
+    ];
+    const items = [
+      ...row(["Region", "2021", "2022", "Change"], 200),
+      ...row(["Northern Highlands and", "1,204", "1,310", "8.8%"], 214),
+      run("Islands", 72, 224), // tight under a line that filled its column: a wrap
+      ...row(["South", "980", "1,002", "2.2%"], 240),
+      run("Other areas:", 72, 250), // tight under a short line: a label of its own
+      ...row(["East", "1,530", "1,495", "-2.3%"], 266),
+    ];
+    const [table] = findTables(items, letterPage);
+    expect(table?.rows).toEqual([
+      ["Region", "2021", "2022", "Change"],
+      ["Northern Highlands and Islands", "1,204", "1,310", "8.8%"],
+      ["South", "980", "1,002", "2.2%"],
+      ["Other areas:", "", "", ""],
+      ["East", "1,530", "1,495", "-2.3%"],
+    ]);
   });
 
   it("merges a multi-line header above numeric rows into one header row", () => {
