@@ -9,7 +9,7 @@ import {
 } from "../stages/segment-blocks";
 import type { PageBlock, TableContent, TextItem, TextSource } from "../types";
 import { findTables, type Segment } from "./find-tables";
-import { headingLevelOf, numberingLevel } from "./headings";
+import { type HeadingStyle, type HeadingStyles, headingLevelOf, numberingLevel } from "./headings";
 import { tableToMarkdown } from "./table-markdown";
 
 export interface AnalyzeOptions {
@@ -27,6 +27,12 @@ export interface AnalyzeOptions {
    * `page.commonObjs` after `getOperatorList`. Without it, weight plays no part.
    */
   boldFonts?: ReadonlySet<string>;
+  /**
+   * One per document (`createHeadingStyles()`), passed with every page in order: it learns the
+   * size and weight of numbered headings per level, so that unnumbered headings set alike
+   * ("Abstract", "References") get the same level on this and later pages.
+   */
+  headingStyles?: HeadingStyles;
 }
 
 /** "Table 3", "TABLE II.", "Tab. 4:" at the start of a block: a table caption. */
@@ -52,14 +58,14 @@ export function analyzePage(
 
   type Entry = { block: PageBlock; box: BoundingBox; characters: number; lines: readonly unknown[] };
   const entries: Entry[] = [];
-  const textEntries: { lines: Line[]; entry: Entry }[] = [];
+  const textEntries: { lines: Line[]; entry: Entry; style: HeadingStyle; isNumbered: boolean }[] = [];
+  const isBoldLine = (line: Line) =>
+    options.boldFonts ? isMostlyBold(line.items, options.boldFonts) : false;
   for (const group of groupLines(buildLines(rest))) {
-    const isBoldLine = (line: Line) =>
-      options.boldFonts ? isMostlyBold(line.items, options.boldFonts) : false;
     for (const lines of splitLeadingHeading(group.lines, group.box, isBoldLine)) {
       const text = joinLineTexts(lines.map((line) => line.text));
-      const fontSize = dominantFontSize(lines.flatMap((line) => line.items));
       const lineItems = lines.flatMap((line) => line.items);
+      const fontSize = dominantFontSize(lineItems);
       const isBold = options.boldFonts ? isMostlyBold(lineItems, options.boldFonts) : false;
       const level = headingLevelOf({ text, lineCount: lines.length, fontSize, isBold }, bodyFontSize);
       const box = unionBoxes(lines.map((line) => line.box)) ?? group.box;
@@ -68,11 +74,27 @@ export function analyzePage(
         text,
         box,
         source,
-        confidence: confidenceOf(lines.flatMap((line) => line.items)),
+        confidence: confidenceOf(lineItems),
         ...(level === null ? {} : { headingLevel: level }),
       };
       const entry = { block, box, characters: text.length, lines };
-      textEntries.push({ lines, entry });
+      textEntries.push({
+        lines,
+        entry,
+        style: { fontSize, isBold },
+        isNumbered: numberingLevel(text) !== null,
+      });
+    }
+  }
+  // Unnumbered headings ("Abstract", "References") take the level of numbered ones set alike.
+  const styles = options.headingStyles;
+  if (styles) {
+    for (const { entry, style, isNumbered } of textEntries) {
+      if (isNumbered && entry.block.headingLevel !== undefined) styles.learn(style, entry.block.headingLevel);
+    }
+    for (const { entry, style, isNumbered } of textEntries) {
+      const learned = isNumbered || entry.block.kind !== "heading" ? null : styles.levelOf(style);
+      if (learned !== null) entry.block.headingLevel = learned;
     }
   }
 

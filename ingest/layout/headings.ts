@@ -64,6 +64,12 @@ export function headingLevelOf(
   // Sentences, list items, table-of-contents lines with dot leaders.
   if (/[.,;:!?]$/.test(text) && !/^([IVX]+|[A-Z]|\d{1,2})\.$/.test(text)) return null;
   if (/\.{3,}|…{2,}|(\.\s){3,}/.test(text)) return null;
+  // A line that stops mid-phrase is the first line of a paragraph, not a title.
+  if (
+    /\s(and|or|the|of|to|in|for|with|a|an|by|on|at|from|that|is|are|und|der|die|das|et|de|la|le)$/i.test(text)
+  ) {
+    return null;
+  }
 
   const ratio = bodyFontSize > 0 ? block.fontSize / bodyFontSize : 1;
   const numbered = numberingLevel(text);
@@ -83,6 +89,36 @@ export function headingLevelOf(
   if (ratio >= 1.6) return 1;
   if (ratio >= 1.3) return 2;
   return 3;
+}
+
+export interface HeadingStyle {
+  fontSize: number;
+  isBold: boolean;
+}
+
+/** What numbered headings of a document look like, per level; see `AnalyzeOptions.headingStyles`. */
+export interface HeadingStyles {
+  learn(style: HeadingStyle, level: number): void;
+  /** The level of numbered headings of this size and weight, or null when none was seen. */
+  levelOf(style: HeadingStyle): number | null;
+}
+
+export function createHeadingStyles(): HeadingStyles {
+  const levels = new Map<string, Map<number, number>>();
+  const keyOf = (style: HeadingStyle) => `${Math.round(style.fontSize * 2) / 2}:${style.isBold}`;
+  return {
+    learn(style, level) {
+      const counts = levels.get(keyOf(style)) ?? new Map<number, number>();
+      counts.set(level, (counts.get(level) ?? 0) + 1);
+      levels.set(keyOf(style), counts);
+    },
+    levelOf(style) {
+      const counts = levels.get(keyOf(style));
+      if (!counts) return null;
+      // The most frequent level for this look; the shallower one on a tie.
+      return [...counts.entries()].sort((a, b) => b[1] - a[1] || a[0] - b[0])[0]?.[0] ?? null;
+    },
+  };
 }
 
 /**

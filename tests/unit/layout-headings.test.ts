@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { analyzePage } from "../../ingest/layout/analyze-page";
 import {
+  createHeadingStyles,
   createHeadingTracker,
   headingLevelOf,
   isBoldFontName,
@@ -50,6 +51,7 @@ describe("headingLevelOf", () => {
     expect(headingLevelOf(block("Big", 14, 3), body)).toBeNull();
     expect(headingLevelOf(block("2 Method .......... 14", 10), body)).toBeNull();
     expect(headingLevelOf(block("3 months ended June 30", 10), body)).toBeNull();
+    expect(headingLevelOf(block("These effects include stall warnings and", 12), body)).toBeNull();
     expect(
       headingLevelOf(block("1.5 Million users were counted in the survey of this year", 10), body),
     ).toBeNull();
@@ -92,6 +94,29 @@ describe("analyzePage headings", () => {
         undefined,
       ],
     ]);
+  });
+});
+
+describe("createHeadingStyles", () => {
+  it("gives an unnumbered heading the level of numbered headings set alike, on later pages too", () => {
+    const styles = createHeadingStyles();
+    const body = paragraph(
+      ["Body text of the page that is long enough", "to set the body size of the page."],
+      72,
+      130,
+    );
+    const first = analyzePage([run("1 Introduction", 72, 100, { fontSize: 12 }), ...body], letterPage, [], {
+      headingStyles: styles,
+    });
+    const later = analyzePage([run("References", 72, 100, { fontSize: 12 }), ...body], letterPage, [], {
+      headingStyles: styles,
+    });
+    expect(first[0]?.headingLevel).toBe(1);
+    // By size alone (1.2× the body) it would be level 3.
+    expect(
+      analyzePage([run("References", 72, 100, { fontSize: 12 }), ...body], letterPage)[0]?.headingLevel,
+    ).toBe(3);
+    expect(later[0]?.headingLevel).toBe(1);
   });
 });
 
