@@ -42,6 +42,19 @@ export function findAlignedTables(
   return tables;
 }
 
+/**
+ * How many of the page's rows look like table rows: three or more short cells, or two with a
+ * number among them (a cheap hint that a table may be there; two columns of prose give
+ * neither).
+ */
+export function countTableLikeRows(items: readonly TextItem[]): number {
+  return buildRows(items, new Set()).filter(
+    (row) =>
+      isCandidate(row) &&
+      (cellsOf(row).length >= 3 || cellsOf(row).some((fragment) => isNumberLike(fragment.text))),
+  ).length;
+}
+
 const tuning = {
   /** A gap wider than this (em) between two items of a row separates two cells. */
   cellGapEm: 0.9,
@@ -287,17 +300,18 @@ function buildTable(items: readonly TextItem[], rows: readonly Row[]): FoundTabl
   const columns = findColumns(rows);
   if (columns.length < 3) return null;
 
+  const columnByFragment = new Map<Fragment, number>();
+  for (const row of rows)
+    for (const fragment of row.fragments) columnByFragment.set(fragment, columnOf(columns, fragment));
   const gridRows: GridRow[] = rows.map((row) => {
     const cells: number[][] = columns.map(() => []);
-    for (const fragment of row.fragments) {
-      const column = columnOf(columns, fragment);
-      cells[column]?.push(...fragment.indexes);
-    }
+    for (const fragment of row.fragments)
+      cells[columnByFragment.get(fragment) ?? 0]?.push(...fragment.indexes);
     return { cells, top: row.top, bottom: row.bottom };
   });
   const filledRows = gridRows.filter((row) => row.cells.filter((cell) => cell.length > 0).length >= 2);
   if (filledRows.length < 3) return null;
-  if (!isAligned(rows, columns)) return null;
+  if (!isAligned(rows, columns.length, columnByFragment)) return null;
 
   const fragments = rows.flatMap((row) => row.fragments);
   const meanWords = fragments.reduce((sum, fragment) => sum + fragment.words, 0) / fragments.length;
@@ -347,15 +361,19 @@ function columnOf(columns: readonly { x0: number; x1: number }[], fragment: Frag
 }
 
 /** Most columns have most of their cells sharing a left edge, a right edge or a centre. */
-function isAligned(rows: readonly Row[], columns: readonly { x0: number; x1: number }[]): boolean {
+function isAligned(
+  rows: readonly Row[],
+  columnCount: number,
+  columnByFragment: ReadonlyMap<Fragment, number>,
+): boolean {
   const em = Math.max(1, median(rows.map((row) => row.fontSize)));
   const tolerance = tuning.alignEm * em;
+  const byColumn: Fragment[][] = Array.from({ length: columnCount }, () => []);
+  for (const row of rows)
+    for (const fragment of row.fragments) byColumn[columnByFragment.get(fragment) ?? 0]?.push(fragment);
   let alignedColumns = 0;
-  columns.forEach((_, column) => {
-    const fragments = rows.flatMap((row) =>
-      row.fragments.filter((fragment) => columnOf(columns, fragment) === column),
-    );
-    if (fragments.length < 2) return;
+  for (const fragments of byColumn) {
+    if (fragments.length < 2) continue;
     const share = (edge: (fragment: Fragment) => number) => {
       const values = fragments.map(edge);
       const middle = median(values);
@@ -367,8 +385,8 @@ function isAligned(rows: readonly Row[], columns: readonly { x0: number; x1: num
       share((fragment) => (fragment.x0 + fragment.x1) / 2),
     );
     if (best >= 0.6) alignedColumns++;
-  });
-  return alignedColumns >= Math.max(2, Math.ceil((2 * columns.length) / 3));
+  }
+  return alignedColumns >= Math.max(2, Math.ceil((2 * columnCount) / 3));
 }
 
 function median(values: readonly number[]): number {

@@ -1,5 +1,5 @@
 import type { TextItem } from "../types";
-import { findAlignedTables } from "./aligned-tables";
+import { countTableLikeRows, findAlignedTables } from "./aligned-tables";
 import { findRuledTables, type Segment } from "./ruled-tables";
 import type { FoundTable } from "./table-grid";
 
@@ -18,4 +18,13 @@ export function findTables(
   const ruled = rulings.length > 0 ? findRuledTables(items, rulings) : [];
   const used = new Set(ruled.flatMap((table) => table.itemIndexes));
   return [...ruled, ...findAlignedTables(items, page, used)];
+}
+
+/**
+ * Whether a page is worth fetching its operator list for (to find ruled tables): three or more
+ * rows of three or more separate short cells, or of two with a number. `getOperatorList` costs about as much as
+ * `getTextContent`, so pages of running text should skip it.
+ */
+export function mayHoldTable(items: readonly TextItem[]): boolean {
+  return countTableLikeRows(items) >= 3;
 }

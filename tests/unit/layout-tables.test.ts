@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { analyzePage } from "../../ingest/layout/analyze-page";
-import { findTables } from "../../ingest/layout/find-tables";
+import { findTables, mayHoldTable } from "../../ingest/layout/find-tables";
 import type { TextItem } from "../../ingest/types";
 import { letterPage, paragraph, run, runRight } from "./layout-fixtures";
 
@@ -115,6 +115,13 @@ describe("findTables (alignment)", () => {
       run(`${index + 1}`, 200, 100 + 14 * index),
     ]);
     expect(findTables(items, letterPage)).toEqual([]);
+  });
+});
+
+describe("mayHoldTable", () => {
+  it("says yes for rows of several short cells and no for a page of prose", () => {
+    expect(mayHoldTable(salesTable(200, body))).toBe(true);
+    expect(mayHoldTable(paragraph(["Just a paragraph of text", "over two lines."], 72, 100))).toBe(false);
   });
 });
 
