@@ -231,7 +231,7 @@ function evaluatedPages(document: TruthDocument, pages: readonly PageInput[]): S
 
 const pdfjsDirectory = path.dirname(createRequire(import.meta.url).resolve("pdfjs-dist/package.json"));
 
-export async function readPages(filePath: string): Promise<PageInput[]> {
+async function readPages(filePath: string): Promise<PageInput[]> {
   const loadingTask = getDocument({
     data: new Uint8Array(await readFile(filePath)),
     isEvalSupported: false,
@@ -268,7 +268,7 @@ export async function readPages(filePath: string): Promise<PageInput[]> {
   }
 }
 
-export async function loadPdfjsWorker(): Promise<void> {
+async function loadPdfjsWorker(): Promise<void> {
   // pdf.js runs its worker in this thread under Node; loading it up front as the child does.
   // @ts-expect-error pdfjs-dist ships no type declarations for its worker module.
   const workerModule: unknown = await import("pdfjs-dist/legacy/build/pdf.worker.mjs");
