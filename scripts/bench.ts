@@ -12,6 +12,7 @@ import {
 } from "./bench/corpus";
 import { runEmbedderOverheadBench } from "./bench/embedder-overhead-bench";
 import { ingestFileCount, runIngestBench } from "./bench/ingest-bench";
+import { layoutBenchMarkdown, runLayoutBench } from "./bench/layout-bench";
 import { runOcrBench } from "./bench/ocr-bench";
 import { runStartupBench } from "./bench/startup-bench";
 
@@ -62,6 +63,17 @@ const benches: readonly BenchEntry[] = [
   { name: "ask", needsPdfCorpus: true, run: (context) => runAskBench(context.textPdfs, context.runs) },
   { name: "startup", run: (context) => runStartupBench(context.runs) },
   { name: "auth", run: (context) => runAuthBench(context.runs) },
+  {
+    name: "layout",
+    needsPdfCorpus: true,
+    run: async () => {
+      const pdfsDir = resolveCorpusPdfsDir();
+      const layout = await runLayoutBench(pdfsDir);
+      console.log(`\nTables: structure against ICDAR 2013 and tabula-java ground truth (${pdfsDir})\n`);
+      console.log(layoutBenchMarkdown(layout));
+      return layout;
+    },
+  },
   {
     name: "ocr",
     run: (context) => runOcrBench(path.dirname(resolveCorpusPdfsDir()), context.runs),

@@ -10,13 +10,17 @@ import type { TextBlock, TextItem } from "../types";
  * columns left to right).
  */
 export function segmentBlocks(items: readonly TextItem[]): TextBlock[] {
-  const lines = chainLines(items);
-  const blocks = groupLinesIntoBlocks(lines).map(placeBlock);
-  return orderBlocks(blocks).map((block) => ({
+  return orderBlocks(groupLines(buildLines(items))).map((block) => ({
     text: joinLineTexts(block.lines.map((line) => line.text)),
     box: block.box,
     lineCount: block.lines.length,
+    fontSize: block.fontSize,
   }));
+}
+
+/** Items → lines → paragraph-like blocks, not yet in reading order (see `orderBlocks`). */
+export function groupLines(lines: readonly Line[]): LineBlock[] {
+  return groupLinesIntoBlocks(lines).map(placeBlock);
 }
 
 /** Ratios of the font size (em) that decide the grouping; tuned on LaTeX, Word and builder PDFs. */
@@ -68,12 +72,15 @@ interface OpenLine {
   bandFontSize: number;
 }
 
-interface Line {
+/** A run of items read as one line of text (one column's line, not a page-wide row). */
+export interface Line {
   text: string;
   box: BoundingBox;
   fontSize: number;
   /** Bottom of the line's main-size items: a stand-in for the baseline. */
   baseline: number;
+  /** The line's items, left to right (duplicate draws left out). */
+  items: TextItem[];
 }
 
 /** A block being built; the extents are kept up to date as lines join. */
@@ -87,10 +94,19 @@ interface Block {
 }
 
 /** A finished block with its box and size, computed once for ordering. */
-interface PlacedBlock {
+export interface LineBlock {
   lines: Line[];
   box: BoundingBox;
   characters: number;
+  /** Dominant font size of the block's lines. */
+  fontSize: number;
+}
+
+/** What `orderBlocks` needs of a block: where it is and how much text it holds. */
+export interface OrderableBlock {
+  box: BoundingBox;
+  characters: number;
+  lines: readonly unknown[];
 }
 
 const x0 = (box: BoundingBox) => box[0];
@@ -100,11 +116,11 @@ const y1 = (box: BoundingBox) => box[3];
 const heightOf = (box: BoundingBox) => box[3] - box[1];
 
 /**
- * Chains items left to right into lines: an item continues the open line whose main band it
+ * Chains items left to right into lines (unordered): an item continues the open line whose main band it
  * overlaps vertically and whose last item ends just before it. Working per line rather than per
  * page-wide row keeps columns with different baselines apart.
  */
-function chainLines(items: readonly TextItem[]): Line[] {
+export function buildLines(items: readonly TextItem[]): Line[] {
   const byLeft = items
     .map((item, order) => ({ item, order }))
     .sort((a, b) => x0(a.item.box) - x0(b.item.box) || a.order - b.order);
@@ -187,10 +203,11 @@ function buildLine(items: TextItem[], isRightToLeft: boolean): Line {
     box: unionBoxes(items.map((item) => item.box)) ?? [0, 0, 0, 0],
     fontSize,
     baseline: Math.max(...mainItems.map((item) => y1(item.box))),
+    items,
   };
 }
 
-function groupLinesIntoBlocks(lines: Line[]): Block[] {
+function groupLinesIntoBlocks(lines: readonly Line[]): Block[] {
   const sorted = [...lines].sort((a, b) => y0(a.box) - y0(b.box) || x0(a.box) - x0(b.box));
   const usualLeading = estimateUsualLeading(sorted);
   const blocks: Block[] = [];
@@ -218,11 +235,12 @@ function groupLinesIntoBlocks(lines: Line[]): Block[] {
   return blocks;
 }
 
-function placeBlock(block: Block): PlacedBlock {
+function placeBlock(block: Block): LineBlock {
   return {
     lines: block.lines,
     box: unionBoxes(block.lines.map((line) => line.box)) ?? [0, 0, 0, 0],
     characters: block.lines.reduce((sum, line) => sum + line.text.length, 0),
+    fontSize: block.fontSize,
   };
 }
 
@@ -282,15 +300,15 @@ function estimateUsualLeading(sortedLines: Line[]): number {
  * figures) cut the page into bands, and each band is read left column first, the right part
  * ordered the same way (so three columns are read left to right).
  */
-function orderBlocks(blocks: PlacedBlock[], depth = 0): PlacedBlock[] {
+export function orderBlocks<T extends OrderableBlock>(blocks: readonly T[], depth = 0): T[] {
   const byTop = [...blocks].sort((a, b) => y0(a.box) - y0(b.box) || x0(a.box) - x0(b.box));
   // Each level splits off one column; three levels cover four columns.
   const gutter = depth < 3 ? findGutter(blocks) : null;
   if (gutter === null) return byTop;
 
-  const isSpanning = (block: PlacedBlock) => x0(block.box) < gutter && x1(block.box) > gutter;
+  const isSpanning = (block: T) => x0(block.box) < gutter && x1(block.box) > gutter;
   const spanningTops = byTop.filter(isSpanning).map((block) => y0(block.box));
-  const bands: { left: PlacedBlock[]; right: PlacedBlock[]; spanning: PlacedBlock[] }[] = Array.from(
+  const bands: { left: T[]; right: T[]; spanning: T[] }[] = Array.from(
     { length: spanningTops.length + 1 },
     () => ({ left: [], right: [], spanning: [] }),
   );
@@ -314,7 +332,7 @@ function orderBlocks(blocks: PlacedBlock[], depth = 0): PlacedBlock[] {
  * The x of a vertical gutter with text on both sides at the same heights, crossed by as little
  * text as possible (and by at most a third of it), or null for a single-column page.
  */
-function findGutter(blocks: PlacedBlock[]): number | null {
+function findGutter(blocks: readonly OrderableBlock[]): number | null {
   if (blocks.length < 4) return null;
   const left = Math.min(...blocks.map((block) => x0(block.box)));
   const right = Math.max(...blocks.map((block) => x1(block.box)));
@@ -336,7 +354,7 @@ function findGutter(blocks: PlacedBlock[]): number | null {
   const sideBySide = leftSide.some((a) =>
     rightSide.some((b) => Math.min(y1(a.box), y1(b.box)) - Math.max(y0(a.box), y0(b.box)) > 0),
   );
-  const linesOn = (side: PlacedBlock[]) => side.reduce((sum, block) => sum + block.lines.length, 0);
+  const linesOn = (side: OrderableBlock[]) => side.reduce((sum, block) => sum + block.lines.length, 0);
   return sideBySide && linesOn(leftSide) >= 3 && linesOn(rightSide) >= 3 ? gutter : null;
 }
 
@@ -364,7 +382,8 @@ export function joinLineTexts(lineTexts: readonly string[]): string {
   return text.replaceAll("\u00ad", "");
 }
 
-function dominantFontSize(items: readonly TextItem[]): number {
+/** The font size carrying the most characters (rounded to 0.1 pt), larger on ties; 0 for none. */
+export function dominantFontSize(items: readonly Pick<TextItem, "text" | "fontSize">[]): number {
   const weightBySize = new Map<number, number>();
   for (const item of items) {
     const size = Math.round(item.fontSize * 10) / 10;
@@ -373,7 +392,7 @@ function dominantFontSize(items: readonly TextItem[]): number {
   return [...weightBySize.entries()].sort((a, b) => b[1] - a[1] || b[0] - a[0])[0]?.[0] ?? 0;
 }
 
-function isSameSize(a: number, b: number): boolean {
+export function isSameSize(a: number, b: number): boolean {
   return Math.abs(a - b) <= tuning.fontSizeTolerance * Math.max(a, b);
 }
 

@@ -161,10 +161,38 @@ describe("segmentBlocks", () => {
     expect(texts(items)).toEqual(["aaaa aaaa bbbb bbbb cccc cccc", "xxxx xxxx yyyy yyyy zzzz zzzz"]);
   });
 
-  it("gives each block the union box of its lines and its line count", () => {
+  it("gives each block the union box of its lines, its line count and its font size", () => {
     const [block] = segmentBlocks(paragraph(["First line", "Second line is longer"], 72, 100));
     expect(block?.lineCount).toBe(2);
     expect(block?.box).toEqual([72, 92, 72 + 21 * 5, 114]);
+    expect(block?.fontSize).toBe(10);
+  });
+
+  it("reads three columns left to right, each top to bottom", () => {
+    const column = (name: string, x: number) => [
+      ...paragraph([`${name} one first`, `${name} one second`], x, 100),
+      ...paragraph([`${name} two first`, `${name} two second`], x, 150),
+    ];
+    const items = [...column("Right", 420), ...column("Middle", 246), ...column("Left", 72)];
+    expect(texts(items)).toEqual([
+      "Left one first Left one second",
+      "Left two first Left two second",
+      "Middle one first Middle one second",
+      "Middle two first Middle two second",
+      "Right one first Right one second",
+      "Right two first Right two second",
+    ]);
+  });
+
+  it("joins a word hyphenated across a column's lines while keeping columns apart", () => {
+    const items = [
+      ...paragraph(["Left column with a hyphen-", "ated word inside it."], 72, 100),
+      ...paragraph(["Right column with", "nothing special here."], 320, 100),
+      ...paragraph(["Left again to make", "two blocks per side."], 72, 150),
+      ...paragraph(["Right again to make", "two blocks per side."], 320, 150),
+    ];
+    expect(texts(items)[0]).toBe("Left column with a hyphenated word inside it.");
+    expect(texts(items)[2]).toBe("Right column with nothing special here.");
   });
 });
 
