@@ -19,6 +19,8 @@ export interface TextBlock {
   text: string;
   box: BoundingBox;
   lineCount: number;
+  /** Dominant font size of the block's lines, in points. */
+  fontSize: number;
 }
 
 /** Where a block's text came from: the PDF's own text, or OCR of the rendered page or image. */

@@ -12,10 +12,13 @@ import { createRequire } from "node:module";
 import path from "node:path";
 import { getDocument, OPS, VerbosityLevel } from "pdfjs-dist/legacy/build/pdf.mjs";
 import type { BoundingBox } from "../../lib/domain/geometry";
-import { segmentBlocks } from "../stages/segment-blocks";
-import type { ExtractedPage, PageBlock } from "../types";
+import { analyzePage } from "../layout/analyze-page";
+import { mayHoldTable } from "../layout/find-tables";
+import { createHeadingStyles, type HeadingStyles, isBoldFontName } from "../layout/headings";
+import { rulingsFromOperatorList } from "../layout/page-rulings";
+import type { ExtractedPage, PageBlock, TextItem } from "../types";
 import { type Canvas, createCanvas, NapiCanvasFactory } from "./pdf-canvas";
-import { type PageGraphics, scanPageGraphics } from "./pdf-page-graphics";
+import { imagePlacements } from "./pdf-page-graphics";
 import { findCaption, mayHaveFigure, type PagePlan, planPage, textLayerQuality } from "./pdf-page-plan";
 import {
   type ChildMessage,
@@ -73,6 +76,8 @@ interface OpenDocument {
   title: string | null;
   /** The file has image XObjects somewhere: pages are scanned for where they are drawn. */
   hasImages: boolean;
+  /** What numbered headings look like in this document, learnt page by page. */
+  headingStyles: HeadingStyles;
 }
 
 /** The last document asked for: a large document arrives as several page ranges. */
@@ -108,7 +113,14 @@ async function open(filePath: string, password: string | undefined): Promise<Ope
   if (loaded.document === undefined) throw classifyOpenError(loaded.error, password !== undefined);
   const document = loaded.document;
   const title = await readTitle(document);
-  const opened: OpenDocument = { key, document, destroy: loaded.destroy, title, hasImages };
+  const opened: OpenDocument = {
+    key,
+    document,
+    destroy: loaded.destroy,
+    title,
+    hasImages,
+    headingStyles: createHeadingStyles(),
+  };
   openDocument = opened;
   return opened;
 }
@@ -190,22 +202,25 @@ async function extractPage(
     );
     const size = { width: round(viewport.width), height: round(viewport.height) };
     const quality = textLayerQuality(items);
-    // Where images are drawn matters only if the file has images and the page is not dense text.
-    const graphics: PageGraphics =
-      opened.hasImages && (quality !== "good" || mayHaveFigure(items, size))
-        ? scanPageGraphics(await page.getOperatorList(), OPS, viewport)
-        : { images: [], rulings: [] };
-    const plan = planPage(items, quality, graphics.images, size);
+    // The operator list costs as much as the text: it is read only for what it can tell here —
+    // where images are (files with images, pages not dense with text), table rules and bold fonts.
+    const wantsImages = opened.hasImages && (quality !== "good" || mayHaveFigure(items, size));
+    const wantsRulings = quality === "good" && mayHoldTable(items);
+    const operatorList = wantsImages || wantsRulings ? await page.getOperatorList() : null;
+    const images = operatorList && wantsImages ? imagePlacements(operatorList, OPS, viewport) : [];
+    const plan = planPage(items, quality, images, size);
     const textBlocks: PageBlock[] =
       plan.route === "ocr"
         ? []
-        : segmentBlocks(items).map((block) => ({
-            kind: "text",
-            text: block.text,
-            box: block.box,
-            source: "text_layer",
-            confidence: null,
-          }));
+        : analyzePage(
+            items,
+            size,
+            operatorList ? rulingsFromOperatorList(operatorList, OPS, viewport.transform) : [],
+            {
+              headingStyles: opened.headingStyles,
+              ...(operatorList ? { boldFonts: boldFontsOf(page, items) } : {}),
+            },
+          );
     const rendered = await renderForPlan(page, pageNumber, plan, textBlocks, request);
     return {
       page: {
@@ -228,6 +243,23 @@ async function extractPage(
   } finally {
     page?.cleanup();
   }
+}
+
+/**
+ * Font ids of the page whose PostScript names say bold. pdf.js knows the names only once the
+ * operator list has loaded the fonts.
+ */
+function boldFontsOf(page: PdfPage, items: readonly TextItem[]): Set<string> {
+  const bold = new Set<string>();
+  for (const fontName of new Set(items.map((item) => item.fontName))) {
+    try {
+      const font = page.commonObjs.get(fontName) as { name?: unknown } | null;
+      if (typeof font?.name === "string" && isBoldFontName(font.name)) bold.add(fontName);
+    } catch {
+      // Not loaded: weight plays no part for this font.
+    }
+  }
+  return bold;
 }
 
 /**

@@ -1,33 +1,11 @@
 import type { BoundingBox } from "../../lib/domain/geometry";
 import { applyTransform, boundingBoxOf } from "./pdf-text-items";
 
-/** A horizontal or vertical line on the page (a table rule), in top-left page points. */
-export interface Segment {
-  orientation: "horizontal" | "vertical";
-  /** y of a horizontal line, x of a vertical one. */
-  position: number;
-  start: number;
-  end: number;
-}
-
-export interface PageGraphics {
-  /** Where raster images are drawn, in top-left page points (clipped to the page). */
-  images: BoundingBox[];
-  rulings: Segment[];
-}
-
-/** The subset of pdf.js's `OPS` this scanner reads (values from pdfjs-dist 5.6). */
-export interface OperatorCodes {
+/** The subset of pdf.js's `OPS` this scanner reads. */
+export interface ImageOperatorCodes {
   save: number;
   restore: number;
   transform: number;
-  constructPath: number;
-  stroke: number;
-  closeStroke: number;
-  fill: number;
-  eoFill: number;
-  fillStroke: number;
-  eoFillStroke: number;
   paintFormXObjectBegin: number;
   paintFormXObjectEnd: number;
   paintImageXObject: number;
@@ -36,35 +14,23 @@ export interface OperatorCodes {
   paintImageXObjectRepeat: number;
 }
 
-/** A ruling is at most this thick (points) and at least this long. */
-const rulingMaxThickness = 2.5;
-const rulingMinLength = 8;
 /** Scanning stops after this many operators: enough for any real page, bounded for hostile ones. */
 const maxOperators = 400_000;
 
 /**
- * Replays the graphics state of a page's operator list (save/restore/transform and form
- * XObjects) to find where images are painted and which paths are table rules. `viewport` maps
- * PDF user space to top-left page points.
+ * Where a page paints raster images, in top-left page points clipped to the page: replays the
+ * graphics state of its operator list (save/restore/transform and form XObjects). `viewport`
+ * maps PDF user space to top-left page points.
  */
-export function scanPageGraphics(
-  operatorList: { fnArray: readonly number[]; argsArray: readonly unknown[] },
-  ops: OperatorCodes,
+export function imagePlacements(
+  operatorList: { fnArray: ArrayLike<number>; argsArray: ArrayLike<unknown> },
+  ops: ImageOperatorCodes,
   viewport: { transform: readonly number[]; width: number; height: number },
-): PageGraphics {
+): BoundingBox[] {
   const images: BoundingBox[] = [];
-  const rulings: Segment[] = [];
   const stack: number[][] = [];
   let ctm: number[] = [...viewport.transform];
   const count = Math.min(operatorList.fnArray.length, maxOperators);
-  const paintOps = new Set([
-    ops.stroke,
-    ops.closeStroke,
-    ops.fill,
-    ops.eoFill,
-    ops.fillStroke,
-    ops.eoFillStroke,
-  ]);
   const imageOps = new Set([
     ops.paintImageXObject,
     ops.paintInlineImageXObject,
@@ -93,42 +59,9 @@ export function scanPageGraphics(
       ]);
       const clipped = box && clipToPage(box, viewport);
       if (clipped) images.push(clipped);
-    } else if (fn === ops.constructPath && Array.isArray(args)) {
-      const [paintOp, , minMax] = args as [unknown, unknown, unknown];
-      if (typeof paintOp !== "number" || !paintOps.has(paintOp) || !isMinMax(minMax)) continue;
-      const box = boundingBoxOf([
-        applyTransform(ctm, minMax[0], minMax[1]),
-        applyTransform(ctm, minMax[2], minMax[1]),
-        applyTransform(ctm, minMax[0], minMax[3]),
-        applyTransform(ctm, minMax[2], minMax[3]),
-      ]);
-      if (box) rulings.push(...rulingsOf(box, paintOp === ops.fill || paintOp === ops.eoFill));
     }
   }
-  return { images, rulings };
-}
-
-/**
- * A thin box is one rule; a stroked rectangle (a cell border) gives its four edges. A large
- * filled area is shading, not a rule.
- */
-function rulingsOf(box: BoundingBox, isFillOnly: boolean): Segment[] {
-  const [x0, y0, x1, y1] = box;
-  const width = x1 - x0;
-  const height = y1 - y0;
-  if (height <= rulingMaxThickness && width >= rulingMinLength) {
-    return [{ orientation: "horizontal", position: (y0 + y1) / 2, start: x0, end: x1 }];
-  }
-  if (width <= rulingMaxThickness && height >= rulingMinLength) {
-    return [{ orientation: "vertical", position: (x0 + x1) / 2, start: y0, end: y1 }];
-  }
-  if (isFillOnly || width < rulingMinLength || height < rulingMinLength) return [];
-  return [
-    { orientation: "horizontal", position: y0, start: x0, end: x1 },
-    { orientation: "horizontal", position: y1, start: x0, end: x1 },
-    { orientation: "vertical", position: x0, start: y0, end: y1 },
-    { orientation: "vertical", position: x1, start: y0, end: y1 },
-  ];
+  return images;
 }
 
 function clipToPage(box: BoundingBox, page: { width: number; height: number }): BoundingBox | null {
@@ -145,14 +78,6 @@ function isMatrix(value: unknown): value is number[] {
   return (
     (Array.isArray(value) || ArrayBuffer.isView(value)) &&
     (value as ArrayLike<number>).length === 6 &&
-    Array.from(value as ArrayLike<number>).every(Number.isFinite)
-  );
-}
-
-function isMinMax(value: unknown): value is [number, number, number, number] {
-  return (
-    (Array.isArray(value) || ArrayBuffer.isView(value)) &&
-    (value as ArrayLike<number>).length === 4 &&
     Array.from(value as ArrayLike<number>).every(Number.isFinite)
   );
 }

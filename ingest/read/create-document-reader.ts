@@ -51,7 +51,11 @@ async function readImage(parts: DocumentReaderParts, input: ReadInput): Promise<
   const scratch = input.figureDirectory ? null : await mkdtemp(path.join(tmpdir(), "folio-image-"));
   try {
     const document = await extractImage(
-      { filePath: input.filePath, mediaType: input.mediaType, figureDirectory: input.figureDirectory ?? scratch ?? "" },
+      {
+        filePath: input.filePath,
+        mediaType: input.mediaType,
+        figureDirectory: input.figureDirectory ?? scratch ?? "",
+      },
       { ocr: await parts.ocr.engine(), limits: parts.limits },
     );
     async function* pages(): AsyncGenerator<ExtractedPage> {

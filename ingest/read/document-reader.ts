@@ -1,6 +1,8 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { createHeadingTracker } from "../layout/headings";
+import { createRunningTextFilter } from "../layout/running-text";
 import type { PdfPageStream, PdfProcessPool } from "../pdf/pdf-process-pool";
 import type { ChildPageMessage, OcrTask } from "../pdf/pdf-protocol";
 import type { ExtractedPage, PageBlock } from "../types";
@@ -59,12 +61,27 @@ export async function readDocumentPages(
   }
   async function* pages(): AsyncGenerator<ExtractedPage> {
     try {
-      yield* mapOrdered(stream.pages, parts.ocrConcurrency, (message) => completeOcr(parts.ocr, message));
+      yield* acrossPages(
+        mapOrdered(stream.pages, parts.ocrConcurrency, (message) => completeOcr(parts.ocr, message)),
+      );
     } finally {
       await rm(workDirectory, { recursive: true, force: true });
     }
   }
   return { pageCount: stream.pageCount, title: stream.title, pages: pages() };
+}
+
+/**
+ * The passes that need neighbouring pages: running headers, footers and page numbers removed
+ * (a few pages are held back to compare), then every block given its heading path.
+ */
+async function* acrossPages(pages: AsyncIterable<ExtractedPage>): AsyncGenerator<ExtractedPage> {
+  const runningText = createRunningTextFilter();
+  const headings = createHeadingTracker();
+  for await (const page of pages) {
+    for (const released of runningText.push(page)) yield headings.assign(released);
+  }
+  for (const released of runningText.flush()) yield headings.assign(released);
 }
 
 /**

@@ -14,7 +14,11 @@ export interface LazyOcr extends RegionOcr {
  * The OCR engine behind page and figure regions, created when a document first needs it: a
  * server that only ever sees born-digital PDFs never starts a tesseract worker.
  */
-export function createLazyOcr(options: { languages: readonly string[]; workers: number; pageTimeoutMs: number }): LazyOcr {
+export function createLazyOcr(options: {
+  languages: readonly string[];
+  workers: number;
+  pageTimeoutMs: number;
+}): LazyOcr {
   let started: Promise<OcrEngine> | null = null;
   const engine = () => {
     started ??= createOcrEngine(options);

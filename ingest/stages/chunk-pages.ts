@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { type BoundingBox, unionBoxes } from "../../lib/domain/geometry";
 import type { ChunkKind } from "../../lib/vector-store/vector-store";
+import { splitTableMarkdown } from "../layout/table-markdown";
 import type { ExtractedPage, TextSource } from "../types";
 
 export const chunkOptionsSchema = z
@@ -46,7 +47,8 @@ export interface Chunker {
  * - text blocks are packed in reading order; a heading, a change of heading path or of source
  *   (text layer / OCR) starts a new chunk, and a block too big alone is split at sentence ends,
  *   then at words;
- * - a table is a chunk of its own (split between rows, the header repeated, when too big);
+ * - a table is a chunk of its own (split only between rows, caption and header repeated in each
+ *   part, when too big);
  * - a figure is a chunk of its own, linked to its image.
  */
 export function createChunker(countTokens: (text: string) => number, options: ChunkOptions = {}): Chunker {
@@ -83,7 +85,10 @@ export function createChunker(countTokens: (text: string) => number, options: Ch
         const headingPath = block.headingPath ?? [];
         if (block.kind === "table" || block.kind === "figure") {
           flush();
-          for (const part of splitText(block.text, countTokens, maxTokens)) {
+          const parts = block.table
+            ? splitTableMarkdown(block.table, countTokens, maxTokens)
+            : splitText(block.text, countTokens, maxTokens);
+          for (const part of parts) {
             push({
               kind: block.kind,
               text: part,

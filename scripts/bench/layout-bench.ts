@@ -8,7 +8,7 @@ import {
   convertTextItems,
   type PdfjsTextItem,
   type PdfjsTextStyle,
-} from "../../ingest/stages/pdf-text-items";
+} from "../../ingest/pdf/pdf-text-items";
 import type { TextItem } from "../../ingest/types";
 import {
   addCounts,

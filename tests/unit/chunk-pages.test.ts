@@ -1,16 +1,18 @@
 import { describe, expect, it } from "vitest";
 import { chunkPages } from "../../ingest/stages/chunk-pages";
-import type { ExtractedPage, TextBlock } from "../../ingest/types";
+import type { ExtractedPage, PageBlock } from "../../ingest/types";
 
 const countWords = (text: string) => text.split(/\s+/).filter(Boolean).length;
 
 function page(pageNumber: number, texts: string[]): ExtractedPage {
-  const blocks: TextBlock[] = texts.map((text, index) => ({
+  const blocks: PageBlock[] = texts.map((text, index) => ({
+    kind: "text",
     text,
     box: [50, 100 + index * 40, 500, 130 + index * 40],
-    lineCount: 1,
+    source: "text_layer",
+    confidence: null,
   }));
-  return { pageNumber, width: 612, height: 792, items: [], blocks, isUnreadable: false };
+  return { pageNumber, width: 612, height: 792, blocks, route: "text_layer", isUnreadable: false };
 }
 
 describe("chunkPages", () => {
@@ -56,5 +58,119 @@ describe("chunkPages", () => {
 
   it("skips empty pages and blank blocks", () => {
     expect(chunkPages([page(1, []), page(2, ["   "])], countWords)).toEqual([]);
+  });
+
+  it("starts a new chunk at a heading, and when the heading path or the source changes", () => {
+    const block = (text: string, extra: Partial<PageBlock> = {}): PageBlock => ({
+      kind: "text",
+      text,
+      box: [50, 100, 500, 130],
+      source: "text_layer",
+      confidence: null,
+      headingPath: ["1 Intro"],
+      ...extra,
+    });
+    const chunks = chunkPages(
+      [
+        {
+          pageNumber: 1,
+          width: 612,
+          height: 792,
+          route: "mixed",
+          isUnreadable: false,
+          blocks: [
+            block("1 Intro", { kind: "heading", headingLevel: 1 }),
+            block("first words"),
+            block("read by ocr", { source: "ocr", confidence: 0.8 }),
+            block("2 Next", { kind: "heading", headingLevel: 1, headingPath: ["2 Next"] }),
+            block("more words", { headingPath: ["2 Next"] }),
+          ],
+        },
+      ],
+      countWords,
+      { maxTokens: 64 },
+    );
+    expect(chunks.map((chunk) => [chunk.text, chunk.source, chunk.confidence, chunk.headingPath])).toEqual([
+      ["1 Intro\n\nfirst words", "text_layer", null, ["1 Intro"]],
+      ["read by ocr", "ocr", 0.8, ["1 Intro"]],
+      ["2 Next\n\nmore words", "text_layer", null, ["2 Next"]],
+    ]);
+  });
+
+  it("keeps a table whole as Markdown, or splits it between rows with the header in every part", () => {
+    const rows = [
+      ["Year", "Revenue"],
+      ...Array.from({ length: 12 }, (_, index) => [`${2000 + index}`, `${index * 10}`]),
+    ];
+    const table: PageBlock = {
+      kind: "table",
+      text: "",
+      box: [50, 100, 500, 400],
+      source: "text_layer",
+      confidence: null,
+      table: { rows, headerRowCount: 1, caption: "Table 1: Revenue" },
+    };
+    const page = (maxTokens: number) =>
+      chunkPages(
+        [
+          {
+            pageNumber: 2,
+            width: 612,
+            height: 792,
+            route: "text_layer",
+            isUnreadable: false,
+            blocks: [table],
+          },
+        ],
+        countWords,
+        {
+          maxTokens,
+        },
+      );
+    const [whole, ...none] = page(256);
+    expect(none).toEqual([]);
+    expect(whole?.kind).toBe("table");
+    expect(whole?.text).toContain("| Year | Revenue |");
+    expect(whole?.text).toContain("| 2011 | 110 |");
+    const parts = page(40);
+    expect(parts.length).toBeGreaterThan(1);
+    for (const part of parts) {
+      expect(part.kind).toBe("table");
+      expect(part.text.startsWith("Table 1: Revenue")).toBe(true);
+      expect(part.text).toContain("| Year | Revenue |");
+    }
+    expect(parts.map((part) => part.text).join("\n")).toContain("| 2011 | 110 |");
+  });
+
+  it("makes each figure a chunk of its own, linked to its image", () => {
+    const chunks = chunkPages(
+      [
+        {
+          pageNumber: 3,
+          width: 612,
+          height: 792,
+          route: "text_layer",
+          isUnreadable: false,
+          blocks: [
+            { kind: "text", text: "before", box: [50, 50, 500, 60], source: "text_layer", confidence: null },
+            {
+              kind: "figure",
+              text: "Figure 2: Throughput",
+              box: [50, 100, 500, 300],
+              source: "ocr",
+              confidence: 0.9,
+              figure: { file: "p3-f1.png", caption: "Figure 2: Throughput", widthPx: 900, heightPx: 400 },
+            },
+            { kind: "text", text: "after", box: [50, 320, 500, 330], source: "text_layer", confidence: null },
+          ],
+        },
+      ],
+      countWords,
+    );
+    expect(chunks.map((chunk) => [chunk.kind, chunk.text, chunk.figureFile])).toEqual([
+      ["text", "before", null],
+      ["figure", "Figure 2: Throughput", "p3-f1.png"],
+      ["text", "after", null],
+    ]);
   });
 });
