@@ -154,27 +154,33 @@ class ChildProcessPool implements PdfProcessPool {
     const slotsUsed = new Set<Slot>();
     const runRange = async (firstPage: number, lastPage: number) => {
       const slot = await this.#acquire();
-      slotsUsed.add(slot);
       try {
+        // The document may have failed while this range waited for a child.
+        if (document.isStopped) return;
+        slotsUsed.add(slot);
         await this.#run(slot, request(firstPage, lastPage), deadline, (message) => {
           if (message.type === "opened") document.opened(message.pageCount, message.title);
           else if (message.type === "page") document.deliver(message);
         });
       } finally {
+        document.settleRange(firstPage, lastPage);
         this.#release(slot, filePath);
       }
     };
 
     const schedule = async () => {
+      document.requestRange(1, range);
       await runRange(1, range);
       const pageCount = document.pageCount ?? 0;
       const pending: Promise<void>[] = [];
-      for (let firstPage = range + 1; firstPage <= pageCount && !document.isStopped; firstPage += range) {
-        await document.roomFor(range);
+      for (let firstPage = range + 1; firstPage <= pageCount; firstPage += range) {
+        const lastPage = Math.min(pageCount, firstPage + range - 1);
+        await document.roomFor(lastPage - firstPage + 1);
         if (document.isStopped) break;
-        pending.push(runRange(firstPage, Math.min(pageCount, firstPage + range - 1)));
-        // Let a range claim an idle child before the next is planned.
-        await Promise.race([...pending, new Promise((resolve) => setImmediate(resolve))]);
+        document.requestRange(firstPage, lastPage);
+        const running = runRange(firstPage, lastPage);
+        running.catch((error: unknown) => document.fail(error));
+        pending.push(running);
       }
       await Promise.all(pending);
     };
@@ -224,14 +230,14 @@ class ChildProcessPool implements PdfProcessPool {
 
   async dispose(): Promise<void> {
     this.#isDisposed = true;
+    const children = this.#slots.flatMap((slot) => (slot.child ? [slot.child] : []));
+    for (const slot of this.#slots) slot.child = null;
     for (const cancel of [...this.#inFlight]) cancel(disposedError());
     for (const resolve of this.#waiting.splice(0)) resolve(null as unknown as Slot);
+    // Shutting down does not wait for a child still loading or parsing; when this resolves, no
+    // child of the pool is left (not even as a zombie).
     await Promise.all(
-      this.#slots.map(async (slot) => {
-        const child = slot.child;
-        slot.child = null;
-        if (!child) return;
-        // Shutting down does not wait for a child still loading or parsing.
+      children.map(async (child) => {
         child.isBeingStopped = true;
         child.process.kill("SIGKILL");
         await child.exited;
@@ -265,10 +271,16 @@ class ChildProcessPool implements PdfProcessPool {
   }
 
   async #startedChild(slot: Slot): Promise<RunningChild> {
+    if (this.#isDisposed) throw disposedError();
     if (!slot.child) {
-      slot.child = spawnChild({ heapMb: this.#options.maxMemoryMb, nativeMb: this.#options.nativeMemoryMb });
+      const child = spawnChild({ heapMb: this.#options.maxMemoryMb, nativeMb: this.#options.nativeMemoryMb });
+      slot.child = child;
       slot.requestsDone = 0;
       slot.lastFile = null;
+      // A child that dies while idle (killed from outside, crashed late) is replaced on next use.
+      void child.exited.then(() => {
+        if (slot.child === child) slot.child = null;
+      });
     }
     const child = slot.child;
     try {
@@ -408,6 +420,8 @@ class DocumentRead {
   #resolveOpened!: () => void;
   #rejectOpened!: (error: unknown) => void;
   readonly #ready = new Map<number, ChildPageMessage>();
+  /** Pages of ranges still running (counted until the range ends, delivered or not). */
+  #outstanding = 0;
   #nextPage = 1;
   #isFinished = false;
   #error: unknown = null;
@@ -452,11 +466,24 @@ class DocumentRead {
     this.#signal();
   }
 
-  /** Resolves once fewer than `readAhead - pages` pages are waiting (or reading stopped). */
+  /**
+   * Resolves once `pages` more fit in the read-ahead: pages asked for plus pages waiting to be
+   * consumed stay within `readAhead` (or reading stopped).
+   */
   async roomFor(pages: number): Promise<void> {
-    while (!this.isStopped && this.#ready.size + pages > this.readAhead) {
+    while (!this.isStopped && this.#outstanding + this.#ready.size + pages > this.readAhead) {
       await new Promise<void>((resolve) => this.#roomWaiters.push(resolve));
     }
+  }
+
+  requestRange(firstPage: number, lastPage: number): void {
+    this.#outstanding += lastPage - firstPage + 1;
+  }
+
+  /** A range's request ended (its pages are now waiting to be consumed, or were given up). */
+  settleRange(firstPage: number, lastPage: number): void {
+    this.#outstanding -= lastPage - firstPage + 1;
+    for (const resolve of this.#roomWaiters.splice(0)) resolve();
   }
 
   async *pages(): AsyncGenerator<ChildPageMessage> {

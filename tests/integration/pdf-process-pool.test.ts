@@ -379,12 +379,12 @@ describe("createPdfProcessPool limits", () => {
   });
 
   it("kills a page that takes longer than the page budget, naming the page", async () => {
-    // 30,000 small paths on one page: rendering it for OCR takes far longer than 150 ms.
-    const paths = Array.from(
-      { length: 30_000 },
-      (_, index) => `${index % 600} ${index % 790} m ${(index * 7) % 600} ${(index * 3) % 790} l S`,
+    // 60,000 text runs on one page: reading them takes far longer than 150 ms.
+    const runs = Array.from(
+      { length: 60_000 },
+      (_, index) => `BT /F1 1 Tf ${index % 600} ${Math.floor(index / 600) % 790} Td (w${index}) Tj ET`,
     );
-    await writeFile(filePath("slow.pdf"), buildRawSinglePagePdf(paths.join("\n")));
+    await writeFile(filePath("slow.pdf"), buildRawSinglePagePdf(runs.join("\n")));
     const limited = createPdfProcessPool({
       processes: 1,
       pageTimeoutMs: 150,
