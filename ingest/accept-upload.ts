@@ -7,7 +7,9 @@ import {
   getDocumentById,
   insertDocumentWithVersion,
   insertVersionWithJob,
+  updateVersion,
 } from "../db/queries/documents";
+import { requeueJob } from "../db/queries/ingest-jobs";
 import { lockKeys, withAdvisoryLock } from "../db/queries/locks";
 import { AppError } from "../lib/errors";
 import type { BlobStore } from "../lib/storage/blob-store";
@@ -18,6 +20,11 @@ export interface UploadDependencies {
   db: Database;
   blobs: BlobStore;
   maxUploadBytes: number;
+  /**
+   * Keeps an upload's password (in memory only) for the job about to be queued; called before
+   * the job becomes visible to any worker.
+   */
+  holdPassword?: (versionId: string, password: string) => void;
 }
 
 /**
@@ -39,6 +46,8 @@ export interface UploadRequest {
   declaredBytes?: number;
   /** @default { kind: "ask" } */
   onNameConflict?: NameConflictChoice;
+  /** The password of an encrypted PDF: never stored, logged or put in a message. */
+  password?: string;
 }
 
 export interface AcceptedUpload {
@@ -79,7 +88,7 @@ export async function acceptUpload(
       mediaType: detectMediaType(staged.head),
       originalFilename: title,
     };
-    const decide = async (tx: Executor): Promise<CreatedVersion> => {
+    const decide = async (tx: Executor): Promise<CreatedVersion & { isNew: boolean; isRetried?: boolean }> => {
       if (!(await getCollectionById({ db: tx, id: request.collectionId }))) {
         throw new AppError("not_found:collection", { message: "The collection was deleted." });
       }
@@ -88,7 +97,20 @@ export async function acceptUpload(
         collectionId: request.collectionId,
         sha256: staged.sha256,
       });
-      if (duplicate) return { ...duplicate, isNew: false };
+      if (duplicate) {
+        // The same encrypted bytes again, now with a password: read them again.
+        if (request.password !== undefined && isWaitingForPassword(duplicate.version)) {
+          await updateVersion({
+            db: tx,
+            versionId: duplicate.version.id,
+            changes: { status: "queued", errorCode: null, errorMessage: null },
+          });
+          const job = (await requeueJob({ db: tx, jobId: duplicate.job.id })) ?? duplicate.job;
+          dependencies.holdPassword?.(duplicate.version.id, request.password);
+          return { ...duplicate, job, isNew: false, isRetried: true };
+        }
+        return { ...duplicate, isNew: false };
+      }
       if (choice.kind === "replace") {
         const document = await getDocumentById({ db: tx, id: choice.documentId });
         if (!document || document.collectionId !== request.collectionId) {
@@ -112,6 +134,9 @@ export async function acceptUpload(
     // here, and so do deletions (they read and remove blob references under this lock too).
     const created = await withAdvisoryLock(db, lockKeys.blobReferences, async (tx) => {
       const decided = await decide(tx);
+      if (decided.isNew && request.password !== undefined) {
+        dependencies.holdPassword?.(decided.version.id, request.password);
+      }
       // Before the rows commit and still under the lock: a deletion looks for references only
       // once they are visible, so it cannot remove these bytes from under the new version (nor
       // can a crash leave a version without its bytes; at worst, bytes no row refers to).
@@ -124,11 +149,19 @@ export async function acceptUpload(
       jobId: created.job.id,
       title: created.document.title,
       sha256: staged.sha256,
-      isDuplicate: !created.isNew,
+      isDuplicate: !created.isNew && !created.isRetried,
     };
   } finally {
     await staged.discard();
   }
+}
+
+/** A version that failed only for want of the right password. */
+function isWaitingForPassword(version: { status: string; errorCode: string | null }): boolean {
+  return (
+    version.status === "failed" &&
+    (version.errorCode === "invalid:pdf_encrypted" || version.errorCode === "invalid:pdf_wrong_password")
+  );
 }
 
 async function refuseNameConflict(db: Executor, collectionId: string, title: string) {

@@ -6,10 +6,8 @@ import type { DerivedStore } from "../lib/storage/derived-store";
 import type { VectorStore } from "../lib/vector-store/vector-store";
 import { type AcceptedUpload, acceptUpload, type UploadRequest } from "./accept-upload";
 import { PasswordVault } from "./password-vault";
-import { createPdfProcessPool } from "./pdf/pdf-process-pool";
 import type { PipelineDependencies } from "./pipeline";
-import { createDocumentReader, type DocumentReader } from "./read/create-document-reader";
-import { createLazyOcr } from "./read/region-ocr";
+import { createConfiguredDocumentReader, type DocumentReader } from "./read/create-document-reader";
 import { IngestWorker } from "./worker";
 
 export interface IngestService {
@@ -35,22 +33,7 @@ export interface IngestServiceParts {
 /** The ingest side of Folio, from parts the composition root (lib/runtime.ts) built. */
 export function createIngestService(parts: IngestServiceParts): IngestService {
   const { config, db, blobs } = parts;
-  const reader = createDocumentReader({
-    pdf: createPdfProcessPool({
-      processes: config.parse.processes,
-      timeoutMs: config.limits.parseTimeoutMs,
-      pageTimeoutMs: config.limits.parsePageTimeoutMs,
-      maxMemoryMb: config.limits.parseMemoryMb,
-      maxPages: config.limits.maxPdfPages,
-    }),
-    ocr: createLazyOcr({
-      languages: config.parse.ocrLanguages,
-      workers: config.parse.ocrWorkers,
-      pageTimeoutMs: config.limits.parsePageTimeoutMs,
-    }),
-    ocrConcurrency: config.parse.ocrWorkers,
-    limits: { maxImagePixels: config.limits.maxImagePixels, maxPages: config.limits.maxPdfPages },
-  });
+  const reader = createConfiguredDocumentReader(config);
   const passwords = new PasswordVault();
   const pipelineDependencies = async (): Promise<PipelineDependencies> => ({
     db,
@@ -70,7 +53,12 @@ export function createIngestService(parts: IngestServiceParts): IngestService {
   return {
     accept: async (request) => {
       const accepted = await acceptUpload(
-        { db, blobs, maxUploadBytes: config.limits.maxUploadBytes },
+        {
+          db,
+          blobs,
+          maxUploadBytes: config.limits.maxUploadBytes,
+          holdPassword: (versionId, password) => passwords.hold(versionId, password),
+        },
         request,
       );
       worker.wake();

@@ -1,5 +1,5 @@
 import { and, desc, eq, inArray, isNull, lt, or, sql } from "drizzle-orm";
-import type { Database } from "../client";
+import type { Database, Executor } from "../client";
 import { documents, documentVersions, type IngestJob, ingestJobs } from "../schema";
 
 const now = sql`now()`;
@@ -139,7 +139,7 @@ export async function requeueJob({
   db,
   jobId,
 }: {
-  db: Database;
+  db: Executor;
   jobId: string;
 }): Promise<IngestJob | undefined> {
   const [job] = await db

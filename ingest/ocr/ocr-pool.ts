@@ -66,7 +66,8 @@ export async function createOcrEngine(options: OcrEngineOptions): Promise<OcrEng
     });
     // TessBaseAPI's default is SINGLE_BLOCK, which reads across columns; the CLI uses AUTO.
     const configured = starting.then(async (worker) => {
-      await worker.setParameters({ tessedit_pageseg_mode: Tesseract.PSM.AUTO });
+      // debug_file: tesseract prints notices ("Estimating resolution as …") to stdout otherwise.
+      await worker.setParameters({ tessedit_pageseg_mode: Tesseract.PSM.AUTO, debug_file: "/dev/null" });
       return worker;
     });
     // A worker whose data fails to initialise never settles (tesseract.js 7): bound the wait.

@@ -2,12 +2,13 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { AppError } from "../../lib/errors";
-import type { PdfProcessPool } from "../pdf/pdf-process-pool";
+import type { FolioConfig } from "../../lib/config";
+import { createPdfProcessPool, type PdfProcessPool } from "../pdf/pdf-process-pool";
 import { isImageMediaType } from "../stages/detect-media-type";
 import { extractImage } from "../stages/extract-image";
 import type { ExtractedPage } from "../types";
 import { type DocumentPages, type ReadInput, readDocumentPages } from "./document-reader";
-import type { LazyOcr } from "./region-ocr";
+import { createLazyOcr, type LazyOcr } from "./region-ocr";
 
 export interface DocumentReader {
   /** Pages in order, with OCR done; stop iterating to cancel. */
@@ -43,6 +44,26 @@ export function createDocumentReader(parts: DocumentReaderParts): DocumentReader
       await Promise.all([parts.pdf.dispose(), parts.ocr.dispose()]);
     },
   };
+}
+
+/** The reader with its parts configured from Folio's configuration (server, worker, CLI). */
+export function createConfiguredDocumentReader(config: FolioConfig): DocumentReader {
+  return createDocumentReader({
+    pdf: createPdfProcessPool({
+      processes: config.parse.processes,
+      timeoutMs: config.limits.parseTimeoutMs,
+      pageTimeoutMs: config.limits.parsePageTimeoutMs,
+      maxMemoryMb: config.limits.parseMemoryMb,
+      maxPages: config.limits.maxPdfPages,
+    }),
+    ocr: createLazyOcr({
+      languages: config.parse.ocrLanguages,
+      workers: config.parse.ocrWorkers,
+      pageTimeoutMs: config.limits.parsePageTimeoutMs,
+    }),
+    ocrConcurrency: config.parse.ocrWorkers,
+    limits: { maxImagePixels: config.limits.maxImagePixels, maxPages: config.limits.maxPdfPages },
+  });
 }
 
 async function readImage(parts: DocumentReaderParts, input: ReadInput): Promise<DocumentPages> {

@@ -6,7 +6,7 @@ import { AppError } from "../../../../../lib/errors";
 import { toHttpResponse } from "../../../../../lib/http/error-response";
 import { parseInput } from "../../../../../lib/http/parse-input";
 import { authorize } from "../../../../_server/authorize";
-import { collectionParamsSchema, uploadQuerySchema } from "./schema";
+import { collectionParamsSchema, readPdfPassword, uploadQuerySchema } from "./schema";
 
 interface RouteContext {
   params: Promise<{ collectionId: string }>;
@@ -21,6 +21,7 @@ export async function POST(request: Request, context: RouteContext): Promise<Res
     await requireCollection(folio.database.db, actor, { collectionId, permission: "curate" });
     if (!request.body) throw new AppError("invalid:empty_file", { message: "The file is empty (0 bytes)." });
     const declared = request.headers.get("content-length");
+    const password = readPdfPassword(request.headers);
     const accepted = await folio.ingest.accept({
       collectionId,
       fileName: query.name,
@@ -31,6 +32,7 @@ export async function POST(request: Request, context: RouteContext): Promise<Res
         : query.keepBoth === "true"
           ? { kind: "keep_both" }
           : { kind: "ask" },
+      ...(password === undefined ? {} : { password }),
     });
     return Response.json(accepted, { status: accepted.isDuplicate ? 200 : 202 });
   } catch (error) {

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { AppError } from "../../../../../lib/errors";
 
 export const collectionParamsSchema = z.object({ collectionId: z.uuid() });
 
@@ -16,3 +17,24 @@ export const uploadQuerySchema = z
   .refine((query) => !(query.replace && query.keepBoth === "true"), {
     message: "choose either replace or keepBoth, not both",
   });
+
+/**
+ * The password of an encrypted PDF, from the `X-PDF-Password` header, percent-encoded UTF-8
+ * (`encodeURIComponent`) so any password survives HTTP. Never logged or stored.
+ */
+export function readPdfPassword(headers: Headers): string | undefined {
+  const raw = headers.get("x-pdf-password");
+  if (raw === null || raw === "") return undefined;
+  let password: string;
+  try {
+    password = decodeURIComponent(raw);
+  } catch {
+    throw new AppError("invalid:request", {
+      message: "The X-PDF-Password header must be percent-encoded UTF-8 (encodeURIComponent).",
+    });
+  }
+  if (password.length > 1024) {
+    throw new AppError("invalid:request", { message: "The PDF password is too long." });
+  }
+  return password;
+}
