@@ -7,14 +7,13 @@ import {
   getDocumentById,
   insertDocumentWithVersion,
   insertVersionWithJob,
-  updateVersion,
 } from "../db/queries/documents";
-import { requeueJob } from "../db/queries/ingest-jobs";
 import { lockKeys, withAdvisoryLock } from "../db/queries/locks";
 import { AppError } from "../lib/errors";
 import type { BlobStore } from "../lib/storage/blob-store";
 import { sanitizeFileName } from "./sanitize-file-name";
 import { detectMediaType } from "./stages/detect-media-type";
+import { isWaitingForPassword, retryWithPassword } from "./unlock-version";
 
 export interface UploadDependencies {
   db: Database;
@@ -88,7 +87,9 @@ export async function acceptUpload(
       mediaType: detectMediaType(staged.head),
       originalFilename: title,
     };
-    const decide = async (tx: Executor): Promise<CreatedVersion & { isNew: boolean; isRetried?: boolean }> => {
+    const decide = async (
+      tx: Executor,
+    ): Promise<CreatedVersion & { isNew: boolean; isRetried?: boolean }> => {
       if (!(await getCollectionById({ db: tx, id: request.collectionId }))) {
         throw new AppError("not_found:collection", { message: "The collection was deleted." });
       }
@@ -99,14 +100,13 @@ export async function acceptUpload(
       });
       if (duplicate) {
         // The same encrypted bytes again, now with a password: read them again.
-        if (request.password !== undefined && isWaitingForPassword(duplicate.version)) {
-          await updateVersion({
-            db: tx,
+        const { holdPassword } = dependencies;
+        if (request.password !== undefined && holdPassword && isWaitingForPassword(duplicate.version)) {
+          const job = await retryWithPassword(tx, {
             versionId: duplicate.version.id,
-            changes: { status: "queued", errorCode: null, errorMessage: null },
+            password: request.password,
+            holdPassword,
           });
-          const job = (await requeueJob({ db: tx, jobId: duplicate.job.id })) ?? duplicate.job;
-          dependencies.holdPassword?.(duplicate.version.id, request.password);
           return { ...duplicate, job, isNew: false, isRetried: true };
         }
         return { ...duplicate, isNew: false };
@@ -154,14 +154,6 @@ export async function acceptUpload(
   } finally {
     await staged.discard();
   }
-}
-
-/** A version that failed only for want of the right password. */
-function isWaitingForPassword(version: { status: string; errorCode: string | null }): boolean {
-  return (
-    version.status === "failed" &&
-    (version.errorCode === "invalid:pdf_encrypted" || version.errorCode === "invalid:pdf_wrong_password")
-  );
 }
 
 async function refuseNameConflict(db: Executor, collectionId: string, title: string) {

@@ -8,11 +8,14 @@ import { type AcceptedUpload, acceptUpload, type UploadRequest } from "./accept-
 import { PasswordVault } from "./password-vault";
 import type { PipelineDependencies } from "./pipeline";
 import { createConfiguredDocumentReader, type DocumentReader } from "./read/create-document-reader";
+import { unlockVersion } from "./unlock-version";
 import { IngestWorker } from "./worker";
 
 export interface IngestService {
   /** Stores the file and queues its job; the worker (if running here) is woken at once. */
   accept(request: UploadRequest): Promise<AcceptedUpload>;
+  /** Runs a version that failed as password-protected again, with its password. */
+  unlock(input: { documentId: string; versionId: string; password: string }): Promise<{ jobId: string }>;
   readonly worker: IngestWorker;
   /** Reads files page by page; also renders PDF pages for previews. */
   readonly reader: DocumentReader;
@@ -63,6 +66,14 @@ export function createIngestService(parts: IngestServiceParts): IngestService {
       );
       worker.wake();
       return accepted;
+    },
+    unlock: async (input) => {
+      const unlocked = await unlockVersion(
+        { db, holdPassword: (id, password) => passwords.hold(id, password) },
+        input,
+      );
+      worker.wake();
+      return unlocked;
     },
     worker,
     reader,

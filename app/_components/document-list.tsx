@@ -5,6 +5,15 @@ import { type ApiProblem, asProblem, callApi } from "./api-client";
 import { formatDate } from "./labels";
 import { ConfirmDialog } from "./modal-dialog";
 import { ProblemNotice } from "./problem-notice";
+import { UnlockDialog } from "./unlock-dialog";
+
+/** A failed version that only needs its password to be read. */
+function needsPassword(version: VersionRow | undefined): version is VersionRow {
+  return (
+    version?.status === "failed" &&
+    (version.errorCode === "invalid:pdf_encrypted" || version.errorCode === "invalid:pdf_wrong_password")
+  );
+}
 
 /** One version as GET /api/collections/:id/documents returns it. */
 interface VersionRow {
@@ -15,6 +24,7 @@ interface VersionRow {
   status: "queued" | "processing" | "indexed" | "failed";
   pageCount: number | null;
   chunkCount: number | null;
+  errorCode: string | null;
   errorMessage: string | null;
   createdAt: string;
 }
@@ -92,6 +102,10 @@ export function DocumentList({
   const [deleting, setDeleting] = useState<DocumentEntry | null>(null);
   const [isDeleting, setIsDeleting] = useState(false);
   const [status, setStatus] = useState("");
+  const [unlocking, setUnlocking] = useState<{ documentId: string; versionId: string; title: string } | null>(
+    null,
+  );
+  const [pollKey, setPollKey] = useState(0);
 
   // biome-ignore lint/correctness/useExhaustiveDependencies: a new refreshKey (an upload or a deletion) restarts polling at once.
   useEffect(() => {
@@ -119,7 +133,7 @@ export function DocumentList({
       isCancelled = true;
       clearTimeout(timer);
     };
-  }, [collectionId, refreshKey]);
+  }, [collectionId, refreshKey, pollKey]);
 
   const remove = useCallback(
     async (entry: DocumentEntry) => {
@@ -208,6 +222,24 @@ export function DocumentList({
                   </td>
                   {canCurate && (
                     <td className="actions">
+                      {needsPassword(entry.pending ?? entry.current) && (
+                        <button
+                          type="button"
+                          className="secondary small-button"
+                          data-testid="document-unlock"
+                          onClick={() => {
+                            const version = entry.pending ?? entry.current;
+                            if (version)
+                              setUnlocking({
+                                documentId: entry.documentId,
+                                versionId: version.versionId,
+                                title: entry.title,
+                              });
+                          }}
+                        >
+                          Enter password<span className="sr-only"> for {entry.title}</span>
+                        </button>
+                      )}{" "}
                       <button
                         type="button"
                         className="danger-outline small-button"
@@ -224,6 +256,15 @@ export function DocumentList({
           </tbody>
         </table>
       )}
+      <UnlockDialog
+        target={unlocking}
+        onClose={() => setUnlocking(null)}
+        onUnlocked={() => {
+          setStatus(`${unlocking?.title ?? "The document"} is being read again with its password.`);
+          setUnlocking(null);
+          setPollKey((key) => key + 1);
+        }}
+      />
       <ConfirmDialog
         isOpen={deleting !== null}
         title={`Delete “${deleting?.title ?? ""}”?`}

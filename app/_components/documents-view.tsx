@@ -1,6 +1,7 @@
 "use client";
 
 import { type FormEvent, useCallback, useEffect, useRef, useState } from "react";
+import { uploadAcceptAttribute } from "../../lib/domain/media-types";
 import {
   type ApiProblem,
   asProblem,
@@ -24,13 +25,22 @@ interface UploadNote {
 }
 
 /** Sends one file; `choice` answers a name conflict the server reported on an earlier try. */
-async function sendFile(collectionId: string, file: File, choice?: ConflictChoice): Promise<Response> {
+async function sendFile(
+  collectionId: string,
+  file: File,
+  password: string,
+  choice?: ConflictChoice,
+): Promise<Response> {
   const query = new URLSearchParams({ name: file.name });
   if (choice?.kind === "replace") query.set("replace", choice.documentId);
   if (choice?.kind === "keep_both") query.set("keepBoth", "true");
   return fetch(`/api/collections/${collectionId}/documents?${query}`, {
     method: "POST",
-    headers: { "content-type": "application/octet-stream" },
+    headers: {
+      "content-type": "application/octet-stream",
+      // Percent-encoded, so any password survives HTTP headers; only PDFs use it.
+      ...(password ? { "x-pdf-password": encodeURIComponent(password) } : {}),
+    },
     body: file,
   });
 }
@@ -40,6 +50,7 @@ export function DocumentsView({ isAdmin }: { isAdmin: boolean }) {
   const [collectionId, setCollectionId] = useState<string>("");
   const [newName, setNewName] = useState("");
   const [files, setFiles] = useState<File[]>([]);
+  const [pdfPassword, setPdfPassword] = useState("");
   const [notes, setNotes] = useState<UploadNote[]>([]);
   const [problem, setProblem] = useState<ApiProblem | null>(null);
   const [isUploading, setIsUploading] = useState(false);
@@ -101,7 +112,9 @@ export function DocumentsView({ isAdmin }: { isAdmin: boolean }) {
   async function uploadOne(file: File): Promise<Omit<UploadNote, "key">> {
     let choice: ConflictChoice | undefined;
     for (;;) {
-      const response = await sendFile(collectionId, file, choice).catch((error: unknown) => error);
+      const response = await sendFile(collectionId, file, pdfPassword, choice).catch(
+        (error: unknown) => error,
+      );
       if (!(response instanceof Response)) {
         return { fileName: file.name, text: networkProblem(response).message, isError: true };
       }
@@ -142,6 +155,7 @@ export function DocumentsView({ isAdmin }: { isAdmin: boolean }) {
       setRefreshKey((key) => key + 1);
     }
     setFiles([]);
+    setPdfPassword("");
     if (fileInputRef.current) fileInputRef.current.value = "";
     isUploadingRef.current = false;
     setIsUploading(false);
@@ -204,16 +218,34 @@ export function DocumentsView({ isAdmin }: { isAdmin: boolean }) {
         )}
         {selected && canCurate && (
           <form onSubmit={upload} className="upload-form" data-testid="upload-form">
-            <label htmlFor="file-input">PDF files to add to {selected.name}</label>
+            <label htmlFor="file-input">Files to add to {selected.name}</label>
+            <p className="muted small" id="file-input-hint">
+              PDFs and images (PNG, JPEG, WebP, TIFF, GIF, BMP, SVG). Scans and screenshots are read by OCR.
+            </p>
             <input
               id="file-input"
               ref={fileInputRef}
               data-testid="file-input"
               type="file"
-              accept="application/pdf,.pdf"
+              accept={uploadAcceptAttribute}
+              aria-describedby="file-input-hint"
               multiple
               onChange={(event) => setFiles([...(event.target.files ?? [])])}
             />
+            <details className="pdf-password">
+              <summary>Password-protected PDF?</summary>
+              <label htmlFor="pdf-password">Password to open the PDFs in this upload</label>
+              <input
+                id="pdf-password"
+                data-testid="pdf-password"
+                type="password"
+                autoComplete="off"
+                value={pdfPassword}
+                onChange={(event) => setPdfPassword(event.target.value)}
+                maxLength={1024}
+              />
+              <p className="muted small">Used to read them once; Folio does not store it.</p>
+            </details>
             <button
               type="submit"
               data-testid="upload"
@@ -222,7 +254,7 @@ export function DocumentsView({ isAdmin }: { isAdmin: boolean }) {
             >
               {isUploading
                 ? "Uploading…"
-                : `Upload ${files.length || ""} PDF${files.length === 1 ? "" : "s"}`}
+                : `Upload ${files.length || ""} file${files.length === 1 ? "" : "s"}`}
             </button>
           </form>
         )}

@@ -135,6 +135,21 @@ export async function retryJobLater({
 }
 
 /** Queues a finished job again (e.g. after its model was installed). */
+/** Queues a finished version's job again (from its first attempt). */
+export async function requeueJobOfVersion({
+  db,
+  versionId,
+}: {
+  db: Executor;
+  versionId: string;
+}): Promise<IngestJob | undefined> {
+  const [job] = await db
+    .select({ id: ingestJobs.id })
+    .from(ingestJobs)
+    .where(eq(ingestJobs.versionId, versionId));
+  return job ? requeueJob({ db, jobId: job.id }) : undefined;
+}
+
 export async function requeueJob({
   db,
   jobId,

@@ -1,8 +1,8 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { AppError } from "../../lib/errors";
 import type { FolioConfig } from "../../lib/config";
+import { AppError } from "../../lib/errors";
 import { createPdfProcessPool, type PdfProcessPool } from "../pdf/pdf-process-pool";
 import { isImageMediaType } from "../stages/detect-media-type";
 import { extractImage } from "../stages/extract-image";

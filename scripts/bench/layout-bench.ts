@@ -4,11 +4,7 @@ import path from "node:path";
 import { getDocument, OPS, VerbosityLevel } from "pdfjs-dist/legacy/build/pdf.mjs";
 import { findTables, type Segment } from "../../ingest/layout/find-tables";
 import { rulingsFromOperatorList } from "../../ingest/layout/page-rulings";
-import {
-  convertTextItems,
-  type PdfjsTextItem,
-  type PdfjsTextStyle,
-} from "../../ingest/pdf/pdf-text-items";
+import { convertTextItems, type PdfjsTextItem, type PdfjsTextStyle } from "../../ingest/pdf/pdf-text-items";
 import type { TextItem } from "../../ingest/types";
 import {
   addCounts,
