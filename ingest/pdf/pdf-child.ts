@@ -337,7 +337,14 @@ async function renderPage(request: RenderRequest): Promise<void> {
     context.fillRect(0, 0, canvas.width, canvas.height);
     await page.render({ canvas: canvas as never, canvasContext: context as never, viewport }).promise;
     await writeFile(request.outputPath, await canvas.encode("png"));
-    await send({ type: "rendered", requestId: request.requestId, widthPx: canvas.width, heightPx: canvas.height });
+    await send({
+      type: "rendered",
+      requestId: request.requestId,
+      widthPx: canvas.width,
+      heightPx: canvas.height,
+      pageWidth: unscaled.width,
+      pageHeight: unscaled.height,
+    });
   } finally {
     page.cleanup();
   }
