@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import type { PageGeometry } from "../domain/page-geometry";
 import { AppError, isAppError } from "../errors";
 import type { Folio } from "../runtime";
 import type { DerivedStore, PreviewSize } from "../storage/derived-store";
@@ -7,22 +8,6 @@ import { renderImagePage } from "./render-image-page";
 
 /** Preview widths in pixels: a strip of thumbnails, and a page read beside an answer. */
 export const previewWidthPx: Record<PreviewSize, number> = { thumbnail: 240, reading: 1200 };
-
-/**
- * A page's own size, in the unit its chunk boxes use (top-left origin): PDF points for PDFs,
- * pixels of the (EXIF-oriented) image for images. A box `[x0, y0, x1, y1]` covers
- * `x0 / width … x1 / width` of the preview's width, whatever the preview's pixel size.
- */
-export interface PageGeometry {
-  pageNumber: number;
-  pageCount: number;
-  width: number;
-  height: number;
-  unit: "pt" | "px";
-  /** The cached PNG's size. */
-  widthPx: number;
-  heightPx: number;
-}
 
 export interface PagePreview {
   /** The cached PNG, complete (written under a temporary name, then renamed). */
