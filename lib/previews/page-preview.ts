@@ -55,6 +55,7 @@ const inFlight = new Map<string, Promise<PagePreview>>();
 /** Pages that failed to render, by target file, so a slow or broken page is not retried at once. */
 const recentFailures = new Map<string, { error: AppError; untilMs: number }>();
 const failureMemoryMs = 10 * 60_000;
+const maxRememberedFailures = 10_000;
 
 /**
  * The page's preview PNG, rendered on first request and cached under the version's derived
@@ -86,13 +87,22 @@ export async function pagePreview(
   try {
     return await rendering;
   } catch (error) {
-    if (isAppError(error) && error.code === "unavailable:preview") {
-      recentFailures.set(filePath, { error, untilMs: Date.now() + failureMemoryMs });
-    }
+    if (isAppError(error) && error.code === "unavailable:preview") rememberFailure(filePath, error);
     throw error;
   } finally {
     inFlight.delete(filePath);
   }
+}
+
+function rememberFailure(filePath: string, error: AppError): void {
+  const nowMs = Date.now();
+  if (recentFailures.size >= maxRememberedFailures) {
+    for (const [key, failure] of recentFailures) if (failure.untilMs <= nowMs) recentFailures.delete(key);
+    // Still full of live entries: forget the oldest (a Map iterates in insertion order).
+    const oldest = recentFailures.keys().next();
+    if (recentFailures.size >= maxRememberedFailures && !oldest.done) recentFailures.delete(oldest.value);
+  }
+  recentFailures.set(filePath, { error, untilMs: nowMs + failureMemoryMs });
 }
 
 /** The page's geometry file sits beside its PNG. */

@@ -159,3 +159,20 @@ it("says why a page has no preview when its document is password-protected", asy
     .screenshot({ path: path.join(shotsDir, "citation-no-preview.png") });
   await page.context().close();
 });
+
+it("shows each document's first page beside its title, and an empty frame, not a broken image, for one without a preview", async () => {
+  const page = await signedInPage(browser, server.baseUrl, server.admin.credentials.cookie);
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await page.goto(`${server.baseUrl}/documents`);
+  const row = (title: string) => page.locator(`[data-testid="document-row"][data-title="${title}"]`);
+  const loadedWidth = (title: string) =>
+    row(title)
+      .getByTestId("document-thumbnail")
+      .evaluate((element) => (element as HTMLImageElement).naturalWidth);
+  await expect.poll(() => loadedWidth("safety-handbook.pdf"), { timeout: 30_000 }).toBe(240);
+  await expect.poll(() => loadedWidth("lantern-report.pdf"), { timeout: 30_000 }).toBe(240);
+  await row("board-memo.pdf").getByTestId("document-thumbnail-missing").waitFor({ timeout: 30_000 });
+  expect(await row("board-memo.pdf").getByTestId("document-thumbnail").count()).toBe(0);
+  await page.screenshot({ path: path.join(shotsDir, "documents-thumbnails.png"), fullPage: true });
+  await page.context().close();
+});
