@@ -1,11 +1,69 @@
 "use client";
 
+import { useEffect, useRef, useState } from "react";
 import type { SourceRef } from "../../lib/domain/answer-events";
+import type { StoredChunk } from "../../lib/vector-store/vector-store";
+import { type ApiProblem, asProblem, callApi } from "./api-client";
+import { PageView } from "./page-view";
+import { PassageText } from "./passage-text";
 
-/** What a citation opens: the document, the page, and the passage the model was shown. */
+type ChunkDetails = Pick<
+  StoredChunk,
+  "kind" | "source" | "confidence" | "figureFile" | "headingPath" | "box"
+>;
+
+/** "OCR, 87 % confidence" for text read from pixels; nothing for the document's own text. */
+function sourceLabel(chunk: ChunkDetails): string | null {
+  if (chunk.source !== "ocr") return null;
+  return chunk.confidence === null ? "OCR" : `OCR, ${Math.round(chunk.confidence * 100)} % confidence`;
+}
+
+/**
+ * What a citation opens: the document, the page as Folio rendered it with the passage outlined,
+ * a figure's own image, and the passage the model was shown (tables as tables). Takes focus when
+ * it opens; Escape closes it.
+ */
 export function CitationPanel({ source, onClose }: { source: SourceRef; onClose: () => void }) {
+  const panelRef = useRef<HTMLElement>(null);
+  const [chunk, setChunk] = useState<ChunkDetails | null>(null);
+  const [problem, setProblem] = useState<ApiProblem | null>(null);
+
+  // biome-ignore lint/correctness/useExhaustiveDependencies: focus moves again when another citation opens
+  useEffect(() => {
+    panelRef.current?.focus();
+  }, [source.chunkId]);
+
+  useEffect(() => {
+    const closeOnEscape = (event: KeyboardEvent) => {
+      if (event.key === "Escape") onClose();
+    };
+    window.addEventListener("keydown", closeOnEscape);
+    return () => window.removeEventListener("keydown", closeOnEscape);
+  }, [onClose]);
+
+  useEffect(() => {
+    let isCurrent = true;
+    setChunk(null);
+    setProblem(null);
+    callApi<{ chunk: ChunkDetails }>("GET", `/api/chunks/${source.chunkId}`).then(
+      (loaded) => isCurrent && setChunk(loaded.chunk),
+      (error: unknown) => isCurrent && setProblem(asProblem(error)),
+    );
+    return () => {
+      isCurrent = false;
+    };
+  }, [source.chunkId]);
+
+  const provenance = chunk ? sourceLabel(chunk) : null;
+  const isFigure = chunk?.kind === "figure" && chunk.figureFile !== null;
   return (
-    <aside className="citation-panel" data-testid="citation-panel" aria-label="Cited passage">
+    <aside
+      ref={panelRef}
+      tabIndex={-1}
+      className="citation-panel"
+      data-testid="citation-panel"
+      aria-label="Cited passage"
+    >
       <header>
         <span className="marker">[{source.n}]</span>
         <div>
@@ -15,12 +73,41 @@ export function CitationPanel({ source, onClose }: { source: SourceRef; onClose:
           <div className="page" data-testid="citation-page">
             Page {source.pageNumber}
           </div>
+          {chunk && chunk.headingPath.length > 0 && (
+            <div className="heading-path small muted">{chunk.headingPath.join(" › ")}</div>
+          )}
         </div>
         <button type="button" className="close" onClick={onClose} aria-label="Close">
           ×
         </button>
       </header>
-      <blockquote data-testid="citation-passage">{source.text}</blockquote>
+      {isFigure && (
+        // biome-ignore lint/performance/noImgElement: a same-origin PNG behind the access check
+        <img
+          className="figure-image"
+          data-testid="citation-figure"
+          src={`/api/chunks/${source.chunkId}/figure`}
+          alt={`Figure on page ${source.pageNumber} of ${source.documentTitle}`}
+        />
+      )}
+      <PageView
+        documentId={source.documentId}
+        versionId={source.versionId}
+        pageNumber={source.pageNumber}
+        documentTitle={source.documentTitle}
+        box={chunk?.box ?? source.box}
+      />
+      {provenance && (
+        <p className="provenance small" data-testid="citation-provenance">
+          {provenance}
+        </p>
+      )}
+      {problem && problem.code !== "not_found:chunk" && (
+        <p className="muted small" role="status">
+          {problem.message}
+        </p>
+      )}
+      <PassageText text={source.text} />
     </aside>
   );
 }

@@ -58,6 +58,26 @@ const statusClasses: Record<VersionRow["status"], string> = {
   failed: "state state-failed",
 };
 
+/** The first page, small, beside the title; an empty frame when it has none (not indexed, password-protected). */
+function DocumentThumbnail({ documentId, versionId }: { documentId: string; versionId: string | undefined }) {
+  const [hasFailed, setHasFailed] = useState(false);
+  if (!versionId || hasFailed) {
+    return <span className="document-thumbnail" data-testid="document-thumbnail-missing" />;
+  }
+  const query = new URLSearchParams({ size: "thumbnail", version: versionId });
+  return (
+    // biome-ignore lint/performance/noImgElement: a same-origin PNG behind the access check
+    <img
+      className="document-thumbnail"
+      data-testid="document-thumbnail"
+      src={`/api/documents/${documentId}/pages/1/preview?${query}`}
+      alt=""
+      loading="lazy"
+      onError={() => setHasFailed(true)}
+    />
+  );
+}
+
 function documentsOf(versions: VersionRow[]): DocumentEntry[] {
   const byDocument = new Map<string, VersionRow[]>();
   for (const version of versions) {
@@ -189,7 +209,12 @@ export function DocumentList({
               const shown = entry.current ?? entry.pending;
               return (
                 <tr key={entry.documentId} data-testid="document-row" data-title={entry.title}>
-                  <td className="title">{entry.title}</td>
+                  <td className="title">
+                    <span className="title-with-thumbnail">
+                      <DocumentThumbnail documentId={entry.documentId} versionId={entry.current?.versionId} />
+                      <span>{entry.title}</span>
+                    </span>
+                  </td>
                   <td>
                     {shown && (
                       <span className={statusClasses[shown.status]} data-testid="document-status">

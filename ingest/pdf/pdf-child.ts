@@ -379,6 +379,8 @@ async function renderPage(request: RenderRequest): Promise<void> {
       requestId: request.requestId,
       widthPx: canvas.width,
       heightPx: canvas.height,
+      pageWidth: unscaled.width,
+      pageHeight: unscaled.height,
     });
   } finally {
     page.cleanup();

@@ -39,7 +39,7 @@ export interface PdfProcessPool {
   render(
     filePath: string,
     options: { pageNumber: number; widthPx: number; outputPath: string; password?: string },
-  ): Promise<{ widthPx: number; heightPx: number }>;
+  ): Promise<RenderedPage>;
   /** Fails the work in progress at once and stops every child; later calls fail. */
   dispose(): Promise<void>;
   /** Process ids of the running children. */
@@ -52,6 +52,14 @@ export interface PdfReadOptions {
   figureDirectory: string | null;
   /** Where the children write page renders for OCR. */
   workDirectory: string;
+}
+
+/** A page render: the PNG's size, and the page's own size in PDF points (rotation applied). */
+export interface RenderedPage {
+  widthPx: number;
+  heightPx: number;
+  pageWidth: number;
+  pageHeight: number;
 }
 
 export interface PdfPageStream {
@@ -201,10 +209,10 @@ class ChildProcessPool implements PdfProcessPool {
   async render(
     filePath: string,
     options: { pageNumber: number; widthPx: number; outputPath: string; password?: string },
-  ): Promise<{ widthPx: number; heightPx: number }> {
+  ): Promise<RenderedPage> {
     const deadline: Deadline = { at: null, timeoutMs: this.#options.pageTimeoutMs };
     const slot = await this.#acquire();
-    let size: { widthPx: number; heightPx: number } | null = null;
+    let size: RenderedPage | null = null;
     try {
       await this.#run(
         slot,
@@ -218,7 +226,10 @@ class ChildProcessPool implements PdfProcessPool {
         },
         deadline,
         (message) => {
-          if (message.type === "rendered") size = { widthPx: message.widthPx, heightPx: message.heightPx };
+          if (message.type === "rendered") {
+            const { widthPx, heightPx, pageWidth, pageHeight } = message;
+            size = { widthPx, heightPx, pageWidth, pageHeight };
+          }
         },
       );
     } finally {

@@ -141,6 +141,9 @@ export const childMessageSchema = z.discriminatedUnion("type", [
     requestId: requestIdSchema,
     widthPx: z.number().int().positive(),
     heightPx: z.number().int().positive(),
+    /** The page's own size in PDF points (rotation applied): what chunk boxes are measured in. */
+    pageWidth: z.number().positive(),
+    pageHeight: z.number().positive(),
   }),
   z.object({
     type: z.literal("failed"),

@@ -5,18 +5,20 @@ import { lockKeys, withAdvisoryLock } from "../../db/queries/locks";
 import { appendAuditEvent } from "../audit/append-audit-event";
 import { AppError } from "../errors";
 import type { BlobStore } from "../storage/blob-store";
+import type { DerivedStore } from "../storage/derived-store";
 import type { VectorStore } from "../vector-store/vector-store";
 
 export interface DeletionDependencies {
   db: Database;
   store: VectorStore;
   blobs: BlobStore;
+  derived: DerivedStore;
 }
 
 export interface DeletionResult {
   documentCount: number;
   versionCount: number;
-  /** Originals removed from disk (bytes another live version shares are kept). */
+  /** Originals removed from disk, with their previews and figures (bytes another live version shares are kept). */
   removedBlobCount: number;
 }
 
@@ -30,7 +32,7 @@ export async function deleteDocuments(
   dependencies: DeletionDependencies,
   input: { actor: string; target: { documentId: string } | { collectionId: string } },
 ): Promise<DeletionResult> {
-  const { db, store, blobs } = dependencies;
+  const { db, store } = dependencies;
   const { target } = input;
   // The blob lock too: an upload deciding on a new version of these documents (or a new
   // document in this collection) commits first and is deleted with them, or comes after and
@@ -63,7 +65,7 @@ export async function deleteDocuments(
     return rows;
   });
   const sha256s = deleted.flatMap((row) => row.versions.map((version) => version.sha256));
-  const removedBlobCount = await removeUnreferencedBlobs(db, blobs, sha256s);
+  const removedBlobCount = await removeUnreferencedBlobs(dependencies, sha256s);
   return {
     documentCount: deleted.length,
     versionCount: sha256s.length,
@@ -71,11 +73,20 @@ export async function deleteDocuments(
   };
 }
 
-/** Under the lock uploads take to commit a blob, so a new upload of the same bytes keeps them. */
-async function removeUnreferencedBlobs(db: Database, blobs: BlobStore, sha256s: string[]): Promise<number> {
+/**
+ * Under the lock uploads take to commit a blob, so a new upload of the same bytes keeps them.
+ * Derived files (page previews, figure crops) are keyed by the blob and go with it.
+ */
+async function removeUnreferencedBlobs(
+  { db, blobs, derived }: DeletionDependencies,
+  sha256s: string[],
+): Promise<number> {
   return withAdvisoryLock(db, lockKeys.blobReferences, async (tx) => {
     const unreferenced = await findUnreferencedBlobs({ db: tx, sha256s });
-    for (const sha256 of unreferenced) await blobs.remove(sha256);
+    for (const sha256 of unreferenced) {
+      await blobs.remove(sha256);
+      await derived.remove(sha256);
+    }
     return unreferenced.length;
   });
 }

@@ -105,7 +105,10 @@ function attemptsFor(prober: Prober, world: CanaryWorld): Attempt[] {
     ask([canary], false);
     ask([canary, publicCollectionId], true);
   }
-  for (const chunkId of secrets.chunkIds) get(`/api/chunks/${chunkId}`);
+  for (const chunkId of secrets.chunkIds) {
+    get(`/api/chunks/${chunkId}`);
+    get(`/api/chunks/${chunkId}/figure`);
+  }
   // Every copied id on every route that takes an id of that shape: the right one and the confused ones.
   const copiedIds = [
     canary,
@@ -117,6 +120,8 @@ function attemptsFor(prober: Prober, world: CanaryWorld): Attempt[] {
   for (const id of copiedIds) {
     get(`/api/collections/${id}/documents`);
     remove(`/api/documents/${id}`);
+    get(`/api/documents/${id}/pages/1`);
+    get(`/api/documents/${id}/pages/1/preview`);
     const isAnswerReadByRole = prober.isAuditor && secrets.answerIds.includes(id);
     if (!isAnswerReadByRole) get(`/api/answers/${id}`);
   }
@@ -181,6 +186,10 @@ describe("canary leak probe", () => {
       if (attempt.route === "POST /api/search" && status === 200) {
         passagesSeen += (JSON.parse(text.slice(text.indexOf("\n\n") + 2)) as { passages: unknown[] }).passages
           .length;
+      }
+      // A page image carries the canary as pixels, not text: any image served to a prober is a leak.
+      if (status === 200 && /\/pages\/\d+(\/preview)?$|\/figure$/.test(attempt.route)) {
+        leaks.push(`${attempt.prober.name} ${attempt.route} (${status}): an image of a canary page`);
       }
       const found = secretsIn(text, secretValues);
       if (found.length > 0)

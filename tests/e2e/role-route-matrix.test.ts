@@ -30,6 +30,8 @@ interface Fixtures {
   ungranted: string;
   grantedChunkId: string;
   ungrantedChunkId: string;
+  grantedDocumentId: string;
+  ungrantedDocumentId: string;
   /** An answer the read-grant employee asked. */
   readerAnswerId: string;
   spareUserId: string;
@@ -266,6 +268,38 @@ const rows: Row[] = [
     send: (caller, fixtures) => caller.api.request(`/api/chunks/${fixtures.ungrantedChunkId}`),
   },
   {
+    route: "GET /api/chunks/:chunkId/figure (granted, not a figure)",
+    expected: signedIn(404),
+    send: (caller, fixtures) => caller.api.request(`/api/chunks/${fixtures.grantedChunkId}/figure`),
+  },
+  {
+    route: "GET /api/chunks/:chunkId/figure (ungranted)",
+    expected: signedIn(404),
+    send: (caller, fixtures) => caller.api.request(`/api/chunks/${fixtures.ungrantedChunkId}/figure`),
+  },
+  {
+    route: "GET /api/documents/:documentId/pages/:n/preview (granted)",
+    expected: signedIn(200),
+    send: (caller, fixtures) =>
+      caller.api.request(`/api/documents/${fixtures.grantedDocumentId}/pages/1/preview?size=thumbnail`),
+  },
+  {
+    route: "GET /api/documents/:documentId/pages/:n/preview (ungranted)",
+    expected: [401, 404, 404, 404, 200],
+    send: (caller, fixtures) =>
+      caller.api.request(`/api/documents/${fixtures.ungrantedDocumentId}/pages/1/preview?size=thumbnail`),
+  },
+  {
+    route: "GET /api/documents/:documentId/pages/:n (granted)",
+    expected: signedIn(200),
+    send: (caller, fixtures) => caller.api.request(`/api/documents/${fixtures.grantedDocumentId}/pages/1`),
+  },
+  {
+    route: "GET /api/documents/:documentId/pages/:n (ungranted)",
+    expected: [401, 404, 404, 404, 200],
+    send: (caller, fixtures) => caller.api.request(`/api/documents/${fixtures.ungrantedDocumentId}/pages/1`),
+  },
+  {
     route: "GET /api/answers/:answerId (the read employee's)",
     expected: [401, 200, 404, 200, 404],
     send: (caller, fixtures) => caller.api.request(`/api/answers/${fixtures.readerAnswerId}`),
@@ -304,12 +338,13 @@ beforeAll(async () => {
   const spareUserId = await admin.addUser(spareEmail, "employee");
   for (const collectionId of [granted, ungranted]) await admin.waitForJobs(collectionId);
 
-  const chunkIn = async (collectionId: string) => {
+  const passageIn = async (collectionId: string) => {
     const response = await admin.search({ query: "safety rules helmets", collectionIds: [collectionId] });
-    const { passages } = (await response.json()) as { passages: { chunkId: string }[] };
+    const { passages } = (await response.json()) as { passages: { chunkId: string; documentId: string }[] };
     if (!passages[0]) throw new Error("no passage");
-    return passages[0].chunkId;
+    return passages[0];
   };
+  const [grantedPassage, ungrantedPassage] = [await passageIn(granted), await passageIn(ungranted)];
   const events = await readEvents(await reader.api.ask({ question: "What are the safety rules?" }));
   const end = events.at(-1);
   if (end?.type !== "answer-end") throw new Error(`no answer: ${JSON.stringify(events)}`);
@@ -319,8 +354,10 @@ beforeAll(async () => {
     baseUrl: server.baseUrl,
     granted,
     ungranted,
-    grantedChunkId: await chunkIn(granted),
-    ungrantedChunkId: await chunkIn(ungranted),
+    grantedChunkId: grantedPassage.chunkId,
+    ungrantedChunkId: ungrantedPassage.chunkId,
+    grantedDocumentId: grantedPassage.documentId,
+    ungrantedDocumentId: ungrantedPassage.documentId,
     readerAnswerId: end.answerId,
     spareUserId,
     spareEmail,

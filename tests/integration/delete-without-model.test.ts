@@ -55,7 +55,7 @@ it("deletes a document's index rows when the embedding model is gone, and names 
     const store = (await withoutModel.store()) as LanceDbStore;
     expect(await store.countChunks({ documentId: accepted.documentId })).toBe(1);
     const result = await deleteDocuments(
-      { db: withoutModel.database.db, store, blobs: withoutModel.blobs },
+      { db: withoutModel.database.db, store, blobs: withoutModel.blobs, derived: withoutModel.derived },
       { actor: "tester", target: { documentId: accepted.documentId } },
     );
     expect(result).toMatchObject({ documentCount: 1, removedBlobCount: 1 });

@@ -1,4 +1,5 @@
-import { readdir, readFile } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { readdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { inArray } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -49,7 +50,7 @@ async function newCollection(name: string) {
 
 async function remove(target: { documentId: string } | { collectionId: string }) {
   return deleteDocuments(
-    { db: folio.database.db, store: await folio.store(), blobs: folio.blobs },
+    { db: folio.database.db, store: await folio.store(), blobs: folio.blobs, derived: folio.derived },
     { actor: "tester", target },
   );
 }
@@ -124,7 +125,7 @@ describe("deleting a document", () => {
     });
   });
 
-  it("keeps an original another collection also holds, and removes it with the last reference", async () => {
+  it("keeps an original and its previews while another collection holds them, and removes both with the last reference", async () => {
     const first = await newCollection("shared-first");
     const second = await newCollection("shared-second");
     const shared = pdf("Both collections hold this memo about the fire drill.");
@@ -133,13 +134,22 @@ describe("deleting a document", () => {
     expect(inSecond.isDuplicate).toBe(false);
     await drainQueue(folio);
 
+    const preview = folio.derived.pathOf(sha256Hex(shared), {
+      kind: "preview",
+      pageNumber: 1,
+      size: "thumbnail",
+    });
+    await writeFile(preview, "a page preview");
+
     expect(await remove({ documentId: inFirst.documentId })).toMatchObject({ removedBlobCount: 0 });
     expect(await storedBlobs(folio)).toContain(sha256Hex(shared));
+    expect(existsSync(preview)).toBe(true);
     const served = await servedTexts(folio, [first.id, second.id], "memo fire drill");
     expect(served.map((passage) => passage.documentId)).toEqual([inSecond.documentId]);
 
     expect(await remove({ documentId: inSecond.documentId })).toMatchObject({ removedBlobCount: 1 });
     expect(await storedBlobs(folio)).not.toContain(sha256Hex(shared));
+    expect(existsSync(folio.derived.directoryOf(sha256Hex(shared)))).toBe(false);
   });
 });
 

@@ -18,7 +18,7 @@ export async function DELETE(
     const { db } = folio.database;
     await requireCollection(db, actor, { collectionId, permission: "curate" });
     const result = await deleteDocuments(
-      { db, store: await folio.store(), blobs: folio.blobs },
+      { db, store: await folio.store(), blobs: folio.blobs, derived: folio.derived },
       { actor: actor.userId, target: { collectionId } },
     );
     return Response.json(result);

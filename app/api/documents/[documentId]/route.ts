@@ -18,7 +18,7 @@ export async function DELETE(
     const { db } = folio.database;
     await requireDocument(db, actor, { documentId, permission: "curate" });
     const result = await deleteDocuments(
-      { db, store: await folio.store(), blobs: folio.blobs },
+      { db, store: await folio.store(), blobs: folio.blobs, derived: folio.derived },
       { actor: actor.userId, target: { documentId } },
     );
     return Response.json(result);

@@ -1,0 +1,42 @@
+import { toHttpResponse } from "../../../../../../lib/http/error-response";
+import { parseInput } from "../../../../../../lib/http/parse-input";
+import { pagePreview, previewDependenciesOf } from "../../../../../../lib/previews/page-preview";
+import { requirePreviewVersion } from "../../../../../../lib/previews/preview-access";
+import { authorize } from "../../../../../_server/authorize";
+import { pageParamsSchema, pageQuerySchema } from "./schema";
+
+/**
+ * What a viewer needs to draw the page and place boxes on it: the page's size in the unit of its
+ * chunk boxes, the preview's pixel size, and the preview's URL. Renders the preview if needed.
+ */
+export async function GET(
+  request: Request,
+  context: { params: Promise<{ documentId: string; pageNumber: string }> },
+): Promise<Response> {
+  try {
+    const { folio, actor } = await authorize(request);
+    const { documentId, pageNumber } = parseInput(pageParamsSchema, await context.params);
+    const query = parseInput(pageQuerySchema, Object.fromEntries(new URL(request.url).searchParams));
+    const { document, version } = await requirePreviewVersion(folio.database.db, actor, {
+      documentId,
+      versionId: query.version,
+    });
+    const { geometry } = await pagePreview(previewDependenciesOf(folio), {
+      version,
+      pageNumber,
+      size: query.size,
+    });
+    const previewQuery = new URLSearchParams({ size: query.size, version: version.id });
+    return Response.json(
+      {
+        page: geometry,
+        documentTitle: document.title,
+        versionId: version.id,
+        previewUrl: `/api/documents/${document.id}/pages/${pageNumber}/preview?${previewQuery}`,
+      },
+      { headers: { "cache-control": "private, no-cache" } },
+    );
+  } catch (error) {
+    return toHttpResponse(error);
+  }
+}
