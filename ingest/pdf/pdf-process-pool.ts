@@ -250,6 +250,8 @@ class ChildProcessPool implements PdfProcessPool {
     await Promise.all(
       children.map(async (child) => {
         child.isBeingStopped = true;
+        // Referenced again, so Node waits for the exit instead of leaving `dispose()` unsettled.
+        setKeepsParentAlive(child.process, true);
         child.process.kill("SIGKILL");
         await child.exited;
       }),
