@@ -23,7 +23,7 @@ const environmentSchema = z.object({
   MODEL_THREADS: integer(availableParallelism()),
   MAX_UPLOAD_BYTES: integer(100 * 1024 * 1024),
   MAX_PDF_PAGES: integer(2000),
-  PARSE_TIMEOUT_MS: integer(120_000),
+  PARSE_TIMEOUT_MS: integer(1_800_000),
   PARSE_MEMORY_MB: integer(1024),
   PARSE_PAGE_TIMEOUT_MS: integer(30_000),
   PARSE_PROCESSES: integer(availableParallelism()),
