@@ -10,8 +10,8 @@ import {
   resolveCorpusPdfsDir,
   selectSmallestTextPdfs,
 } from "./bench/corpus";
+import { runDocumentsBench } from "./bench/documents-bench";
 import { runEmbedderOverheadBench } from "./bench/embedder-overhead-bench";
-import { ingestFileCount, runIngestBench } from "./bench/ingest-bench";
 import { layoutBenchMarkdown, runLayoutBench } from "./bench/layout-bench";
 import { runOcrBench } from "./bench/ocr-bench";
 import { runStartupBench } from "./bench/startup-bench";
@@ -47,7 +47,16 @@ function numberOption(context: BenchContext, name: string, fallback: number): nu
 
 /** Every benchmark, one line each. */
 const benches: readonly BenchEntry[] = [
-  { name: "ingest", needsPdfCorpus: true, run: (context) => runIngestBench(context.textPdfs, context.runs) },
+  {
+    name: "ingest",
+    needsPdfCorpus: true,
+    options: ["bge-layers", "bge-files"],
+    run: (context) =>
+      runDocumentsBench({
+        bgeLayers: numberOption(context, "bge-layers", 12),
+        bgeFiles: numberOption(context, "bge-files", 1),
+      }),
+  },
   {
     name: "embedder",
     options: ["layers", "chunks", "output"],
@@ -81,7 +90,10 @@ const benches: readonly BenchEntry[] = [
 ];
 
 /** What `report` runs, in this order, before regenerating docs/BENCHMARKS.md (also the doc's order). */
-const reportBenches = ["ingest", "embedder"];
+const reportBenches = ["ingest", "embedder", "ocr", "layout"];
+
+/** How many of the smallest text PDFs of the corpus the ask benchmark indexes. */
+const askFileCount = 20;
 
 const usage =
   `usage: npm run bench -- <${[...benches.map((bench) => bench.name), "all", "report", "doc"].join("|")}> [--runs N]` +
@@ -174,7 +186,7 @@ async function main(): Promise<number> {
     console.error(missingTool);
     return 2;
   }
-  const textPdfs = needsCorpus ? await selectSmallestTextPdfs(pdfsDir, ingestFileCount) : [];
+  const textPdfs = needsCorpus ? await selectSmallestTextPdfs(pdfsDir, askFileCount) : [];
   if (needsCorpus) console.log(`corpus: ${pdfsDir}`);
 
   const context: BenchContext = { runs, options, textPdfs };

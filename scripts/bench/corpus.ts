@@ -70,6 +70,23 @@ export async function timePdftotext(files: readonly CorpusPdf[]): Promise<number
   return performance.now() - startedAt;
 }
 
+/** Every PDF under `directory` with its page count (pdfinfo), by name. */
+export async function listCorpusPdfs(directory: string): Promise<CorpusPdf[]> {
+  const filePaths = (await listPdfFiles(directory)).sort();
+  const listed: CorpusPdf[] = [];
+  for (const filePath of filePaths) {
+    const pageCount = await countPagesWithPdfinfo(filePath);
+    if (pageCount === undefined) continue;
+    listed.push({
+      filePath,
+      name: path.relative(directory, filePath),
+      byteSize: (await stat(filePath)).size,
+      pageCount,
+    });
+  }
+  return listed;
+}
+
 async function countPagesWithPdfinfo(filePath: string): Promise<number | undefined> {
   try {
     const { stdout } = await runFile("pdfinfo", [filePath], { timeout: 60_000 });

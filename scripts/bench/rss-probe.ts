@@ -1,0 +1,40 @@
+/**
+ * Ingests one file in a fresh Folio in this process and prints `RSS_PROBE {json}` with this
+ * process's peak resident memory: the ingest bench runs it as a child, so the figure is the ingest
+ * process's own, not the bench's. `tsx scripts/bench/rss-probe.ts <file>`
+ */
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import { bytesOf } from "../../tests/support/test-runtime";
+import { createBenchCollection, createBenchFolio, drainQueue, readParserChildPeakRssMb } from "./bench-folio";
+
+const file = process.argv[2];
+if (!file) throw new Error("usage: rss-probe.ts <file>");
+const folio = await createBenchFolio();
+try {
+  const collectionId = await createBenchCollection(folio, "rss");
+  const bytes = new Uint8Array(await readFile(file));
+  const startedAt = performance.now();
+  await folio.ingest.accept({ collectionId, fileName: path.basename(file), body: bytesOf(bytes) });
+  let childPeakMb = 0;
+  const sampler = setInterval(() => {
+    void readParserChildPeakRssMb(folio).then((peak) => {
+      childPeakMb = Math.max(childPeakMb, peak ?? 0);
+    });
+  }, 200);
+  const results = await drainQueue(folio);
+  clearInterval(sampler);
+  const result = results[0];
+  console.log(
+    `RSS_PROBE ${JSON.stringify({
+      state: result?.state,
+      pages: result?.state === "succeeded" ? result.outcome.pageCount : null,
+      chunks: result?.state === "succeeded" ? result.outcome.chunkCount : null,
+      ms: Math.round(performance.now() - startedAt),
+      ingestProcessPeakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
+      parserChildPeakRssMb: Math.round(childPeakMb),
+    })}`,
+  );
+} finally {
+  await folio.close();
+}
