@@ -2,7 +2,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { buildTextPdf } from "../fixtures/builders/pdf";
+import { buildEncryptedPdf, buildTextPdf } from "../fixtures/builders/pdf";
 import { launchChromium, signedInPage } from "../support/browser";
 import { type StartedFolioServer, startFolioServer } from "../support/folio-server";
 import { buildTestModels, testModelEnvironment } from "../support/test-models";
@@ -91,4 +91,44 @@ it("asks what to do with a taken name: keep both makes a (2).pdf, a new version 
   await row(page, "a (2).pdf").waitFor({ state: "detached" });
   expect(await page.getByTestId("document-row").count()).toBe(1);
   await page.screenshot({ path: path.join(outputDir, "browser-documents-list.png"), fullPage: true });
+});
+
+it("reads a password-protected PDF once a curator enters its password, and takes images", async () => {
+  const shots = "/tmp/folio-shots";
+  await mkdir(shots, { recursive: true });
+  await server.admin.createCollection("Locked files");
+  const page = await signedInPage(browser, server.baseUrl, server.admin.credentials.cookie);
+  await page.goto(`${server.baseUrl}/documents`);
+  await page.getByTestId("collection-select").selectOption({ label: "Locked files" });
+
+  const locked = path.join(filesDir, "locked", "salaries.pdf");
+  await mkdir(path.dirname(locked), { recursive: true });
+  await writeFile(
+    locked,
+    buildEncryptedPdf({ pages: [["Salary bands are reviewed every spring."]], userPassword: "s3cret!" }),
+  );
+  await upload(page, locked);
+  await row(page, "salaries.pdf").getByText("Failed").waitFor({ timeout: 60_000 });
+  expect(await row(page, "salaries.pdf").textContent()).toContain("password-protected");
+  await page.screenshot({ path: path.join(shots, "documents-password-needed.png"), fullPage: true });
+
+  await row(page, "salaries.pdf").getByTestId("document-unlock").click();
+  const dialog = page.getByTestId("unlock-dialog");
+  await dialog.waitFor();
+  await dialog.getByLabel("Password").fill("s3cret!");
+  await page.screenshot({ path: path.join(shots, "documents-unlock-dialog.png") });
+  await dialog.getByTestId("unlock-submit").click();
+  await row(page, "salaries.pdf").getByText("Indexed").waitFor({ timeout: 60_000 });
+
+  // An image goes through the same form: it is read by OCR and kept as a figure.
+  const image = path.join(filesDir, "locked", "diagram.svg");
+  await writeFile(
+    image,
+    '<svg xmlns="http://www.w3.org/2000/svg" width="400" height="120"><title>Escalation path</title><text x="10" y="60" font-size="24">Call the site manager first</text></svg>',
+  );
+  await page.getByText("Password-protected PDF?").click();
+  await page.screenshot({ path: path.join(shots, "documents-upload-form.png"), fullPage: true });
+  await upload(page, image);
+  await row(page, "diagram.svg").getByText("Indexed").waitFor({ timeout: 60_000 });
+  expect(await page.getByTestId("file-input").getAttribute("accept")).toContain("image/png");
 });
