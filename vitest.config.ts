@@ -1,12 +1,16 @@
 import { defineConfig } from "vitest/config";
 
 /**
- * Files that never open Folio's database (parser, models, LanceDB alone, the README's `npm start`
+ * Files that never open Folio's database (parsers, OCR, models, LanceDB alone, the README's `npm start`
  * and the bad-config start, which pin embedded PGlite). With DATABASE_URL set — the PostgreSQL
  * pass of .ci/run, after the PGlite pass ran everything — they would only repeat themselves.
  */
 const databaseIndependentFiles = [
-  "tests/integration/extract-pdf.test.ts",
+  "tests/integration/pdf-process-pool.test.ts",
+  "tests/integration/ocr-pool.test.ts",
+  "tests/integration/extract-image.test.ts",
+  "tests/integration/extract-cli.test.ts",
+  "tests/integration/bert-shaped-model.test.ts",
   "tests/integration/models-pull.test.ts",
   "tests/integration/onnx-embedder.test.ts",
   "tests/integration/llama-cpp-generator.test.ts",
