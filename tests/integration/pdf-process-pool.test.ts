@@ -298,7 +298,7 @@ describe("createPdfProcessPool", () => {
   it("renders a page to a PNG of the asked width", async () => {
     const outputPath = filePath("page-2.png");
     const size = await pool.render(filePath("text.pdf"), { pageNumber: 2, widthPx: 306, outputPath });
-    expect(size).toEqual({ widthPx: 306, heightPx: 396 });
+    expect(size).toEqual({ widthPx: 306, heightPx: 396, pageWidth: 612, pageHeight: 792 });
     expect(readFileSync(outputPath).subarray(1, 4).toString("latin1")).toBe("PNG");
     await expectFailure(
       pool.render(filePath("text.pdf"), { pageNumber: 9, widthPx: 100, outputPath }),
