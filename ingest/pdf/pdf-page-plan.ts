@@ -145,10 +145,10 @@ export function findCaption(
 
 /** Grid cell of the empty-area search, and the smallest empty area that could hold a figure. */
 const holeCellPoints = 24;
-const minHoleCells = { columns: 4, rows: 3 };
+const minHoleCells = { columns: 6, rows: 5 };
 
 /**
- * Whether the text leaves an empty area big enough for a figure (≥ ~1.3 × 1 inch) inside the
+ * Whether the text leaves an empty area big enough for a figure (≥ 2 × 1.7 inches) inside the
  * area the text covers. Reading where images are drawn (pdf.js's operator list) costs as much as
  * reading the text, so dense text pages skip it.
  */
