@@ -17,6 +17,7 @@ import { mayHoldTable } from "../layout/find-tables";
 import { createHeadingStyles, type HeadingStyles, isBoldFontName } from "../layout/headings";
 import { rulingsFromOperatorList } from "../layout/page-rulings";
 import type { ExtractedPage, PageBlock, TextItem } from "../types";
+import { fitPageMessage } from "./fit-page-message";
 import { type Canvas, createCanvas, NapiCanvasFactory } from "./pdf-canvas";
 import { imagePlacements } from "./pdf-page-graphics";
 import { findCaption, mayHaveFigure, type PagePlan, planPage, textLayerQuality } from "./pdf-page-plan";
@@ -43,6 +44,12 @@ const figureScale = 2;
 const maxRenderSidePx = 4000;
 /** Figure crops are kept at most this big (longest side). */
 const maxFigureSidePx = 2048;
+/**
+ * Image XObjects with more pixels are dropped by pdf.js from their dictionary, never decoded
+ * (SECURITY.md B5: a pixel flood inside a PDF). The default of MAX_IMAGE_PIXELS; a 600 dpi A4
+ * scan is 35 MP.
+ */
+const maxImagePixels = 50_000_000;
 
 /** A failure the parent turns into a typed AppError. */
 class ExtractFailure extends Error {
@@ -143,6 +150,7 @@ async function load(
     enableXfa: false,
     isOffscreenCanvasSupported: false,
     isImageDecoderSupported: false,
+    maxImageSize: maxImagePixels,
     verbosity: VerbosityLevel.ERRORS,
     cMapUrl,
     cMapPacked: true,
@@ -179,7 +187,8 @@ async function extractRange(request: ExtractRequest): Promise<void> {
   await send({ type: "opened", requestId: request.requestId, pageCount, title: opened.title });
   const lastPage = Math.min(request.lastPage, pageCount);
   for (let pageNumber = request.firstPage; pageNumber <= lastPage; pageNumber++) {
-    const { page, ocr } = await extractPage(opened, pageNumber, request);
+    const extracted = await extractPage(opened, pageNumber, request);
+    const { page, ocr } = fitPageMessage(extracted.page, extracted.ocr);
     await send({ type: "page", requestId: request.requestId, page, ocr });
   }
   await send({ type: "done", requestId: request.requestId });

@@ -6,8 +6,20 @@ import { z } from "zod";
  * validates requests too (cheap, and keeps both ends honest).
  */
 
+/** The largest page message the parent accepts; the child fits its pages to these (fit-page-message.ts). */
+export const pageMessageLimits = {
+  blockText: 20_000,
+  blocks: 20_000,
+  caption: 2000,
+  tableCell: 5000,
+  tableColumns: 200,
+  tableRows: 5000,
+  ocrTasks: 200,
+} as const;
+
 const boundingBoxSchema = z.tuple([z.number(), z.number(), z.number(), z.number()]).readonly();
-const shortText = z.string().max(20_000);
+const shortText = z.string().max(pageMessageLimits.blockText);
+const caption = z.string().max(pageMessageLimits.caption).nullable();
 
 const pageBlockSchema = z.object({
   kind: z.enum(["text", "heading", "table", "figure"]),
@@ -18,15 +30,17 @@ const pageBlockSchema = z.object({
   headingLevel: z.number().int().min(1).max(9).optional(),
   table: z
     .object({
-      rows: z.array(z.array(z.string().max(5000)).max(200)).max(5000),
+      rows: z
+        .array(z.array(z.string().max(pageMessageLimits.tableCell)).max(pageMessageLimits.tableColumns))
+        .max(pageMessageLimits.tableRows),
       headerRowCount: z.number().int().nonnegative(),
-      caption: z.string().max(2000).nullable(),
+      caption,
     })
     .optional(),
   figure: z
     .object({
       file: z.string().regex(/^[a-z0-9][a-z0-9-]{0,80}\.png$/),
-      caption: z.string().max(2000).nullable(),
+      caption,
       widthPx: z.number().int().positive(),
       heightPx: z.number().int().positive(),
     })
@@ -37,7 +51,7 @@ const extractedPageSchema = z.object({
   pageNumber: z.number().int().positive(),
   width: z.number().nonnegative(),
   height: z.number().nonnegative(),
-  blocks: z.array(pageBlockSchema).max(20_000),
+  blocks: z.array(pageBlockSchema).max(pageMessageLimits.blocks),
   route: z.enum(["text_layer", "ocr", "mixed"]),
   isUnreadable: z.boolean(),
 });
@@ -133,7 +147,7 @@ export const childMessageSchema = z.discriminatedUnion("type", [
     type: z.literal("page"),
     requestId: requestIdSchema,
     page: extractedPageSchema,
-    ocr: z.array(ocrTaskSchema).max(200),
+    ocr: z.array(ocrTaskSchema).max(pageMessageLimits.ocrTasks),
   }),
   z.object({ type: z.literal("done"), requestId: requestIdSchema }),
   z.object({
