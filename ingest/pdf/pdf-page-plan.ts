@@ -28,12 +28,13 @@ export const pagePlanTuning = {
   minTextInsideFigure: 12,
 } as const;
 
-export type TextLayerQuality = "good" | "sparse" | "garbage";
+export type TextLayerQuality = "good" | "sparse" | "none" | "garbage";
 
 /**
- * `garbage` pages (mostly replacement characters or symbols from unmapped fonts) are OCR'd;
- * `sparse` ones (a few words or none) are OCR'd when images cover much of the page (a scan),
- * and read as they are otherwise (a title page, a blank page).
+ * `garbage` pages (mostly replacement characters or symbols from unmapped fonts) and pages with
+ * no text at all (a scan, text drawn as outlines — or a blank page, which costs one render) are
+ * OCR'd; `sparse` ones (a few words) only when images cover much of the page (a scan with a
+ * stray text layer), and read as they are otherwise (a title page).
  */
 export function planPage(
   items: readonly TextItem[],
@@ -53,7 +54,11 @@ export function planPage(
   const figureRegions = regions.filter((box) => areaOf(box) / pageArea < pagePlanTuning.pageScanShare);
 
   const imageShare = regions.reduce((sum, box) => sum + areaOf(box), 0) / pageArea;
-  if (quality === "garbage" || (quality === "sparse" && imageShare >= pagePlanTuning.minScanShare)) {
+  if (
+    quality === "garbage" ||
+    quality === "none" ||
+    (quality === "sparse" && imageShare >= pagePlanTuning.minScanShare)
+  ) {
     return { route: "ocr", figures: figureRegions.map((box) => ({ box, needsOcr: false })) };
   }
   const figures = figureRegions.map((box) => ({
@@ -75,6 +80,7 @@ export function textLayerQuality(items: readonly TextItem[]): TextLayerQuality {
     }
   }
   if (garbage > 0 && garbage / (readable + garbage) > pagePlanTuning.maxGarbageShare) return "garbage";
+  if (readable === 0) return "none";
   return readable < pagePlanTuning.minReadableCharacters ? "sparse" : "good";
 }
 

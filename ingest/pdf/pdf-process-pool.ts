@@ -380,7 +380,7 @@ class ChildProcessPool implements PdfProcessPool {
           settle(() =>
             reject(
               new AppError("invalid:pdf_out_of_memory", {
-                message: `This PDF needs more memory than the reader may use (${maxMemoryMb} MB), or it crashed the reader.`,
+                message: `This PDF needs more memory than the reader may use (${maxMemoryMb} MB of JavaScript heap, ${maxMemoryMb + this.#options.nativeMemoryMb} MB in all), or it crashed the reader.`,
                 details: { maxMemoryMb },
                 cause: new Error(
                   `PDF child exited (code ${exit.code}, signal ${exit.signal}): ${summarizeStderr(child.stderrTail)}`,
@@ -561,7 +561,7 @@ function failureToError(failure: Extract<ChildMessage, { type: "failed" }>, opti
       });
     case "out_of_memory":
       return new AppError("invalid:pdf_out_of_memory", {
-        message: `This PDF needs more memory than the reader may use (${options.maxMemoryMb} MB).`,
+        message: `This PDF needs more memory than the reader may use (${options.maxMemoryMb} MB of JavaScript heap, ${options.maxMemoryMb + options.nativeMemoryMb} MB in all).`,
         details: { maxMemoryMb: options.maxMemoryMb },
         cause,
       });

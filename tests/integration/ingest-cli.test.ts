@@ -60,7 +60,9 @@ it(
     expect(first.code).toBe(1);
     expect(first.stderr).toMatch(/Indexing \[#+-*\]/);
     expect(first.stdout).toContain('Collection "manuals": 2 indexed, 0 already present, 1 failed.');
-    expect(first.stdout).toMatch(/not-really\.pdf — unsupported:file_type: Folio reads PDF, PNG, .* files; this file is an HTML page/);
+    expect(first.stdout).toMatch(
+      /not-really\.pdf — unsupported:file_type: Folio reads PDF, PNG, .* files; this file is an HTML page/,
+    );
 
     const again = await ingest(files[0] ?? "", files[1] ?? "", "--collection", "manuals");
     expect(again.code).toBe(0);
