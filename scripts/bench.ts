@@ -54,7 +54,7 @@ const benches: readonly BenchEntry[] = [
     run: (context) =>
       runDocumentsBench({
         bgeLayers: numberOption(context, "bge-layers", 12),
-        bgeFiles: numberOption(context, "bge-files", 1),
+        bgeFiles: numberOption(context, "bge-files", 3),
       }),
   },
   {
