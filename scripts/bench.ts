@@ -12,7 +12,7 @@ import {
 } from "./bench/corpus";
 import { runDocumentsBench } from "./bench/documents-bench";
 import { runEmbedderOverheadBench } from "./bench/embedder-overhead-bench";
-import { layoutBenchMarkdown, runLayoutBench } from "./bench/layout-bench";
+import { layoutBenchMarkdown, runLayoutBench, writeLayoutReport } from "./bench/layout-bench";
 import { runOcrBench } from "./bench/ocr-bench";
 import { runStartupBench } from "./bench/startup-bench";
 
@@ -50,11 +50,11 @@ const benches: readonly BenchEntry[] = [
   {
     name: "ingest",
     needsPdfCorpus: true,
-    options: ["bge-layers", "bge-files"],
+    options: ["bge-layers", "bge-pages"],
     run: (context) =>
       runDocumentsBench({
         bgeLayers: numberOption(context, "bge-layers", 12),
-        bgeFiles: numberOption(context, "bge-files", 3),
+        bgePages: numberOption(context, "bge-pages", 60),
       }),
   },
   {
@@ -80,6 +80,7 @@ const benches: readonly BenchEntry[] = [
       const layout = await runLayoutBench(pdfsDir);
       console.log(`\nTables: structure against ICDAR 2013 and tabula-java ground truth (${pdfsDir})\n`);
       console.log(layoutBenchMarkdown(layout));
+      await writeLayoutReport(layout);
       return layout;
     },
   },

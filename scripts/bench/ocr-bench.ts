@@ -7,6 +7,7 @@ import sharp from "sharp";
 import { createOcrEngine } from "../../ingest/ocr/ocr-pool";
 import { recognizeImage } from "../../ingest/ocr/recognize-image";
 import type { OcrResult } from "../../ingest/ocr/types";
+import { writeBenchReport } from "./bench-report";
 import { characterErrorRate } from "./character-error-rate";
 import { computeMedian, roundTo } from "./statistics";
 import { printTable } from "./table";
@@ -112,30 +113,70 @@ export async function runOcrBench(corpusDir: string, runs: number): Promise<Reco
     folioImagePathCerPercent: roundTo(mean((figure) => figure.folioImagePathCer) * 100, 2),
     cliCerPercent: roundTo(mean((figure) => figure.cliCer) * 100, 2),
   };
+  const columns = [
+    "image",
+    "Folio s",
+    "Folio CER %",
+    "image path s",
+    "image path CER %",
+    "CLI s",
+    "CLI CER %",
+  ];
+  const rows = [
+    ...figures.map((figure) => [
+      figure.image,
+      roundTo(figure.folioSeconds, 2),
+      roundTo(figure.folioCer * 100, 2),
+      roundTo(figure.folioImagePathSeconds, 2),
+      roundTo(figure.folioImagePathCer * 100, 2),
+      roundTo(figure.cliSeconds, 2),
+      roundTo(figure.cliCer * 100, 2),
+    ]),
+    [
+      "mean",
+      summary.folioSecondsPerPage,
+      summary.folioCerPercent,
+      summary.folioImagePathSecondsPerPage,
+      summary.folioImagePathCerPercent,
+      summary.cliSecondsPerPage,
+      summary.cliCerPercent,
+    ],
+  ];
   printTable(
     "OCR: seconds per page and character error rate (median of runs), Folio tesseract.js vs tesseract CLI",
-    ["image", "Folio s", "Folio CER %", "image path s", "image path CER %", "CLI s", "CLI CER %"],
-    [
-      ...figures.map((figure) => [
-        figure.image,
-        roundTo(figure.folioSeconds, 2),
-        roundTo(figure.folioCer * 100, 2),
-        roundTo(figure.folioImagePathSeconds, 2),
-        roundTo(figure.folioImagePathCer * 100, 2),
-        roundTo(figure.cliSeconds, 2),
-        roundTo(figure.cliCer * 100, 2),
-      ]),
-      [
-        "mean",
-        summary.folioSecondsPerPage,
-        summary.folioCerPercent,
-        summary.folioImagePathSecondsPerPage,
-        summary.folioImagePathCerPercent,
-        summary.cliSecondsPerPage,
-        summary.cliCerPercent,
-      ],
-    ],
+    columns,
+    rows,
   );
+  const timeRatio = summary.timeRatioToCli ?? 0;
+  const cerGap = (summary.folioCerPercent ?? 0) - (summary.cliCerPercent ?? 0);
+  await writeBenchReport({
+    name: "ocr",
+    title: `OCR: ${figures.length} images with ground truth (tesseract's own test pages)`,
+    reference: "the `tesseract` CLI (Debian's tesseract-ocr) on the same images, same run",
+    columns,
+    rows,
+    goals: [
+      { goal: "≤ 1.5× the CLI's time", measured: `${timeRatio}×`, met: timeRatio <= 1.5 },
+      {
+        goal: "CER within 1 point of the CLI's",
+        measured: `${cerGap >= 0 ? "+" : ""}${cerGap.toFixed(2)} points`,
+        met: cerGap <= 1,
+      },
+    ],
+    charts: [
+      {
+        title: "Seconds per page",
+        unit: "s",
+        bars: [
+          { label: "tesseract CLI", value: summary.cliSecondsPerPage ?? 0, reference: true },
+          { label: "Folio (tesseract.js pool)", value: summary.folioSecondsPerPage ?? 0 },
+        ],
+      },
+    ],
+    notes: [
+      "The CLI's time includes starting a process and loading the model for every page, as a one-off run of it does.",
+    ],
+  });
   return { ...summary, perImage: figures };
 }
 
