@@ -28,7 +28,7 @@ const roundTo = (value: number, digits: number) => Number(value.toFixed(digits))
  */
 export async function runDocumentsBench(options: {
   bgeLayers: number;
-  bgeFiles: number;
+  bgePages: number;
 }): Promise<Record<string, unknown>> {
   const corpusDir = process.env.FOLIO_CORPUS_DIR ?? path.resolve("../shared/corpus");
   const files = await listCorpusPdfs(path.join(corpusDir, "qa", "financebench", "pdfs"));
