@@ -33,6 +33,8 @@ export default function nextConfig(phase: string): NextConfig {
       "postgres",
       "@huggingface/tokenizers",
       "@node-rs/argon2",
+      // Starts its OCR workers from files resolved next to its own sources.
+      "tesseract.js",
     ],
     poweredByHeader: false,
     async headers() {

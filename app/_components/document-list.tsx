@@ -108,13 +108,13 @@ export function DocumentList({
   collectionId,
   canCurate,
   refreshKey,
-  onDeleted,
+  onChanged,
 }: {
   collectionId: string;
   canCurate: boolean;
   refreshKey: number;
-  /** After a deletion, so the upload activity drops the document's jobs too. */
-  onDeleted: () => void;
+  /** After a deletion or a password given, so the upload activity follows. */
+  onChanged: () => void;
 }) {
   const [versions, setVersions] = useState<VersionRow[]>([]);
   const [isLoaded, setIsLoaded] = useState(false);
@@ -163,7 +163,7 @@ export function DocumentList({
         await callApi("DELETE", `/api/documents/${entry.documentId}`);
         setStatus(`${entry.title} deleted.`);
         setVersions((current) => current.filter((row) => row.documentId !== entry.documentId));
-        onDeleted();
+        onChanged();
       } catch (error) {
         setProblem(asProblem(error));
       } finally {
@@ -171,7 +171,7 @@ export function DocumentList({
         setDeleting(null);
       }
     },
-    [onDeleted],
+    [onChanged],
   );
 
   const entries = documentsOf(versions);
@@ -232,6 +232,25 @@ export function DocumentList({
                     {!entry.current && shown?.status === "failed" && shown.errorMessage && (
                       <div className="error-text">{shown.errorMessage}</div>
                     )}
+                    {canCurate && needsPassword(entry.pending ?? entry.current) && (
+                      <button
+                        type="button"
+                        className="secondary small-button unlock-button"
+                        data-testid="document-unlock"
+                        onClick={() => {
+                          const version = entry.pending ?? entry.current;
+                          if (version) {
+                            setUnlocking({
+                              documentId: entry.documentId,
+                              versionId: version.versionId,
+                              title: entry.title,
+                            });
+                          }
+                        }}
+                      >
+                        Enter password<span className="sr-only"> for {entry.title}</span>
+                      </button>
+                    )}
                   </td>
                   <td className="numeric">{entry.current?.pageCount ?? "—"}</td>
                   <td className="numeric">{entry.current?.chunkCount ?? "—"}</td>
@@ -247,24 +266,6 @@ export function DocumentList({
                   </td>
                   {canCurate && (
                     <td className="actions">
-                      {needsPassword(entry.pending ?? entry.current) && (
-                        <button
-                          type="button"
-                          className="secondary small-button"
-                          data-testid="document-unlock"
-                          onClick={() => {
-                            const version = entry.pending ?? entry.current;
-                            if (version)
-                              setUnlocking({
-                                documentId: entry.documentId,
-                                versionId: version.versionId,
-                                title: entry.title,
-                              });
-                          }}
-                        >
-                          Enter password<span className="sr-only"> for {entry.title}</span>
-                        </button>
-                      )}{" "}
                       <button
                         type="button"
                         className="danger-outline small-button"
@@ -288,6 +289,7 @@ export function DocumentList({
           setStatus(`${unlocking?.title ?? "The document"} is being read again with its password.`);
           setUnlocking(null);
           setPollKey((key) => key + 1);
+          onChanged();
         }}
       />
       <ConfirmDialog

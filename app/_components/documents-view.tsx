@@ -282,7 +282,7 @@ export function DocumentsView({ isAdmin }: { isAdmin: boolean }) {
             collectionId={selected.id}
             canCurate={canCurate}
             refreshKey={refreshKey}
-            onDeleted={() => setRefreshKey((key) => key + 1)}
+            onChanged={() => setRefreshKey((key) => key + 1)}
           />
         )}
         {selected && (
