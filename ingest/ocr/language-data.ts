@@ -29,7 +29,10 @@ export function resolveLanguageData(languages: readonly string[]): LanguageData[
   if (languages.length === 0) {
     throw new AppError("invalid:ocr_languages", { message: "At least one OCR language is needed." });
   }
-  const require = createRequire(import.meta.url);
+  // Resolved from the project directory Folio runs in, not from this module: inside the Next.js
+  // server bundle, this module's own location is a build chunk where a computed package name
+  // cannot be resolved.
+  const require = createRequire(path.join(process.cwd(), "package.json"));
   return [...new Set(languages)].map((code) => {
     if (!languageCode.test(code)) {
       throw new AppError("invalid:ocr_languages", {
