@@ -6,8 +6,10 @@ import { readableCollectionIds, requireDocument } from "../access/collection-acc
 import type { Actor } from "../domain/actor";
 import { AppError } from "../errors";
 import { servableDocuments } from "../retrieval/retrieve-context";
-import { type DerivedStore, isFigureFileName } from "../storage/derived-store";
+import type { Folio } from "../runtime";
+import { type DerivedStore, isFigureFileName, type PreviewSize } from "../storage/derived-store";
 import type { VectorStore } from "../vector-store/vector-store";
+import { type PagePreview, pagePreview, previewDependenciesOf } from "./page-preview";
 
 /**
  * The version whose pages a reader may see: the document's current one, or an older version of
@@ -53,4 +55,25 @@ export async function requireFigureFile(
     throw new AppError("not_found:chunk", { message: "No such figure." });
   }
   return filePath;
+}
+
+/**
+ * One page of a document the caller may read, rendered if needed: the access check and the
+ * render in one call, for the routes that serve the page and its geometry.
+ */
+export async function readablePagePreview(
+  folio: Pick<Folio, "database" | "blobs" | "derived" | "ingest" | "config">,
+  actor: Actor,
+  request: { documentId: string; pageNumber: number; versionId?: string; size: PreviewSize },
+): Promise<{ document: DocumentRow; version: DocumentVersion } & PagePreview> {
+  const { document, version } = await requirePreviewVersion(folio.database.db, actor, {
+    documentId: request.documentId,
+    ...(request.versionId === undefined ? {} : { versionId: request.versionId }),
+  });
+  const preview = await pagePreview(previewDependenciesOf(folio), {
+    version,
+    pageNumber: request.pageNumber,
+    size: request.size,
+  });
+  return { document, version, ...preview };
 }

@@ -1,7 +1,6 @@
 import { toHttpResponse } from "../../../../../../lib/http/error-response";
 import { parseInput } from "../../../../../../lib/http/parse-input";
-import { pagePreview, previewDependenciesOf } from "../../../../../../lib/previews/page-preview";
-import { requirePreviewVersion } from "../../../../../../lib/previews/preview-access";
+import { readablePagePreview } from "../../../../../../lib/previews/preview-access";
 import { authorize } from "../../../../../_server/authorize";
 import { pageParamsSchema, pageQuerySchema } from "./schema";
 
@@ -17,13 +16,10 @@ export async function GET(
     const { folio, actor } = await authorize(request);
     const { documentId, pageNumber } = parseInput(pageParamsSchema, await context.params);
     const query = parseInput(pageQuerySchema, Object.fromEntries(new URL(request.url).searchParams));
-    const { document, version } = await requirePreviewVersion(folio.database.db, actor, {
+    const { document, version, geometry } = await readablePagePreview(folio, actor, {
       documentId,
-      versionId: query.version,
-    });
-    const { geometry } = await pagePreview(previewDependenciesOf(folio), {
-      version,
       pageNumber,
+      versionId: query.version,
       size: query.size,
     });
     const previewQuery = new URLSearchParams({ size: query.size, version: version.id });

@@ -1,8 +1,7 @@
 import { toHttpResponse } from "../../../../../../../lib/http/error-response";
 import { parseInput } from "../../../../../../../lib/http/parse-input";
 import { pngResponse } from "../../../../../../../lib/http/png-response";
-import { pagePreview, previewDependenciesOf } from "../../../../../../../lib/previews/page-preview";
-import { requirePreviewVersion } from "../../../../../../../lib/previews/preview-access";
+import { readablePagePreview } from "../../../../../../../lib/previews/preview-access";
 import { authorize } from "../../../../../../_server/authorize";
 import { pageParamsSchema, pageQuerySchema } from "../schema";
 
@@ -18,13 +17,10 @@ export async function GET(
     const { folio, actor } = await authorize(request);
     const { documentId, pageNumber } = parseInput(pageParamsSchema, await context.params);
     const query = parseInput(pageQuerySchema, Object.fromEntries(new URL(request.url).searchParams));
-    const { version } = await requirePreviewVersion(folio.database.db, actor, {
+    const { filePath, geometry } = await readablePagePreview(folio, actor, {
       documentId,
-      versionId: query.version,
-    });
-    const { filePath, geometry } = await pagePreview(previewDependenciesOf(folio), {
-      version,
       pageNumber,
+      versionId: query.version,
       size: query.size,
     });
     return await pngResponse(filePath, {
