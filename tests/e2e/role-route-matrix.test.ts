@@ -50,10 +50,23 @@ const unique = () => randomUUID().slice(0, 8);
 const uniquePdf = () => buildTextPdf({ pages: [[`Matrix document ${randomUUID()} about safety rules.`]] });
 
 /** A fresh document (accepted, not necessarily ingested yet) in a collection, uploaded by the admin. */
-async function freshDocument(fixtures: Fixtures, collectionId: string): Promise<string> {
+async function freshVersion(
+  fixtures: Fixtures,
+  collectionId: string,
+): Promise<{ documentId: string; versionId: string }> {
   const response = await fixtures.admin.upload(collectionId, `fresh-${unique()}.pdf`, uniquePdf());
   if (response.status !== 202) throw new Error(`upload: ${response.status} ${await response.text()}`);
-  return ((await response.json()) as { documentId: string }).documentId;
+  return (await response.json()) as { documentId: string; versionId: string };
+}
+
+async function freshDocument(fixtures: Fixtures, collectionId: string): Promise<string> {
+  return (await freshVersion(fixtures, collectionId)).documentId;
+}
+
+/** A password for a version that is not waiting for one: curators get 409, others are refused first. */
+async function unlockFresh(caller: Caller, fixtures: Fixtures, collectionId: string): Promise<Response> {
+  const { documentId, versionId } = await freshVersion(fixtures, collectionId);
+  return caller.api.sendJson("POST", `/api/documents/${documentId}/unlock`, { versionId, password: "guess" });
 }
 
 const json = (method: string, route: string, body: unknown) => (caller: Caller) =>
@@ -245,6 +258,16 @@ const rows: Row[] = [
       const documentId = await freshDocument(fixtures, fixtures.ungranted);
       return caller.api.request(`/api/documents/${documentId}`, { method: "DELETE" });
     },
+  },
+  {
+    route: "POST /api/documents/:documentId/unlock (granted)",
+    expected: [401, 403, 409, 403, 409],
+    send: (caller, fixtures) => unlockFresh(caller, fixtures, fixtures.granted),
+  },
+  {
+    route: "POST /api/documents/:documentId/unlock (ungranted)",
+    expected: [401, 404, 404, 404, 409],
+    send: (caller, fixtures) => unlockFresh(caller, fixtures, fixtures.ungranted),
   },
   { route: "GET /api/jobs", expected: signedIn(200), send: get("/api/jobs") },
   {
