@@ -2,10 +2,14 @@ import { defineConfig } from "vitest/config";
 
 /**
  * Files that never open Folio's database (parsers, OCR, models, LanceDB alone, the README's `npm start`
- * and the bad-config start, which pin embedded PGlite). With DATABASE_URL set — the PostgreSQL
- * pass of .ci/run, after the PGlite pass ran everything — they would only repeat themselves.
+ * and the bad-config start, which pin embedded PGlite), and the sweeps of the document corpus and
+ * of hostile files, whose subject is the reader (a failed job is recorded as any other, which the
+ * worker tests cover on both databases). With DATABASE_URL set — the PostgreSQL pass of .ci/run,
+ * after the PGlite pass ran everything — they would only repeat themselves.
  */
 const databaseIndependentFiles = [
+  "tests/integration/corpus-sweep.test.ts",
+  "tests/integration/hostile-files.test.ts",
   "tests/integration/pdf-process-pool.test.ts",
   "tests/integration/ocr-pool.test.ts",
   "tests/integration/extract-image.test.ts",

@@ -31,8 +31,11 @@ export type ProgressReporter = (stage: IngestStage, progress: number) => void;
 
 /** Share of the job's progress bar reading (with chunking and embedding overlapped) takes. */
 const readingShare = 0.95;
-/** Chunks per embedding call: big enough to amortise a session run, small enough to stream. */
-const embedBatchSize = 32;
+/**
+ * Chunks per embedding call: several of the embedder's batches, so sorting them by length saves
+ * padding, and still small enough to stream (the PDF children read ahead meanwhile).
+ */
+const embedWindow = 128;
 
 export interface IngestOutcome {
   pageCount: number;
@@ -86,7 +89,7 @@ export async function runIngestJob(
   for await (const page of read.pages) {
     chunks.push(...chunker.add(page));
     pagesRead++;
-    if (chunks.length - vectors.length >= embedBatchSize) await embedPending();
+    if (chunks.length - vectors.length >= embedWindow) await embedPending();
     report("reading", (readingShare * pagesRead) / Math.max(1, read.pageCount));
   }
   await embedPending();

@@ -6,6 +6,8 @@
  * under an OS memory limit and `--max-old-space-size`; the parent kills it when a page takes too
  * long. Never import this module: it starts listening as soon as it is loaded.
  */
+// First: it must see the built-ins before pdf.js replaces them.
+import { restoreNativeBuiltins } from "./keep-native-builtins";
 import "./pdf-canvas";
 import { readFile, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
@@ -474,4 +476,5 @@ process.on("disconnect", () => process.exit(0));
 // @ts-expect-error pdfjs-dist ships no type declarations for its worker module.
 const workerModule: unknown = await import("pdfjs-dist/legacy/build/pdf.worker.mjs");
 (globalThis as { pdfjsWorker?: unknown }).pdfjsWorker = workerModule;
+restoreNativeBuiltins();
 void send({ type: "ready" });

@@ -178,9 +178,13 @@ class ChildProcessPool implements PdfProcessPool {
 
     const schedule = async () => {
       document.requestRange(1, range);
-      await runRange(1, range);
+      const firstRange = runRange(1, range);
+      firstRange.catch((error: unknown) => document.fail(error));
+      // The other ranges need the page count, which the first child reports as soon as it has
+      // opened the file (a file it cannot open fails the first range, and so the document).
+      await Promise.race([document.whenOpened, firstRange]);
       const pageCount = document.pageCount ?? 0;
-      const pending: Promise<void>[] = [];
+      const pending: Promise<void>[] = [firstRange];
       for (let firstPage = range + 1; firstPage <= pageCount; firstPage += range) {
         const lastPage = Math.min(pageCount, firstPage + range - 1);
         await document.roomFor(lastPage - firstPage + 1);

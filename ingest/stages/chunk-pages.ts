@@ -87,7 +87,7 @@ export function createChunker(countTokens: (text: string) => number, options: Ch
           flush();
           const parts = block.table
             ? splitTableMarkdown(block.table, countTokens, maxTokens)
-            : splitText(block.text, countTokens, maxTokens);
+            : splitText(block.text, countTokens, maxTokens).map((piece) => piece.text);
           for (const part of parts) {
             push({
               kind: block.kind,
@@ -109,8 +109,7 @@ export function createChunker(countTokens: (text: string) => number, options: Ch
           currentContext.headingPath.join("\u0000") !== headingPath.join("\u0000");
         if (block.kind === "heading" || isNewContext) flush();
         currentContext = { source: block.source, headingPath };
-        for (const text of splitText(block.text, countTokens, maxTokens)) {
-          const tokens = countTokens(text);
+        for (const { text, tokens } of splitText(block.text, countTokens, maxTokens)) {
           if (currentTokens + tokens > maxTokens) flush();
           current.push({ text, box: block.box, tokens, confidence: block.confidence });
           currentTokens += tokens;
@@ -132,28 +131,39 @@ export function chunkPages(
   return pages.flatMap((page) => chunker.add(page));
 }
 
-/** `text` in pieces of at most `maxTokens` tokens: whole, else at sentence ends, else at words. */
-function splitText(text: string, countTokens: (text: string) => number, maxTokens: number): string[] {
+/**
+ * `text` in pieces of at most `maxTokens` tokens, with their counts: whole, else at sentence ends,
+ * else at words. Each unit is counted once and pieces add their units' counts: tokenizers split
+ * words at whitespace first, so the sum is the count of the joined text (and tokenizing is most of
+ * the chunker's time: counting every growing candidate again made long blocks quadratic).
+ */
+function splitText(
+  text: string,
+  countTokens: (text: string) => number,
+  maxTokens: number,
+): { text: string; tokens: number }[] {
   const trimmed = text.trim();
   if (trimmed === "") return [];
-  if (countTokens(trimmed) <= maxTokens) return [trimmed];
+  const wholeTokens = countTokens(trimmed);
+  if (wholeTokens <= maxTokens) return [{ text: trimmed, tokens: wholeTokens }];
   const sentences = trimmed.match(/[^.!?]+(?:[.!?]+["')\]]*\s*|$)/g) ?? [trimmed];
-  const units = sentences.flatMap((sentence) =>
-    countTokens(sentence) <= maxTokens ? [sentence] : sentence.split(/(?<=\s)/),
-  );
-  const pieces: string[] = [];
-  let buffer = "";
+  const units = sentences.flatMap((sentence) => {
+    const tokens = countTokens(sentence);
+    if (tokens <= maxTokens) return [{ text: sentence, tokens }];
+    return sentence.split(/(?<=\s)/).map((word) => ({ text: word, tokens: countTokens(word) }));
+  });
+  const pieces: { text: string; tokens: number }[] = [];
+  let buffer = { text: "", tokens: 0 };
   for (const unit of units) {
-    const candidate = buffer + unit;
-    if (buffer !== "" && countTokens(candidate.trim()) > maxTokens) {
-      pieces.push(buffer.trim());
-      buffer = unit;
+    if (buffer.text.trim() !== "" && buffer.tokens + unit.tokens > maxTokens) {
+      pieces.push({ text: buffer.text.trim(), tokens: buffer.tokens });
+      buffer = { ...unit };
     } else {
-      buffer = candidate;
+      buffer = { text: buffer.text + unit.text, tokens: buffer.tokens + unit.tokens };
     }
   }
-  if (buffer.trim() !== "") pieces.push(buffer.trim());
-  return pieces.filter((piece) => piece !== "");
+  if (buffer.text.trim() !== "") pieces.push({ text: buffer.text.trim(), tokens: buffer.tokens });
+  return pieces;
 }
 
 function meanOf(values: readonly (number | null)[]): number | null {

@@ -1,9 +1,6 @@
 import type { Embedder } from "../../lib/embeddings/embedder";
 import type { DraftChunk } from "./chunk-pages";
 
-/** Texts per embed call: big enough to amortise a session run, small enough to report progress. */
-const batchSize = 32;
-
 /**
  * What the embedder sees of a chunk: its heading path, then its text, so a passage under
  * "Risk factors › Liquidity" is found by questions about liquidity risk.
@@ -12,17 +9,10 @@ export function embeddingTextOf(chunk: Pick<DraftChunk, "headingPath" | "text">)
   return chunk.headingPath.length > 0 ? `${chunk.headingPath.join(" › ")}\n${chunk.text}` : chunk.text;
 }
 
-/** One vector per chunk, in order. */
-export async function embedChunks(
-  chunks: readonly DraftChunk[],
-  embedder: Embedder,
-  onProgress?: (embedded: number, total: number) => void,
-): Promise<Float32Array[]> {
-  const vectors: Float32Array[] = [];
-  for (let start = 0; start < chunks.length; start += batchSize) {
-    const batch = chunks.slice(start, start + batchSize);
-    vectors.push(...(await embedder.embed(batch.map(embeddingTextOf), "document")));
-    onProgress?.(vectors.length, chunks.length);
-  }
-  return vectors;
+/**
+ * One vector per chunk, in order. All in one call: the embedder sorts them by length and pads
+ * each of its batches only to that batch's longest, so the more it is given, the less it pads.
+ */
+export function embedChunks(chunks: readonly DraftChunk[], embedder: Embedder): Promise<Float32Array[]> {
+  return embedder.embed(chunks.map(embeddingTextOf), "document");
 }
