@@ -238,7 +238,7 @@ async function extractPage(
         pageNumber,
         ...size,
         blocks: [...textBlocks, ...rendered.figureBlocks],
-        route: plan.route,
+        route: rendered.isBlank ? "text_layer" : plan.route,
         isUnreadable: false,
       },
       ocr: rendered.ocr,
@@ -283,11 +283,15 @@ async function renderForPlan(
   plan: PagePlan,
   textBlocks: readonly PageBlock[],
   request: ExtractRequest,
-): Promise<{ figureBlocks: PageBlock[]; ocr: OcrTask[] }> {
+): Promise<{ figureBlocks: PageBlock[]; ocr: OcrTask[]; isBlank: boolean }> {
   const needsOcr = plan.route !== "text_layer";
   const needsFigures = plan.figures.length > 0 && request.figureDirectory !== null;
   if (!needsOcr && !needsFigures) {
-    return { figureBlocks: plan.figures.map((figure) => figureBlock(figure.box, null, textBlocks)), ocr: [] };
+    return {
+      figureBlocks: plan.figures.map((figure) => figureBlock(figure.box, null, textBlocks)),
+      ocr: [],
+      isBlank: false,
+    };
   }
   const unscaled = page.getViewport({ scale: 1 });
   const scale = Math.min(
@@ -302,7 +306,10 @@ async function renderForPlan(
   await page.render({ canvas: canvas as never, canvasContext: context as never, viewport }).promise;
 
   const ocr: OcrTask[] = [];
-  if (plan.route === "ocr") {
+  // A page with no text layer that renders blank, or with only a rule or two (separator pages,
+  // the back of a scan), has nothing for OCR to read: it is kept as an empty page.
+  const isBlank = plan.route === "ocr" && hasNothingToRead(canvas);
+  if (plan.route === "ocr" && !isBlank) {
     const file = path.join(request.workDirectory, `p${pageNumber}-page.png`);
     await writeFile(file, await canvas.encode("png"));
     ocr.push({ file, target: "page", region: [0, 0, unscaled.width, unscaled.height], scale });
@@ -325,7 +332,46 @@ async function renderForPlan(
       });
     }
   }
-  return { figureBlocks, ocr };
+  return { figureBlocks, ocr, isBlank };
+}
+
+/**
+ * Nothing OCR could read: shrunk 8× (each sample averages 64 pixels, so a word still shows as
+ * a grey band several samples tall), the ink forms only thin lines — every band of rows with ink
+ * is at most 2 samples tall (horizontal rules), or every band of columns at most 2 wide
+ * (vertical rules). A blank page has no bands at all.
+ */
+function hasNothingToRead(canvas: Canvas): boolean {
+  const width = Math.max(1, Math.ceil(canvas.width / 8));
+  const height = Math.max(1, Math.ceil(canvas.height / 8));
+  const small = createCanvas(width, height);
+  const context = small.getContext("2d");
+  context.drawImage(canvas, 0, 0, width, height);
+  const { data } = context.getImageData(0, 0, width, height);
+  const inkRows = new Uint8Array(height);
+  const inkColumns = new Uint8Array(width);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const index = (y * width + x) * 4;
+      const luminance =
+        0.299 * (data[index] ?? 255) + 0.587 * (data[index + 1] ?? 255) + 0.114 * (data[index + 2] ?? 255);
+      if (luminance < 230) {
+        inkRows[y] = 1;
+        inkColumns[x] = 1;
+      }
+    }
+  }
+  return longestRun(inkRows) <= 2 || longestRun(inkColumns) <= 2;
+}
+
+function longestRun(flags: Uint8Array): number {
+  let longest = 0;
+  let run = 0;
+  for (const flag of flags) {
+    run = flag ? run + 1 : 0;
+    longest = Math.max(longest, run);
+  }
+  return longest;
 }
 
 function figureBlock(

@@ -23,8 +23,6 @@ export interface DocumentReader {
 export interface DocumentReaderParts {
   pdf: PdfProcessPool;
   ocr: LazyOcr;
-  /** OCR calls in flight at once. */
-  ocrConcurrency: number;
   limits: { maxImagePixels: number; maxPages: number };
 }
 
@@ -61,7 +59,6 @@ export function createConfiguredDocumentReader(config: FolioConfig): DocumentRea
       workers: config.parse.ocrWorkers,
       pageTimeoutMs: config.limits.parsePageTimeoutMs,
     }),
-    ocrConcurrency: config.parse.ocrWorkers,
     limits: { maxImagePixels: config.limits.maxImagePixels, maxPages: config.limits.maxPdfPages },
   });
 }

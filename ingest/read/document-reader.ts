@@ -35,9 +35,14 @@ export interface DocumentPages {
 export interface DocumentReaderParts {
   pdf: PdfProcessPool;
   ocr: RegionOcr;
-  /** OCR calls in flight at once (pages waiting for OCR are read ahead meanwhile). */
-  ocrConcurrency: number;
 }
+
+/**
+ * Pages taken from the PDF children while earlier pages wait for OCR (the OCR pool queues their
+ * tasks on its workers): the children keep reading and text pages are ready when OCR catches up.
+ * Pages are small (text and boxes; renders are files), so this costs little memory.
+ */
+const pagesInFlight = 32;
 
 /**
  * Everything Folio reads from a file, page by page: the PDF pool's pages with their OCR done.
@@ -62,7 +67,7 @@ export async function readDocumentPages(
   async function* pages(): AsyncGenerator<ExtractedPage> {
     try {
       yield* acrossPages(
-        mapOrdered(stream.pages, parts.ocrConcurrency, (message) => completeOcr(parts.ocr, message)),
+        mapOrdered(stream.pages, pagesInFlight, (message) => completeOcr(parts.ocr, message)),
       );
     } finally {
       await rm(workDirectory, { recursive: true, force: true });

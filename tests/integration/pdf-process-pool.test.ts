@@ -321,6 +321,29 @@ describe("createPdfProcessPool", () => {
     expect((await readAll(pool, filePath("text.pdf"))).pageCount).toBe(3);
     expect(pool.childProcessIds).not.toContain(killedProcessId);
   });
+
+  it("keeps a page without text that renders blank or with only rules as an empty page, without OCR", async () => {
+    // Page 1: nothing. Page 2: a header rule and a vertical rule. Page 3: glyph-sized boxes in
+    // lines, as text drawn as outlines looks: OCR must still read that one.
+    const glyphLines = Array.from({ length: 6 }, (_, line) =>
+      Array.from({ length: 30 }, (_, glyph) => `${72 + glyph * 9} ${700 - line * 16} 6 8 re`).join(" "),
+    ).join(" ");
+    const file = filePath("no-text-layer.pdf");
+    await writeFile(
+      file,
+      buildTextPdf({
+        pages: [[], [], []],
+        pageGraphics: [undefined, "0.5 w 72 740 m 540 740 l S 300 72 m 300 720 l S", `${glyphLines} f`],
+      }),
+    );
+    const document = await readAll(pool, file);
+    expect(document.pages.map((page) => [page.route, page.blocks.length])).toEqual([
+      ["text_layer", 0],
+      ["text_layer", 0],
+      ["ocr", 0],
+    ]);
+    expect(document.ocr.map((task) => task.file)).toEqual([expect.stringMatching(/p3-page\.png$/)]);
+  });
 });
 
 describe("createPdfProcessPool limits", () => {
