@@ -51,6 +51,7 @@ export function createIngestService(parts: IngestServiceParts): IngestService {
     db,
     pipelineDependencies,
     maxAttempts: config.ingestMaxAttempts,
+    concurrency: config.ingestConcurrency,
     log: parts.log,
   });
   return {

@@ -35,7 +35,7 @@ const readingShare = 0.95;
  * Chunks per embedding call: several of the embedder's batches, so sorting them by length saves
  * padding, and still small enough to stream (the PDF children read ahead meanwhile).
  */
-const embedWindow = 128;
+const embedWindow = 256;
 
 export interface IngestOutcome {
   pageCount: number;

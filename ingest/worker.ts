@@ -21,6 +21,11 @@ export interface WorkerOptions {
   leaseMs?: number;
   /** @default 1_000 — how often an idle worker looks for work it was not told about. */
   pollIntervalMs?: number;
+  /**
+   * @default 1 — jobs run at once. Two overlap one document's stalls (OCR of a figure, the first
+   * pages) with another's parsing and embedding; they share the PDF pool, OCR and the embedder.
+   */
+  concurrency?: number;
   /** @default 1_000 — a transient failure waits this × 2^attempts before the next try. */
   retryBaseDelayMs?: number;
   log?: (message: string) => void;
@@ -38,13 +43,13 @@ const permanentCategories = new Set(["invalid", "unsupported", "too_large", "not
 const progressWriteIntervalMs = 250;
 
 /**
- * Runs ingest jobs from the durable queue, one at a time per worker. Any number of workers, in
- * any number of processes, can share a queue: claims use row locks and leases.
+ * Runs ingest jobs from the durable queue, `concurrency` at a time per worker. Any number of
+ * workers, in any number of processes, can share a queue: claims use row locks and leases.
  */
 export class IngestWorker {
   private isRunning = false;
-  private loop: Promise<void> | undefined;
-  private wakeUp: (() => void) | undefined;
+  private loops: Promise<void>[] = [];
+  private readonly wakeUps = new Set<() => void>();
   private lastWaitReason = "";
 
   constructor(private readonly options: WorkerOptions) {}
@@ -52,18 +57,18 @@ export class IngestWorker {
   start(): void {
     if (this.isRunning) return;
     this.isRunning = true;
-    this.loop = this.run();
+    this.loops = Array.from({ length: Math.max(1, this.options.concurrency ?? 1) }, () => this.run());
   }
 
   /** Looks for work now instead of at the next poll (called after an upload). */
   wake(): void {
-    this.wakeUp?.();
+    for (const wakeUp of [...this.wakeUps]) wakeUp();
   }
 
   async stop(): Promise<void> {
     this.isRunning = false;
     this.wake();
-    await this.loop;
+    await Promise.all(this.loops);
   }
 
   /**
@@ -153,13 +158,14 @@ export class IngestWorker {
         idleMs = Math.max(idleMs, 5_000);
       }
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, idleMs);
-        this.wakeUp = () => {
+        const wakeUp = () => {
           clearTimeout(timer);
+          this.wakeUps.delete(wakeUp);
           resolve();
         };
+        const timer = setTimeout(wakeUp, idleMs);
+        this.wakeUps.add(wakeUp);
       });
-      this.wakeUp = undefined;
     }
   }
 

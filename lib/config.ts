@@ -37,6 +37,7 @@ const environmentSchema = z.object({
   RETRIEVAL_TOP_K: integer(12),
   INGEST_WORKER: z.enum(["in-process", "off"]).default("in-process"),
   INGEST_MAX_ATTEMPTS: integer(3),
+  INGEST_CONCURRENCY: integer(2),
   HF_ENDPOINT: z.string().url().default("https://huggingface.co"),
   HF_TOKEN: z.string().min(1).optional(),
   AUTO_PULL_MODELS: z.enum(["true", "false"]).default("true"),
@@ -102,6 +103,8 @@ export interface FolioConfig {
   retrievalTopK: number;
   ingestWorker: Environment["INGEST_WORKER"];
   ingestMaxAttempts: number;
+  /** Jobs one worker runs at once: while one waits (OCR, its first pages), another uses the CPU. */
+  ingestConcurrency: number;
   huggingFace: { endpoint: string; token: string | undefined };
   /** `npm start` downloads missing catalog models in the background. */
   autoPullModels: boolean;
@@ -190,6 +193,7 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
     retrievalTopK: env.RETRIEVAL_TOP_K,
     ingestWorker: env.INGEST_WORKER,
     ingestMaxAttempts: env.INGEST_MAX_ATTEMPTS,
+    ingestConcurrency: env.INGEST_CONCURRENCY,
     huggingFace: { endpoint: env.HF_ENDPOINT.replace(/\/+$/, ""), token: env.HF_TOKEN },
     autoPullModels: env.AUTO_PULL_MODELS === "true",
     port: env.PORT,

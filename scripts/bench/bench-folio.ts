@@ -73,16 +73,22 @@ export async function uploadFiles(
   return fileNamesByJobId;
 }
 
-/** Runs queued jobs in this process until none is runnable; returns every job's result. */
+/**
+ * Runs queued jobs in this process until none is runnable, as many at once as the worker would
+ * (INGEST_CONCURRENCY); returns every job's result.
+ */
 export async function drainQueue(folio: BenchFolio): Promise<JobResult[]> {
   const results: JobResult[] = [];
-  for (
-    let result = await folio.ingest.worker.runOnce();
-    result;
-    result = await folio.ingest.worker.runOnce()
-  ) {
-    results.push(result);
-  }
+  const drain = async () => {
+    for (
+      let result = await folio.ingest.worker.runOnce();
+      result;
+      result = await folio.ingest.worker.runOnce()
+    ) {
+      results.push(result);
+    }
+  };
+  await Promise.all(Array.from({ length: folio.config.ingestConcurrency }, drain));
   return results;
 }
 

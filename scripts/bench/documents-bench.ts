@@ -13,7 +13,8 @@ import { writeBertShapedModel } from "../../tests/fixtures/builders/bert-shaped-
 import { readGgufTokens, wordPieceFromGgufTokens } from "../../tests/fixtures/builders/gguf-vocabulary";
 import { buildTextPdf } from "../../tests/fixtures/builders/pdf";
 import { writeTinyEmbeddingModel } from "../../tests/fixtures/builders/tiny-embedding-model";
-import { bytesOf, createTestFolio, drainQueue, type TestFolio } from "../../tests/support/test-runtime";
+import { bytesOf, createTestFolio, type TestFolio } from "../../tests/support/test-runtime";
+import { drainQueue, warmUpIngest } from "./bench-folio";
 import { writeBenchReport } from "./bench-report";
 import { type CorpusPdf, listCorpusPdfs, timePdftotext } from "./corpus";
 import { printTable } from "./table";
@@ -207,9 +208,11 @@ async function measureParseStage(files: readonly CorpusPdf[]) {
 
 async function ingestAll(folio: TestFolio, files: readonly CorpusPdf[]) {
   const { collection } = await createCollection({ db: folio.database.db, name: `bench-${Date.now()}` });
-  // Warm: models loaded before the clock starts.
-  const dependencies = await folio.ingest.pipelineDependencies();
-  await dependencies.embedder.embed(["warm up"], "document");
+  // Warm, as a running server is: models loaded, both parser children started (a 14-page PDF)
+  // and the OCR engine up (a scanned page), before the clock starts.
+  const corpusPdfs = path.join(process.env.FOLIO_CORPUS_DIR ?? path.resolve("../shared/corpus"), "pdfs");
+  await warmUpIngest(folio, path.join(corpusPdfs, "pdfjs", "tracemonkey.pdf"));
+  await warmUpIngest(folio, path.join(corpusPdfs, "ocrmypdf-resources", "linn.pdf"));
   const startedAt = performance.now();
   const versions: string[] = [];
   for (const file of files) {
