@@ -26,8 +26,11 @@ export function createBenchModelEnvironment(models: TestModels, modelsDir: strin
  * A complete Folio in a fresh temp DATA_DIR — embedded PGlite (whatever DATABASE_URL the shell
  * has), LanceDB, the tiny test ONNX embedder and the scripted test GGUF — composed like the tests'.
  */
-export function createBenchFolio(): Promise<BenchFolio> {
-  return createTestFolio({ environment: { MODEL_THREADS: benchThreads() }, usePostgres: false });
+export function createBenchFolio(environment: Record<string, string> = {}): Promise<BenchFolio> {
+  return createTestFolio({
+    environment: { MODEL_THREADS: benchThreads(), ...environment },
+    usePostgres: false,
+  });
 }
 
 /**

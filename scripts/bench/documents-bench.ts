@@ -227,15 +227,9 @@ async function ingestAll(folio: TestFolio, files: readonly CorpusPdf[]) {
   return { ms: performance.now() - startedAt, collectionId: collection.id, versions };
 }
 
-/**
- * The tiny test embedder (64 wide, one layer) with bge's real 30,522-token vocabulary and 512
- * positions: the network costs next to nothing, while the passages are cut as a real model's
- * would be (the tests' toy vocabulary spells most words letter by letter: 23 passages a page).
- */
+/** Ingest end to end, warm, with the tiny embedder and a real vocabulary. */
 async function measureEndToEnd(files: readonly CorpusPdf[]) {
-  const modelDir = await mkdtemp(path.join(tmpdir(), "folio-bench-tiny-"));
-  const vocabulary = await bgeVocabulary();
-  await writeTinyEmbeddingModel(modelDir, { dims: 64, variant: "token", maxSequenceLength: 512, vocabulary });
+  const modelDir = await writeTinyModelWithBgeVocabulary();
   const folio = await createTestFolio({
     environment: { MODEL_THREADS: String(availableParallelism()), EMBEDDING_MODEL: modelDir },
     usePostgres: false,
@@ -250,6 +244,18 @@ async function measureEndToEnd(files: readonly CorpusPdf[]) {
     await folio.close();
     await rm(modelDir, { recursive: true, force: true });
   }
+}
+
+/**
+ * The tiny test embedder (64 wide, one layer) with bge's real 30,522-token vocabulary and 512
+ * positions: the network costs next to nothing, while passages are cut as a real model's would
+ * be (the tests' toy vocabulary spells most words letter by letter: 23 passages a page).
+ */
+async function writeTinyModelWithBgeVocabulary(): Promise<string> {
+  const modelDir = await mkdtemp(path.join(tmpdir(), "folio-bench-tiny-"));
+  const vocabulary = await bgeVocabulary();
+  await writeTinyEmbeddingModel(modelDir, { dims: 64, variant: "token", maxSequenceLength: 512, vocabulary });
+  return modelDir;
 }
 
 /** bge's WordPiece vocabulary from ../shared/models (undefined, so the toy one, where it is missing). */
@@ -342,9 +348,13 @@ async function timeRawOnnx(modelDir: string, graphPath: string, texts: string[])
   return ms;
 }
 
-/** A 1,000-page text PDF ingested in a child process, whose own peak RSS is the figure. */
+/**
+ * A 1,000-page text PDF ingested in a child process, whose own peak RSS is the figure (embedded
+ * PGlite alone holds ~700 MB of it), with the same tiny embedder as end to end.
+ */
 async function measureThousandPages() {
   const directory = await mkdtemp(path.join(tmpdir(), "folio-bench-1000-"));
+  const modelDir = await writeTinyModelWithBgeVocabulary();
   try {
     const paragraph =
       "Revenue grew in every segment during the year, driven by volume and price; operating margin improved as costs fell. ";
@@ -364,7 +374,11 @@ async function measureThousandPages() {
       ["--import", "tsx", "scripts/bench/rss-probe.ts", file],
       {
         maxBuffer: 16 * 1024 * 1024,
-        env: { ...process.env, MODEL_THREADS: String(availableParallelism()) },
+        env: {
+          ...process.env,
+          MODEL_THREADS: String(availableParallelism()),
+          BENCH_EMBEDDING_MODEL: modelDir,
+        },
       },
     );
     const line = stdout.split("\n").find((candidate) => candidate.startsWith("RSS_PROBE "));
@@ -379,5 +393,6 @@ async function measureThousandPages() {
     };
   } finally {
     await rm(directory, { recursive: true, force: true });
+    await rm(modelDir, { recursive: true, force: true });
   }
 }

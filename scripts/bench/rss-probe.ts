@@ -10,7 +10,9 @@ import { createBenchCollection, createBenchFolio, drainQueue, readParserChildPea
 
 const file = process.argv[2];
 if (!file) throw new Error("usage: rss-probe.ts <file>");
-const folio = await createBenchFolio();
+// The embedder the ingest bench chose (BENCH_EMBEDDING_MODEL), else the tests' tiny one.
+const embeddingModel = process.env.BENCH_EMBEDDING_MODEL;
+const folio = await createBenchFolio(embeddingModel ? { EMBEDDING_MODEL: embeddingModel } : {});
 try {
   const collectionId = await createBenchCollection(folio, "rss");
   const bytes = new Uint8Array(await readFile(file));

@@ -108,4 +108,58 @@ describe("IngestWorker", () => {
     });
     await runUntilSettled(accepted.jobId);
   });
+
+  it("runs `concurrency` jobs at once when started, and each indexes", async () => {
+    const reading = { now: 0, most: 0 };
+    let releaseReads!: () => void;
+    const bothStarted = new Promise<void>((resolve) => {
+      releaseReads = resolve;
+    });
+    const concurrent = new IngestWorker({
+      db: folio.database.db,
+      pipelineDependencies: async () => {
+        const dependencies = await folio.ingest.pipelineDependencies();
+        return {
+          ...dependencies,
+          // Each read waits until two are in progress: only two jobs at once can get past it.
+          readDocument: async (input) => {
+            reading.now += 1;
+            reading.most = Math.max(reading.most, reading.now);
+            if (reading.now >= 2) releaseReads();
+            await bothStarted;
+            try {
+              return await dependencies.readDocument(input);
+            } finally {
+              reading.now -= 1;
+            }
+          },
+        };
+      },
+      maxAttempts: 3,
+      concurrency: 2,
+      pollIntervalMs: 20,
+      log: () => {},
+    });
+    const first = await upload("together-1.pdf", "The first of two documents read at once.");
+    const second = await upload("together-2.pdf", "The second of two documents read at once.");
+    concurrent.start();
+    try {
+      const oneAtATime = new Promise((_, reject) =>
+        setTimeout(() => reject(new Error("the second job never started beside the first")), 15_000).unref(),
+      );
+      await Promise.race([bothStarted, oneAtATime]);
+      for (const jobId of [first.jobId, second.jobId]) {
+        for (let round = 0; round < 200; round += 1) {
+          const job = await getJobById({ db: folio.database.db, id: jobId });
+          if (job?.state === "succeeded") break;
+          await new Promise((resolve) => setTimeout(resolve, 25));
+        }
+        expect(await getJobById({ db: folio.database.db, id: jobId })).toMatchObject({ state: "succeeded" });
+      }
+    } finally {
+      releaseReads();
+      await concurrent.stop();
+    }
+    expect(reading.most).toBe(2);
+  });
 });
