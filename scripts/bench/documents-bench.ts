@@ -349,8 +349,8 @@ async function timeRawOnnx(modelDir: string, graphPath: string, texts: string[])
 }
 
 /**
- * A 1,000-page text PDF ingested in a child process, whose own peak RSS is the figure (embedded
- * PGlite alone holds ~700 MB of it), with the same tiny embedder as end to end.
+ * A 1,000-page text PDF ingested in a child process, whose own peak RSS is the figure, with the
+ * same tiny embedder as end to end, into a database created beforehand (see rss-probe.ts).
  */
 async function measureThousandPages() {
   const directory = await mkdtemp(path.join(tmpdir(), "folio-bench-1000-"));
@@ -369,18 +369,19 @@ async function measureThousandPages() {
         ]),
       }),
     );
-    const { stdout } = await runFile(
-      process.execPath,
-      ["--import", "tsx", "scripts/bench/rss-probe.ts", file],
-      {
+    const probe = (argument: string) =>
+      runFile(process.execPath, ["--import", "tsx", "scripts/bench/rss-probe.ts", argument], {
         maxBuffer: 16 * 1024 * 1024,
         env: {
           ...process.env,
           MODEL_THREADS: String(availableParallelism()),
           BENCH_EMBEDDING_MODEL: modelDir,
+          BENCH_DATA_DIR: path.join(directory, "data"),
         },
-      },
-    );
+      });
+    // The database is created first, in a process of its own: a server ingests after its first start.
+    await probe("--prepare");
+    const { stdout } = await probe(file);
     const line = stdout.split("\n").find((candidate) => candidate.startsWith("RSS_PROBE "));
     if (!line) throw new Error(`rss-probe printed no result:\n${stdout.slice(-2000)}`);
     return JSON.parse(line.slice("RSS_PROBE ".length)) as {

@@ -1,7 +1,12 @@
 /**
- * Ingests one file in a fresh Folio in this process and prints `RSS_PROBE {json}` with this
- * process's peak resident memory: the ingest bench runs it as a child, so the figure is the ingest
- * process's own, not the bench's. `tsx scripts/bench/rss-probe.ts <file>`
+ * Ingests one file in a Folio in this process and prints `RSS_PROBE {json}` with this process's
+ * peak resident memory: the ingest bench runs it as a child, so the figure is the ingest
+ * process's own, not the bench's. `tsx scripts/bench/rss-probe.ts <file | --prepare>`
+ *
+ * With BENCH_DATA_DIR the Folio opens that data directory: the bench first runs `--prepare`
+ * (create the database, then exit) so the measured run opens an existing database, as a server
+ * does after its first start. Creating a PGlite database (initdb) leaves ~450 MB that only a
+ * full garbage collection returns, which would otherwise dominate the figure.
  */
 import { readFile } from "node:fs/promises";
 import path from "node:path";
@@ -9,10 +14,19 @@ import { bytesOf } from "../../tests/support/test-runtime";
 import { createBenchCollection, createBenchFolio, drainQueue, readParserChildPeakRssMb } from "./bench-folio";
 
 const file = process.argv[2];
-if (!file) throw new Error("usage: rss-probe.ts <file>");
+if (!file) throw new Error("usage: rss-probe.ts <file | --prepare>");
 // The embedder the ingest bench chose (BENCH_EMBEDDING_MODEL), else the tests' tiny one.
 const embeddingModel = process.env.BENCH_EMBEDDING_MODEL;
-const folio = await createBenchFolio(embeddingModel ? { EMBEDDING_MODEL: embeddingModel } : {});
+const dataDir = process.env.BENCH_DATA_DIR;
+const folio = await createBenchFolio({
+  ...(embeddingModel ? { EMBEDDING_MODEL: embeddingModel } : {}),
+  ...(dataDir ? { DATA_DIR: dataDir } : {}),
+});
+if (file === "--prepare") {
+  await folio.embeddingParts();
+  await folio.close();
+  process.exit(0);
+}
 try {
   const collectionId = await createBenchCollection(folio, "rss");
   const bytes = new Uint8Array(await readFile(file));
