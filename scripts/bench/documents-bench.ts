@@ -171,7 +171,7 @@ export async function runDocumentsBench(options: {
       },
     ],
     notes: [
-      `${figures.ocrPages} of ${pages} pages were routed to OCR (scanned exhibits, signature pages); end to end includes their OCR.`,
+      `${figures.ocrPages} of ${pages} pages were read by OCR as a whole (pages without a text layer that render blank or with only rules are skipped); end to end also includes the OCR of figures (charts, logos) that have no text layer.`,
       `Load average before/after: ${figures.loadAverageBefore} / ${figures.loadAverageAfter} on ${availableParallelism()} cores.`,
     ],
   });
