@@ -13,12 +13,16 @@ const environmentSchema = z.object({
   DATABASE_URL: z.string().url().optional(),
   LANCEDB_URI: z.string().min(1).optional(),
   MODELS_DIR: z.string().min(1).default("./models"),
-  GENERATOR_BACKEND: z.enum(["llama-cpp"]).default("llama-cpp"),
+  GENERATOR_BACKEND: z.enum(["llama-cpp", "openai"]).default("llama-cpp"),
   GENERATOR_MODEL: z.string().min(1).default("gemma-4-e2b-it"),
   GENERATOR_CONTEXT_TOKENS: integer(131_072),
   GENERATOR_MAX_ANSWER_TOKENS: integer(1024),
   GENERATOR_TEMPERATURE: z.coerce.number().min(0).max(2).default(0.2),
   GENERATOR_SEED: z.coerce.number().int().nonnegative().default(42),
+  OPENAI_BASE_URL: z.url({ protocol: /^https?$/ }).optional(),
+  OPENAI_API_KEY: z.string().min(1).optional(),
+  OPENAI_TIMEOUT_MS: integer(30_000),
+  OPENAI_IDLE_TIMEOUT_MS: integer(60_000),
   EMBEDDING_MODEL: z.string().min(1).default("bge-small-en-v1.5"),
   MODEL_THREADS: integer(availableParallelism()),
   MAX_UPLOAD_BYTES: integer(100 * 1024 * 1024),
@@ -35,6 +39,7 @@ const environmentSchema = z.object({
   MAX_IMAGE_PIXELS: integer(50_000_000),
   CHUNK_MAX_TOKENS: integer(256),
   RETRIEVAL_TOP_K: integer(12),
+  MAX_QUEUED_ANSWERS: integer(8),
   INGEST_WORKER: z.enum(["in-process", "off"]).default("in-process"),
   INGEST_MAX_ATTEMPTS: integer(3),
   INGEST_CONCURRENCY: integer(2),
@@ -76,6 +81,13 @@ export interface FolioConfig {
     maxAnswerTokens: number;
     temperature: number;
     seed: number;
+    /** `GENERATOR_BACKEND=openai`: the server `model` is asked for. */
+    openai: {
+      baseUrl: string | undefined;
+      apiKey: string | undefined;
+      requestTimeoutMs: number;
+      idleTimeoutMs: number;
+    };
   };
   /** A catalog alias or a directory (under `modelsDir`, or absolute) in Hugging Face layout. */
   embeddingModel: string;
@@ -101,6 +113,8 @@ export interface FolioConfig {
   };
   chunkMaxTokens: number;
   retrievalTopK: number;
+  /** Answers in progress at once (generating or waiting for the model); one more gets 429. */
+  maxQueuedAnswers: number;
   ingestWorker: Environment["INGEST_WORKER"];
   ingestMaxAttempts: number;
   /** Jobs one worker runs at once: while one waits (OCR, its first pages), another uses the CPU. */
@@ -154,6 +168,11 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
       `Invalid configuration:\n  HOST: ${env.HOST} exposes Folio beyond this machine; set PUBLIC_URL to the address users open (behind TLS, e.g. https://folio.example.com) or ALLOWED_HOSTS.`,
     );
   }
+  if (env.GENERATOR_BACKEND === "openai" && !env.OPENAI_BASE_URL) {
+    throw new ConfigError(
+      "Invalid configuration:\n  OPENAI_BASE_URL: required when GENERATOR_BACKEND=openai (e.g. http://gpu-node:8080/v1)",
+    );
+  }
   if (env.OIDC_ISSUER && !env.OIDC_CLIENT_ID) {
     throw new ConfigError("Invalid configuration:\n  OIDC_CLIENT_ID: required when OIDC_ISSUER is set");
   }
@@ -172,6 +191,12 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
       maxAnswerTokens: env.GENERATOR_MAX_ANSWER_TOKENS,
       temperature: env.GENERATOR_TEMPERATURE,
       seed: env.GENERATOR_SEED,
+      openai: {
+        baseUrl: env.OPENAI_BASE_URL,
+        apiKey: env.OPENAI_API_KEY,
+        requestTimeoutMs: env.OPENAI_TIMEOUT_MS,
+        idleTimeoutMs: env.OPENAI_IDLE_TIMEOUT_MS,
+      },
     },
     embeddingModel: env.EMBEDDING_MODEL,
     modelThreads: env.MODEL_THREADS,
@@ -191,6 +216,7 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
     },
     chunkMaxTokens: env.CHUNK_MAX_TOKENS,
     retrievalTopK: env.RETRIEVAL_TOP_K,
+    maxQueuedAnswers: env.MAX_QUEUED_ANSWERS,
     ingestWorker: env.INGEST_WORKER,
     ingestMaxAttempts: env.INGEST_MAX_ATTEMPTS,
     ingestConcurrency: env.INGEST_CONCURRENCY,

@@ -3,6 +3,7 @@ import { type DatabaseHandle, openDatabase } from "../db/client";
 // The composition root is the one module of lib/ that knows the ingest pipeline: it wires every
 // part together for every entry point (web server, worker, CLIs). biome.json allows this import here only.
 import { createIngestService, type IngestService } from "../ingest/ingest-service";
+import { AnswerQueue } from "./answer/answer-queue";
 import type { FolioConfig } from "./config";
 import type { ModelAvailability, ModelKind } from "./domain/model-status";
 import type { Embedder } from "./embeddings/embedder";
@@ -10,6 +11,7 @@ import { OnnxEmbedder } from "./embeddings/onnx-embedder";
 import { AppError, isAppError } from "./errors";
 import type { Generator } from "./llm/generator";
 import { LlamaCppGenerator } from "./llm/llama-cpp-generator";
+import { OpenAiGenerator } from "./llm/openai-generator";
 import { describeMissingModel, resolveEmbeddingModelDir, resolveGeneratorModelPath } from "./models/catalog";
 import { getFileSha256 } from "./models/manifest";
 import { BlobStore } from "./storage/blob-store";
@@ -38,6 +40,8 @@ export interface Folio {
   /** The embedder and the store it searches and fills, checked to agree on the vector size. */
   embeddingParts(): Promise<{ embedder: Embedder; store: VectorStore }>;
   generator(): Promise<Generator>;
+  /** Admission in front of the generator (MAX_QUEUED_ANSWERS). */
+  readonly answerQueue: AnswerQueue;
   modelStatus(): Promise<ModelAvailability[]>;
   /** Upload acceptance and the ingest worker (started only when `startIngestWorker` is set). */
   readonly ingest: IngestService;
@@ -99,6 +103,7 @@ export async function createFolio(config: FolioConfig, options: FolioOptions = {
     store: store.get,
     embeddingParts,
     generator: generator.get,
+    answerQueue: new AnswerQueue(config.maxQueuedAnswers),
     modelStatus: async () => [
       await availability("embedder", embeddingParts),
       await availability("generator", generator.get),
@@ -135,16 +140,28 @@ async function loadEmbedder(config: FolioConfig): Promise<Embedder> {
 }
 
 async function loadGenerator(config: FolioConfig): Promise<Generator> {
-  const modelPath = resolveGeneratorModelPath(config);
-  await requireModel("generator", modelPath, config);
   switch (config.generator.backend) {
-    case "llama-cpp":
+    case "llama-cpp": {
+      const modelPath = resolveGeneratorModelPath(config);
+      await requireModel("generator", modelPath, config);
       return LlamaCppGenerator.create({
         modelPath,
         modelSha256: await getFileSha256({ modelsDir: config.modelsDir, filePath: modelPath }),
         contextTokens: config.generator.contextTokens,
         threads: config.modelThreads,
       });
+    }
+    case "openai": {
+      const { baseUrl, apiKey, requestTimeoutMs, idleTimeoutMs } = config.generator.openai;
+      return OpenAiGenerator.create({
+        baseUrl: baseUrl ?? "",
+        model: config.generator.model,
+        ...(apiKey ? { apiKey } : {}),
+        contextTokens: config.generator.contextTokens,
+        requestTimeoutMs,
+        idleTimeoutMs,
+      });
+    }
   }
 }
 

@@ -1,5 +1,6 @@
 import type { AnswerEvent } from "../domain/answer-events";
 import type { Folio } from "../runtime";
+import { holdingSlot } from "./answer-queue";
 import { type AnswerDependencies, type AnswerRequest, prepareAnswer } from "./prepare-answer";
 import { streamAnswer } from "./stream-answer";
 
@@ -8,11 +9,22 @@ const topP = 0.95;
 const topK = 64;
 
 /**
- * Everything up to the first generated token: loads the models (503 with the fix when one is
- * missing), retrieves and packs the prompt. Errors here become HTTP errors; after it returns,
- * problems arrive as `error` events in the stream.
+ * Everything up to the first generated token: takes a slot in the answer queue (429 when it is
+ * full), loads the models (503 with the fix when one is missing), retrieves and packs the prompt.
+ * Errors here become HTTP errors; after it returns, problems arrive as `error` events in the
+ * stream, and the slot is freed when the stream ends.
  */
 export async function startAnswer(folio: Folio, request: AnswerRequest): Promise<AsyncIterable<AnswerEvent>> {
+  const release = folio.answerQueue.admit();
+  try {
+    return holdingSlot(await prepareAndStream(folio, request), release);
+  } catch (error) {
+    release();
+    throw error;
+  }
+}
+
+async function prepareAndStream(folio: Folio, request: AnswerRequest): Promise<AsyncIterable<AnswerEvent>> {
   const { config } = folio;
   const generator = await folio.generator();
   const dependencies: AnswerDependencies = {

@@ -50,6 +50,16 @@ describe("loadConfig", () => {
     expect(() => loadConfig({ HOST: "0.0.0.0" })).toThrow(/HOST.*PUBLIC_URL/s);
   });
 
+  it("takes the OpenAI-compatible backend only with the server's URL", () => {
+    expect(() => loadConfig({ GENERATOR_BACKEND: "openai" })).toThrow("OPENAI_BASE_URL");
+    expect(
+      loadConfig({ GENERATOR_BACKEND: "openai", OPENAI_BASE_URL: "http://gpu-node:8080/v1" }).generator,
+    ).toMatchObject({
+      backend: "openai",
+      openai: { baseUrl: "http://gpu-node:8080/v1", requestTimeoutMs: 30_000, idleTimeoutMs: 60_000 },
+    });
+  });
+
   it("configures OIDC only with an issuer and a client id", () => {
     expect(loadConfig({}).oidc).toBeUndefined();
     expect(() => loadConfig({ OIDC_ISSUER: "https://id.example.com" })).toThrow("OIDC_CLIENT_ID");
