@@ -19,6 +19,8 @@ const environmentSchema = z.object({
   GENERATOR_MAX_ANSWER_TOKENS: integer(1024),
   GENERATOR_TEMPERATURE: z.coerce.number().min(0).max(2).default(0.2),
   GENERATOR_SEED: z.coerce.number().int().nonnegative().default(42),
+  ANSWER_PREFILL_SECONDS: integer(30),
+  ANSWER_PREFILL_TOKENS_PER_SECOND: z.coerce.number().int().positive().optional(),
   OPENAI_BASE_URL: z.url({ protocol: /^https?$/ }).optional(),
   OPENAI_API_KEY: z.string().min(1).optional(),
   OPENAI_TIMEOUT_MS: integer(30_000),
@@ -81,6 +83,10 @@ export interface FolioConfig {
     maxAnswerTokens: number;
     temperature: number;
     seed: number;
+    /** Longest the model may spend reading the prompt before its first answer token. */
+    prefillSeconds: number;
+    /** This machine's prompt reading speed; measured once and stored when unset. */
+    prefillTokensPerSecond: number | undefined;
     /** `GENERATOR_BACKEND=openai`: the server `model` is asked for. */
     openai: {
       baseUrl: string | undefined;
@@ -191,6 +197,8 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
       maxAnswerTokens: env.GENERATOR_MAX_ANSWER_TOKENS,
       temperature: env.GENERATOR_TEMPERATURE,
       seed: env.GENERATOR_SEED,
+      prefillSeconds: env.ANSWER_PREFILL_SECONDS,
+      prefillTokensPerSecond: env.ANSWER_PREFILL_TOKENS_PER_SECOND,
       openai: {
         baseUrl: env.OPENAI_BASE_URL,
         apiKey: env.OPENAI_API_KEY,

@@ -1,9 +1,11 @@
 import { access } from "node:fs/promises";
+import path from "node:path";
 import { type DatabaseHandle, openDatabase } from "../db/client";
 // The composition root is the one module of lib/ that knows the ingest pipeline: it wires every
 // part together for every entry point (web server, worker, CLIs). biome.json allows this import here only.
 import { createIngestService, type IngestService } from "../ingest/ingest-service";
 import { AnswerQueue } from "./answer/answer-queue";
+import { prefillTokensPerSecond } from "./answer/prefill-speed";
 import type { FolioConfig } from "./config";
 import type { ModelAvailability, ModelKind } from "./domain/model-status";
 import type { Embedder } from "./embeddings/embedder";
@@ -40,6 +42,8 @@ export interface Folio {
   /** The embedder and the store it searches and fills, checked to agree on the vector size. */
   embeddingParts(): Promise<{ embedder: Embedder; store: VectorStore }>;
   generator(): Promise<Generator>;
+  /** Prompt tokens per second this machine's generator reads (configured, or measured once and stored). */
+  prefillTokensPerSecond(): Promise<number>;
   /** Admission in front of the generator (MAX_QUEUED_ANSWERS). */
   readonly answerQueue: AnswerQueue;
   modelStatus(): Promise<ModelAvailability[]>;
@@ -84,6 +88,14 @@ export async function createFolio(config: FolioConfig, options: FolioOptions = {
     return { embedder: loadedEmbedder, store: loadedStore };
   };
   const generator = lazy(async () => overrides.generator ?? loadGenerator(config));
+  const prefillSpeed = lazy(async () =>
+    config.generator.prefillTokensPerSecond !== undefined
+      ? config.generator.prefillTokensPerSecond
+      : prefillTokensPerSecond(await generator.get(), {
+          cacheFile: path.join(config.dataDir, "prefill-speed.json"),
+          threads: config.modelThreads,
+        }),
+  );
   const ingest = createIngestService({
     config,
     db: database.db,
@@ -104,6 +116,7 @@ export async function createFolio(config: FolioConfig, options: FolioOptions = {
     embeddingParts,
     generator: generator.get,
     answerQueue: new AnswerQueue(config.maxQueuedAnswers),
+    prefillTokensPerSecond: prefillSpeed.get,
     modelStatus: async () => [
       await availability("embedder", embeddingParts),
       await availability("generator", generator.get),

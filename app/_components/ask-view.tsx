@@ -74,8 +74,12 @@ export function AskView() {
             case "retrieval-end":
               setSources(answerEvent.sources);
               setContextNote(
-                `${answerEvent.sources.length} passages, ${answerEvent.promptTokens.toLocaleString()} of ` +
-                  `${answerEvent.budgetTokens.toLocaleString()} prompt tokens, retrieval ${Math.round(answerEvent.retrievalMs)} ms`,
+                `${answerEvent.promptTokens.toLocaleString()} of ${answerEvent.budgetTokens.toLocaleString()} tokens · ` +
+                  `${answerEvent.documentCount} ${answerEvent.documentCount === 1 ? "document" : "documents"}` +
+                  (answerEvent.contextMode === "whole_documents"
+                    ? " (whole)"
+                    : ` · ${answerEvent.sources.length} passages`) +
+                  ` · retrieval ${Math.round(answerEvent.retrievalMs)} ms`,
               );
               setPhase("streaming");
               break;

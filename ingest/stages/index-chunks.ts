@@ -1,3 +1,4 @@
+import { chunkIdOf } from "../../lib/domain/chunk-id";
 import { sha256Hex } from "../../lib/text/sha256-hex";
 import type { ChunkWithVector, VectorStore } from "../../lib/vector-store/vector-store";
 import type { DraftChunk } from "./chunk-pages";
@@ -6,11 +7,6 @@ export interface VersionIdentity {
   collectionId: string;
   documentId: string;
   versionId: string;
-}
-
-/** Deterministic, so re-running a job rewrites the same ids instead of adding new ones. */
-export function chunkIdOf(versionId: string, chunkIndex: number): string {
-  return sha256Hex(`${versionId}:${chunkIndex}`).slice(0, 32);
 }
 
 /** Writes the version's chunks in one batch, replacing whatever the document had before. */

@@ -38,6 +38,22 @@ export function renderUserMessage(question: string, sources: readonly SourceRef[
   return `Sources (untrusted excerpts from the organisation's documents):\n<sources>\n${body}\n</sources>\n\nQuestion: ${question}`;
 }
 
+/** A source's share of the prompt in the generator's tokens (its rendering plus separators). */
+export async function sourceTokens(
+  generator: Pick<Generator, "countTokens">,
+  source: Pick<SourceRef, "n" | "documentTitle" | "pageNumber" | "text">,
+): Promise<number> {
+  return (await generator.countTokens(renderSource(source))) + 2;
+}
+
+/** The prompt without sources: system prompt, question and the chat template. */
+export function basePromptTokens(generator: Generator, question: string): Promise<number> {
+  return generator.countPromptTokens({
+    system: systemPrompt,
+    messages: [{ role: "user", content: renderUserMessage(question, []) }],
+  });
+}
+
 /**
  * Fills the generator's window with as many candidates as fit, in rank order, leaving room for
  * the answer. Counts with the generator's own tokenizer; the final size is measured on the
@@ -47,10 +63,11 @@ export async function packPrompt(input: {
   question: string;
   candidates: readonly Omit<SourceRef, "n">[];
   generator: Generator;
-  maxAnswerTokens: number;
+  /** Prompt tokens allowed: the window less the answer's reserve, within the latency budget. */
+  budgetTokens: number;
 }): Promise<PackedPrompt> {
   const { generator, question } = input;
-  const budget = generator.contextTokens - input.maxAnswerTokens;
+  const budget = input.budgetTokens;
   const measure = (sources: SourceRef[]) =>
     generator.countPromptTokens({
       system: systemPrompt,
@@ -65,8 +82,8 @@ export async function packPrompt(input: {
   }
   const chosen: SourceRef[] = [];
   for (const candidate of input.candidates) {
-    const source = { ...candidate, n: chosen.length + 1 };
-    const cost = (await generator.countTokens(renderSource(source))) + 2;
+    const source = toSourceRef(candidate, chosen.length + 1);
+    const cost = await sourceTokens(generator, source);
     if (used + cost > budget) continue;
     chosen.push(source);
     used += cost;
@@ -83,4 +100,10 @@ export async function packPrompt(input: {
     promptTokens,
     budgetTokens: budget,
   };
+}
+
+/** Exactly the fields a source has (events, audit): retrieval's extras (score, place) stay out. */
+function toSourceRef(candidate: Omit<SourceRef, "n">, n: number): SourceRef {
+  const { chunkId, documentId, versionId, documentTitle, pageNumber, box, text, contentHash } = candidate;
+  return { n, chunkId, documentId, versionId, documentTitle, pageNumber, box, text, contentHash };
 }

@@ -4,14 +4,21 @@ import { canonicalJson } from "../audit/hash-chain";
 import type { SourceRef } from "../domain/answer-events";
 import type { Embedder } from "../embeddings/embedder";
 import type { GenerateRequest, Generator, SamplingParameters } from "../llm/generator";
+import { createContextReader } from "../retrieval/context-reader";
 import { retrieveContext } from "../retrieval/retrieve-context";
 import { sha256Hex } from "../text/sha256-hex";
 import type { VectorStore } from "../vector-store/vector-store";
-import { packPrompt } from "./pack-prompt";
+import { basePromptTokens, packPrompt, sourceTokens } from "./pack-prompt";
+import { type ContextMode, selectContext } from "./select-context";
+
+/** A document with more passages is never sent whole (it could not fit any window anyway). */
+const maxWholeDocumentChunks = 2_000;
 
 export interface AnswerSettings {
   retrievalTopK: number;
   maxAnswerTokens: number;
+  /** Prompt tokens allowed (see `promptBudgetTokens`). */
+  promptBudgetTokens: number;
   sampling: SamplingParameters;
 }
 
@@ -40,6 +47,9 @@ export interface PreparedAnswer {
   promptTokens: number;
   /** Window tokens left for the prompt once the answer's share is reserved. */
   budgetTokens: number;
+  /** Whole documents, or passages with their neighbours; and how many documents they come from. */
+  contextMode: ContextMode;
+  documentCount: number;
   promptHash: string;
   retrievalMs: number;
   startedAt: number;
@@ -55,12 +65,25 @@ export async function prepareAnswer(
     collectionIds: request.collectionIds,
     limit: dependencies.settings.retrievalTopK,
   });
+  const { generator } = dependencies;
+  const budgetTokens = dependencies.settings.promptBudgetTokens;
+  const selected = await selectContext({
+    ranked: candidates,
+    budgetTokens: budgetTokens - (await basePromptTokens(generator, request.question)),
+    costOf: (passage) => sourceTokens(generator, { ...passage, n: 1 }),
+    reader: createContextReader({
+      db: dependencies.db,
+      store: dependencies.store,
+      collectionIds: request.collectionIds,
+      maxWholeDocumentChunks,
+    }),
+  });
   const retrievalMs = performance.now() - startedAt;
   const prompt = await packPrompt({
     question: request.question,
-    candidates,
-    generator: dependencies.generator,
-    maxAnswerTokens: dependencies.settings.maxAnswerTokens,
+    candidates: selected.passages,
+    generator,
+    budgetTokens,
   });
   const generateRequest: GenerateRequest = {
     system: prompt.system,
@@ -76,6 +99,8 @@ export async function prepareAnswer(
     generateRequest,
     promptTokens: prompt.promptTokens,
     budgetTokens: prompt.budgetTokens,
+    contextMode: selected.mode,
+    documentCount: new Set(prompt.sources.map((source) => source.documentId)).size,
     promptHash: hashPrompt(generateRequest),
     retrievalMs,
     startedAt,

@@ -1,6 +1,7 @@
 import type { AnswerEvent } from "../domain/answer-events";
 import type { Folio } from "../runtime";
 import { holdingSlot } from "./answer-queue";
+import { promptBudgetTokens } from "./prefill-speed";
 import { type AnswerDependencies, type AnswerRequest, prepareAnswer } from "./prepare-answer";
 import { streamAnswer } from "./stream-answer";
 
@@ -34,6 +35,12 @@ async function prepareAndStream(folio: Folio, request: AnswerRequest): Promise<A
     settings: {
       retrievalTopK: config.retrievalTopK,
       maxAnswerTokens: config.generator.maxAnswerTokens,
+      promptBudgetTokens: promptBudgetTokens({
+        contextTokens: generator.contextTokens,
+        maxAnswerTokens: config.generator.maxAnswerTokens,
+        prefillTokensPerSecond: await folio.prefillTokensPerSecond(),
+        prefillSeconds: config.generator.prefillSeconds,
+      }),
       sampling: { temperature: config.generator.temperature, topP, topK, seed: config.generator.seed },
     },
   };

@@ -43,6 +43,8 @@ export async function* streamAnswer(
       retrievalMs: prepared.retrievalMs,
       promptTokens: prepared.promptTokens,
       budgetTokens: prepared.budgetTokens,
+      contextMode: prepared.contextMode,
+      documentCount: prepared.documentCount,
     };
     let failure: AnswerOutcome["failure"] = null;
     if (sources.length === 0) {

@@ -28,6 +28,9 @@ export type AnswerEvent =
       /** Prompt size in the answering model's tokens, and the most the window leaves for it. */
       promptTokens: number;
       budgetTokens: number;
+      /** Whole documents (they all fit), or the best passages with their neighbours. */
+      contextMode: "whole_documents" | "passages_with_neighbours";
+      documentCount: number;
     }
   | { type: "text-delta"; text: string }
   | { type: "citation"; citation: Citation }

@@ -18,7 +18,12 @@ export interface RetrievalDependencies {
   embedder: Embedder;
 }
 
-export type RetrievedPassage = Omit<SourceRef, "n"> & { score: number };
+export type RetrievedPassage = Omit<SourceRef, "n"> & {
+  score: number;
+  /** Its place in its document version, and the headings above it (for neighbours). */
+  chunkIndex: number;
+  headingPath: string[];
+};
 
 /**
  * Hybrid search restricted to `collectionIds`, best first, with each passage's document title.
@@ -47,21 +52,24 @@ export async function retrieveContext(
   );
   return hits.flatMap(({ chunk, score }) => {
     const documentTitle = servable.get(chunk.id);
-    if (documentTitle === undefined) return [];
-    return [
-      {
-        chunkId: chunk.id,
-        documentId: chunk.documentId,
-        versionId: chunk.versionId,
-        documentTitle,
-        pageNumber: chunk.pageNumber,
-        box: chunk.box,
-        text: chunk.text,
-        contentHash: chunk.contentHash,
-        score,
-      },
-    ];
+    return documentTitle === undefined ? [] : [toPassage(chunk, documentTitle, score)];
   });
+}
+
+export function toPassage(chunk: StoredChunk, documentTitle: string, score: number): RetrievedPassage {
+  return {
+    chunkId: chunk.id,
+    documentId: chunk.documentId,
+    versionId: chunk.versionId,
+    documentTitle,
+    pageNumber: chunk.pageNumber,
+    box: chunk.box,
+    text: chunk.text,
+    contentHash: chunk.contentHash,
+    score,
+    chunkIndex: chunk.chunkIndex,
+    headingPath: chunk.headingPath,
+  };
 }
 
 /**

@@ -8,7 +8,7 @@ import * as ort from "onnxruntime-node";
 import { createCollection } from "../../db/queries/collections";
 import { listDocumentVersions } from "../../db/queries/documents";
 import { createPdfProcessPool } from "../../ingest/pdf/pdf-process-pool";
-import { chunkIdOf } from "../../ingest/stages/index-chunks";
+import { chunkIdOf } from "../../lib/domain/chunk-id";
 import { writeBertShapedModel } from "../../tests/fixtures/builders/bert-shaped-model";
 import { readGgufTokens, wordPieceFromGgufTokens } from "../../tests/fixtures/builders/gguf-vocabulary";
 import { buildTextPdf } from "../../tests/fixtures/builders/pdf";

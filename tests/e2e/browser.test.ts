@@ -53,7 +53,9 @@ it("uploads a PDF, waits for it to be indexed, asks, and opens a citation showin
   await page.getByTestId("question").fill("Where must hard helmets be worn?");
   await page.getByTestId("ask").click();
   await page.locator('[data-testid="answer"][data-phase="done"]').waitFor({ timeout: 60_000 });
-  const citation = page.getByTestId("citation").first();
+  // Both pages fit the window and are sent whole, in page order; the scripted model cites [1]
+  // and [2]: [2] is page 2.
+  const citation = page.getByTestId("citation").nth(1);
   await citation.click();
   await expect.poll(() => page.getByTestId("citation-title").textContent()).toBe("safety-handbook.pdf");
   expect(await page.getByTestId("citation-page").textContent()).toBe("Page 2");

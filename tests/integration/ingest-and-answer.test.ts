@@ -162,14 +162,21 @@ describe("ask", () => {
     );
     const retrieval = events.find((event) => event.type === "retrieval-end");
     if (retrieval?.type !== "retrieval-end") throw new Error("no retrieval-end event");
-    expect(retrieval.sources[0]).toMatchObject({ documentTitle: "handbook.pdf", pageNumber: 2 });
-    expect(retrieval.sources[0]?.text).toContain("zone seven");
+    // Both documents fit the window whole: the best one first, each in page order.
+    expect(retrieval).toMatchObject({ contextMode: "whole_documents", documentCount: 2 });
+    expect(retrieval.sources.map((source) => [source.documentTitle, source.pageNumber])).toEqual([
+      ["handbook.pdf", 1],
+      ["handbook.pdf", 2],
+      ["handbook.pdf", 3],
+      ["finance.pdf", 1],
+    ]);
+    expect(retrieval.sources[1]?.text).toContain("zone seven");
 
     const text = events.flatMap((event) => (event.type === "text-delta" ? [event.text] : [])).join("");
     expect(text).toBe(expectedAnswerText);
     const citations = events.flatMap((event) => (event.type === "citation" ? [event.citation] : []));
     expect(citations.map((citation) => citation.n)).toEqual([1, 2]);
-    expect(citations[0]?.source).toMatchObject({ documentTitle: "handbook.pdf", pageNumber: 2 });
+    expect(citations.map((citation) => citation.source)).toEqual(retrieval.sources.slice(0, 2));
     const end = events.at(-1);
     if (end?.type !== "answer-end") throw new Error(`expected answer-end, got ${JSON.stringify(end)}`);
     expect(end.rejectedMarkers).toEqual([42]);

@@ -5,7 +5,7 @@ import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createCollection } from "../../db/queries/collections";
 import { getVersionWithDocument } from "../../db/queries/documents";
-import { chunkIdOf } from "../../ingest/stages/index-chunks";
+import { chunkIdOf } from "../../lib/domain/chunk-id";
 import type { StoredChunk } from "../../lib/vector-store/vector-store";
 import { buildEncryptedPdf } from "../fixtures/builders/pdf";
 import { corpusDir, hasCorpus } from "../support/corpus";
