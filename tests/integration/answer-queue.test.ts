@@ -7,6 +7,7 @@ import { toHttpResponse } from "../../lib/http/error-response";
 import type { Generator } from "../../lib/llm/generator";
 import { LlamaCppGenerator } from "../../lib/llm/llama-cpp-generator";
 import { buildTextPdf } from "../fixtures/builders/pdf";
+import { withGenerate } from "../support/recording-generator";
 import { bytesOf, createTestFolio, drainQueue, type TestFolio } from "../support/test-runtime";
 
 /**
@@ -19,28 +20,12 @@ let collectionId: string;
 let openGate!: () => void;
 let gate = Promise.resolve();
 
+/** The real model, started only once the gate opens. */
 function gated(inner: Generator): Generator {
-  return {
-    get id() {
-      return inner.id;
-    },
-    get modelSha256() {
-      return inner.modelSha256;
-    },
-    get contextTokens() {
-      return inner.contextTokens;
-    },
-    get vision() {
-      return inner.vision;
-    },
-    countTokens: (text) => inner.countTokens(text),
-    countPromptTokens: (request) => inner.countPromptTokens(request),
-    async *generate(request) {
-      await gate;
-      yield* inner.generate(request);
-    },
-    dispose: () => inner.dispose(),
-  };
+  return withGenerate(inner, async function* (request, innerGenerate) {
+    await gate;
+    yield* innerGenerate(request);
+  });
 }
 
 function closeGate(): void {
