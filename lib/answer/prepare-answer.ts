@@ -11,7 +11,12 @@ import type { VectorStore } from "../vector-store/vector-store";
 import { basePromptTokens, packPrompt, sourceTokens } from "./pack-prompt";
 import { type ContextMode, selectContext } from "./select-context";
 
-/** A document with more passages is never sent whole (it could not fit any window anyway). */
+/**
+ * Every source costs at least this many tokens (its <source> tag with id, title and page), so a
+ * document with more passages than budget / this cannot fit whole and is not even read.
+ */
+const minimumSourceTokens = 16;
+/** A document with more passages is never sent whole, whatever the budget. */
 const maxWholeDocumentChunks = 2_000;
 
 export interface AnswerSettings {
@@ -75,7 +80,10 @@ export async function prepareAnswer(
       db: dependencies.db,
       store: dependencies.store,
       collectionIds: request.collectionIds,
-      maxWholeDocumentChunks,
+      maxWholeDocumentChunks: Math.min(
+        maxWholeDocumentChunks,
+        Math.floor(budgetTokens / minimumSourceTokens),
+      ),
     }),
   });
   const retrievalMs = performance.now() - startedAt;
