@@ -103,7 +103,7 @@ export class OpenAiGenerator implements Generator {
       armStallTimer(this.options.requestTimeoutMs);
       const response = await fetch(url, {
         method: "POST",
-        headers: this.headers(),
+        headers: headersOf(this.options),
         body: JSON.stringify({
           model: this.options.model,
           stream: true,
@@ -148,10 +148,6 @@ export class OpenAiGenerator implements Generator {
 
   async dispose(): Promise<void> {
     // Nothing is held open between requests.
-  }
-
-  private headers(): Record<string, string> {
-    return headersOf(this.options);
   }
 }
 

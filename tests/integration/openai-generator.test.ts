@@ -188,6 +188,20 @@ describe("OpenAiGenerator", () => {
     }
   });
 
+  it("refuses a stream event that never ends (over 1 MB) instead of growing memory", async () => {
+    routes = {
+      "GET /v1/models": modelsRoute,
+      "POST /v1/chat/completions": (_request, _body, response) => {
+        response.writeHead(200, { "content-type": "text/event-stream" });
+        response.end(`data: ${"x".repeat(2 * 1024 * 1024)}`);
+      },
+    };
+    const generator = await OpenAiGenerator.create(options());
+    const failure = await failureOf(collect(generator));
+    expect(failure.code).toBe("unavailable:generator_response");
+    expect(failure.message).toContain("longer than 1 MB");
+  });
+
   it("abandons a stream that stalls, within the idle timeout", async () => {
     routes = {
       "GET /v1/models": modelsRoute,
