@@ -19,12 +19,17 @@ const environmentSchema = z.object({
   GENERATOR_MAX_ANSWER_TOKENS: integer(1024),
   GENERATOR_TEMPERATURE: z.coerce.number().min(0).max(2).default(0.2),
   GENERATOR_SEED: z.coerce.number().int().nonnegative().default(42),
+  GENERATOR_MMPROJ: z.string().min(1).optional(),
+  ANSWER_MAX_IMAGES: z.coerce.number().int().min(0).max(32).default(4),
   ANSWER_PREFILL_SECONDS: integer(30),
   ANSWER_PREFILL_TOKENS_PER_SECOND: z.coerce.number().int().positive().optional(),
   OPENAI_BASE_URL: z.url({ protocol: /^https?$/ }).optional(),
   OPENAI_API_KEY: z.string().min(1).optional(),
   OPENAI_TIMEOUT_MS: integer(30_000),
   OPENAI_IDLE_TIMEOUT_MS: integer(60_000),
+  OPENAI_VISION: z.enum(["true", "false"]).default("false"),
+  OPENAI_IMAGE_TOKENS: integer(280),
+  OPENAI_IMAGE_EDGE_PIXELS: integer(896),
   EMBEDDING_MODEL: z.string().min(1).default("bge-small-en-v1.5"),
   MODEL_THREADS: integer(availableParallelism()),
   MAX_UPLOAD_BYTES: integer(100 * 1024 * 1024),
@@ -79,6 +84,13 @@ export interface FolioConfig {
     backend: Environment["GENERATOR_BACKEND"];
     /** A catalog alias (`gemma-4-e2b-it`), a file name under `modelsDir`, or an absolute path. */
     model: string;
+    /**
+     * The vision projector (mmproj GGUF) beside the model: a catalog alias, a file name under
+     * `modelsDir` or an absolute path. Unset: the catalog's projector for the model, if present.
+     */
+    mmproj: string | undefined;
+    /** The most images one prompt may hold (with a vision backend); 0 sends none. */
+    maxImagesPerPrompt: number;
     contextTokens: number;
     maxAnswerTokens: number;
     temperature: number;
@@ -93,6 +105,12 @@ export interface FolioConfig {
       apiKey: string | undefined;
       requestTimeoutMs: number;
       idleTimeoutMs: number;
+      /** The server's model takes image parts (`llama-server --mmproj`, a vision model on vLLM/Ollama). */
+      vision: boolean;
+      /** Tokens one image costs on that server (an estimate: servers do not report it). */
+      imageTokens: number;
+      /** Images are resized to fit this edge before they are sent. */
+      imageEdgePixels: number;
     };
   };
   /** A catalog alias or a directory (under `modelsDir`, or absolute) in Hugging Face layout. */
@@ -193,6 +211,8 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
     generator: {
       backend: env.GENERATOR_BACKEND,
       model: env.GENERATOR_MODEL,
+      mmproj: env.GENERATOR_MMPROJ,
+      maxImagesPerPrompt: env.ANSWER_MAX_IMAGES,
       contextTokens: env.GENERATOR_CONTEXT_TOKENS,
       maxAnswerTokens: env.GENERATOR_MAX_ANSWER_TOKENS,
       temperature: env.GENERATOR_TEMPERATURE,
@@ -204,6 +224,9 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
         apiKey: env.OPENAI_API_KEY,
         requestTimeoutMs: env.OPENAI_TIMEOUT_MS,
         idleTimeoutMs: env.OPENAI_IDLE_TIMEOUT_MS,
+        vision: env.OPENAI_VISION === "true",
+        imageTokens: env.OPENAI_IMAGE_TOKENS,
+        imageEdgePixels: env.OPENAI_IMAGE_EDGE_PIXELS,
       },
     },
     embeddingModel: env.EMBEDDING_MODEL,

@@ -87,6 +87,8 @@ export type ErrorSubject =
   // answering
   | "question_too_long"
   | "prompt_too_long"
+  | "prompt_image"
+  | "images_unsupported"
   | "audit"
   // models and stores
   | "generator_missing"

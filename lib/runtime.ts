@@ -165,7 +165,8 @@ async function loadGenerator(config: FolioConfig): Promise<Generator> {
       });
     }
     case "openai": {
-      const { baseUrl, apiKey, requestTimeoutMs, idleTimeoutMs } = config.generator.openai;
+      const { baseUrl, apiKey, requestTimeoutMs, idleTimeoutMs, vision, imageTokens, imageEdgePixels } =
+        config.generator.openai;
       return OpenAiGenerator.create({
         baseUrl: baseUrl ?? "",
         model: config.generator.model,
@@ -173,6 +174,15 @@ async function loadGenerator(config: FolioConfig): Promise<Generator> {
         contextTokens: config.generator.contextTokens,
         requestTimeoutMs,
         idleTimeoutMs,
+        ...(vision
+          ? {
+              vision: {
+                maxImagesPerPrompt: config.generator.maxImagesPerPrompt,
+                imageTokens,
+                imageEdgePixels,
+              },
+            }
+          : {}),
       });
     }
   }

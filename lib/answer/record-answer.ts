@@ -78,7 +78,7 @@ function auditPayload(dependencies: AnswerDependencies, prepared: PreparedAnswer
     model: {
       generatorId: dependencies.generator.id,
       sha256: dependencies.generator.modelSha256,
-      contextTokens: dependencies.generator.contextTokens,
+      contextTokens: dependencies.generator.capabilities.contextTokens,
       embedderId: dependencies.embedder.id,
     },
     parameters: { maxTokens: prepared.generateRequest.maxTokens, ...prepared.generateRequest.sampling },

@@ -36,7 +36,7 @@ async function prepareAndStream(folio: Folio, request: AnswerRequest): Promise<A
       retrievalTopK: config.retrievalTopK,
       maxAnswerTokens: config.generator.maxAnswerTokens,
       promptBudgetTokens: promptBudgetTokens({
-        contextTokens: generator.contextTokens,
+        contextTokens: generator.capabilities.contextTokens,
         maxAnswerTokens: config.generator.maxAnswerTokens,
         prefillTokensPerSecond: await folio.prefillTokensPerSecond(),
         prefillSeconds: config.generator.prefillSeconds,

@@ -12,7 +12,13 @@ import {
   resolveChatWrapper,
 } from "node-llama-cpp";
 import { AppError } from "../errors";
-import type { GenerateRequest, Generator } from "./generator";
+import {
+  type GenerateRequest,
+  type Generator,
+  type GeneratorCapabilities,
+  hasImages,
+  textOf,
+} from "./generator";
 
 export interface LlamaCppGeneratorOptions {
   modelPath: string;
@@ -107,13 +113,18 @@ function createChatWrapper(model: LlamaModel): ChatWrapper {
 }
 
 function toChatHistory(request: Pick<GenerateRequest, "system" | "messages">): ChatHistoryItem[] {
+  if (hasImages(request)) {
+    throw new AppError("invalid:images_unsupported", {
+      message: "This answering model reads text only; the prompt holds images.",
+    });
+  }
   const history: ChatHistoryItem[] = [];
   if (request.system !== "") history.push({ type: "system", text: request.system });
   for (const message of request.messages) {
     history.push(
       message.role === "user"
-        ? { type: "user", text: message.content }
-        : { type: "model", response: [message.content] },
+        ? { type: "user", text: textOf(message) }
+        : { type: "model", response: [textOf(message)] },
     );
   }
   // LlamaChat appends this empty answer before rendering; counting must render the same.
@@ -125,8 +136,7 @@ function toChatHistory(request: Pick<GenerateRequest, "system" | "messages">): C
 export class LlamaCppGenerator implements Generator {
   readonly id: string;
   readonly modelSha256: string;
-  readonly contextTokens: number;
-  readonly vision = false;
+  readonly capabilities: GeneratorCapabilities;
   private readonly lock = new FifoLock();
   private readonly activeGenerations = new Set<AbortController>();
   private isDisposed = false;
@@ -139,7 +149,12 @@ export class LlamaCppGenerator implements Generator {
   ) {
     this.id = `llama-cpp:${path.basename(options.modelPath)}`;
     this.modelSha256 = options.modelSha256;
-    this.contextTokens = context.contextSize;
+    this.capabilities = {
+      contextTokens: context.contextSize,
+      vision: false,
+      maxImagesPerPrompt: 0,
+      imageTokens: 0,
+    };
   }
 
   /** Loads the model and creates its context. Throws `unavailable:generator_missing` / `unavailable:generator_load_failed`. */
@@ -218,10 +233,10 @@ export class LlamaCppGenerator implements Generator {
       request.signal?.throwIfAborted();
       const history = toChatHistory(request);
       const promptTokens = this.tokenizePrompt(history).length;
-      const roomTokens = this.contextTokens - promptTokens - 1;
+      const roomTokens = this.capabilities.contextTokens - promptTokens - 1;
       if (roomTokens < 1) {
         throw new AppError("invalid:prompt_too_long", {
-          message: `The prompt takes ${promptTokens} tokens; the model's window holds ${this.contextTokens}.`,
+          message: `The prompt takes ${promptTokens} tokens; the model's window holds ${this.capabilities.contextTokens}.`,
         });
       }
       chat = new LlamaChat({ contextSequence: this.context.getSequence(), chatWrapper: this.chatWrapper });

@@ -1,5 +1,13 @@
 import { AppError } from "../errors";
-import type { GenerateRequest, Generator } from "./generator";
+import {
+  type ChatMessage,
+  type GenerateRequest,
+  type Generator,
+  type GeneratorCapabilities,
+  imagesOf,
+  textOf,
+} from "./generator";
+import { encodeImageForPrompt, toDataUrl } from "./prompt-image";
 import { readServerSentEvents } from "./server-sent-events";
 
 export interface OpenAiGeneratorOptions {
@@ -15,6 +23,8 @@ export interface OpenAiGeneratorOptions {
   requestTimeoutMs: number;
   /** Longest silence allowed between two pieces of a streamed answer. */
   idleTimeoutMs: number;
+  /** Images are sent (as `data:` URLs in `image_url` parts) only when the server's model takes them. */
+  vision?: { maxImagesPerPrompt: number; imageTokens: number; imageEdgePixels: number };
 }
 
 /**
@@ -38,15 +48,22 @@ export class OpenAiGenerator implements Generator {
   readonly id: string;
   /** A remote model's file cannot be hashed here: the audit record says so. */
   readonly modelSha256: string;
-  readonly vision = false;
+  readonly capabilities: GeneratorCapabilities;
 
   private constructor(
     private readonly options: OpenAiGeneratorOptions,
-    readonly contextTokens: number,
+    contextTokens: number,
     private readonly countTokensRemotely: TokenCounter | null,
   ) {
     this.id = `openai:${options.model}@${new URL(options.baseUrl).host}`;
     this.modelSha256 = `remote:${options.model}`;
+    const { vision } = options;
+    this.capabilities = {
+      contextTokens,
+      vision: vision !== undefined && vision.maxImagesPerPrompt > 0,
+      maxImagesPerPrompt: vision?.maxImagesPerPrompt ?? 0,
+      imageTokens: vision?.imageTokens ?? 0,
+    };
   }
 
   /** Asks the server for its models (and window); finds out whether it can count tokens. */
@@ -79,9 +96,13 @@ export class OpenAiGenerator implements Generator {
   }
 
   async countPromptTokens(request: Pick<GenerateRequest, "system" | "messages">): Promise<number> {
-    const texts = [request.system, ...request.messages.map((message) => message.content)];
+    const texts = [request.system, ...request.messages.map(textOf)];
     const counts = await Promise.all(texts.map((text) => this.countTokens(text)));
-    return counts.reduce((sum, count) => sum + count + estimatedTokensPerMessage, estimatedTokensPerMessage);
+    const images = request.messages.reduce((sum, message) => sum + imagesOf(message).length, 0);
+    return counts.reduce(
+      (sum, count) => sum + count + estimatedTokensPerMessage,
+      estimatedTokensPerMessage + images * this.capabilities.imageTokens,
+    );
   }
 
   async *generate(request: GenerateRequest): AsyncIterable<string> {
@@ -100,6 +121,7 @@ export class OpenAiGenerator implements Generator {
     };
     try {
       request.signal?.throwIfAborted();
+      const messages = await Promise.all(request.messages.map((message) => this.toWireMessage(message)));
       armStallTimer(this.options.requestTimeoutMs);
       const response = await fetch(url, {
         method: "POST",
@@ -107,7 +129,7 @@ export class OpenAiGenerator implements Generator {
         body: JSON.stringify({
           model: this.options.model,
           stream: true,
-          messages: [{ role: "system", content: request.system }, ...request.messages],
+          messages: [{ role: "system", content: request.system }, ...messages],
           max_tokens: request.maxTokens,
           temperature: request.sampling.temperature,
           top_p: request.sampling.topP,
@@ -148,6 +170,30 @@ export class OpenAiGenerator implements Generator {
 
   async dispose(): Promise<void> {
     // Nothing is held open between requests.
+  }
+
+  /** Text stays a string; text with images becomes `text` and `image_url` (data URL) parts. */
+  private async toWireMessage(message: ChatMessage) {
+    if (typeof message.content === "string") return message;
+    const { vision } = this.options;
+    if (!vision || imagesOf(message).length > vision.maxImagesPerPrompt) {
+      throw new AppError("invalid:images_unsupported", {
+        message: `The model at ${this.options.baseUrl} is not configured to take images (OPENAI_VISION).`,
+      });
+    }
+    const content = await Promise.all(
+      message.content.map(async (part) =>
+        part.type === "text"
+          ? { type: "text", text: part.text }
+          : {
+              type: "image_url",
+              image_url: {
+                url: toDataUrl(await encodeImageForPrompt(part.image.path, vision.imageEdgePixels)),
+              },
+            },
+      ),
+    );
+    return { role: message.role, content };
   }
 }
 

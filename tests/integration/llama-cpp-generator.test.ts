@@ -5,7 +5,7 @@ import path from "node:path";
 import { getLlama } from "node-llama-cpp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AppError } from "../../lib/errors";
-import type { GenerateRequest, SamplingParameters } from "../../lib/llm/generator";
+import { type GenerateRequest, type SamplingParameters, textOf } from "../../lib/llm/generator";
 import { LlamaCppGenerator } from "../../lib/llm/llama-cpp-generator";
 import { scriptText, writeTinyGguf } from "../fixtures/builders/tiny-gguf";
 
@@ -70,10 +70,10 @@ describe("LlamaCppGenerator", () => {
   it("describes the loaded model", () => {
     expect(random.id).toBe("llama-cpp:tiny-random.gguf");
     expect(random.modelSha256).toBe("0".repeat(64));
-    expect(random.vision).toBe(false);
+    expect(random.capabilities.vision).toBe(false);
     // Capped at the tiny model's 2048-token train context.
-    expect(random.contextTokens).toBe(2048);
-    expect(scripted.contextTokens).toBe(1024);
+    expect(random.capabilities.contextTokens).toBe(2048);
+    expect(scripted.capabilities.contextTokens).toBe(1024);
   });
 
   it("streams several printable pieces from random weights", async () => {
@@ -110,7 +110,9 @@ describe("LlamaCppGenerator", () => {
     const prompt = request();
     const promptTokens = await scripted.countPromptTokens(prompt);
     const systemTokens = await scripted.countTokens(prompt.system);
-    const userTokens = await scripted.countTokens(prompt.messages[0]?.content ?? "");
+    const userTokens = await scripted.countTokens(
+      textOf(prompt.messages[0] ?? { role: "user", content: "" }),
+    );
     expect(promptTokens).toBeGreaterThan(systemTokens + userTokens);
 
     // Render the Gemma-style template by hand and tokenize it, special tokens included.
@@ -171,7 +173,7 @@ describe("LlamaCppGenerator", () => {
 
   it("refuses a prompt longer than the window instead of shifting it out", async () => {
     const tooLong = request({ system: "the sources ".repeat(600) });
-    expect(await scripted.countPromptTokens(tooLong)).toBeGreaterThan(scripted.contextTokens);
+    expect(await scripted.countPromptTokens(tooLong)).toBeGreaterThan(scripted.capabilities.contextTokens);
     await expect(collect(scripted.generate(tooLong))).rejects.toMatchObject({
       code: "invalid:prompt_too_long",
     });
@@ -211,7 +213,7 @@ describe("LlamaCppGenerator", () => {
       threads,
     });
     try {
-      expect(stories.contextTokens).toBe(1024);
+      expect(stories.capabilities.contextTokens).toBe(1024);
       const pieces = await collect(
         stories.generate(request({ system: "", messages: [{ role: "user", content: "Once upon a time" }] })),
       );

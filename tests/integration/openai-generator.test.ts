@@ -99,7 +99,7 @@ describe("OpenAiGenerator", () => {
     };
     received.length = 0;
     const generator = await OpenAiGenerator.create(options());
-    expect(generator.contextTokens).toBe(8192);
+    expect(generator.capabilities.contextTokens).toBe(8192);
     expect(generator.id).toMatch(/^openai:gemma-4@127\.0\.0\.1:\d+$/);
     expect(await collect(generator)).toBe("Revenue was $4.2 billion");
 

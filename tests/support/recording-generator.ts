@@ -12,11 +12,8 @@ export function withGenerate(
     get modelSha256() {
       return inner.modelSha256;
     },
-    get contextTokens() {
-      return inner.contextTokens;
-    },
-    get vision() {
-      return inner.vision;
+    get capabilities() {
+      return inner.capabilities;
     },
     countTokens: (text) => inner.countTokens(text),
     countPromptTokens: (request) => inner.countPromptTokens(request),
