@@ -1,6 +1,7 @@
-import type { SourceRef } from "../domain/answer-events";
+import type { PromptImages, SourceRef } from "../domain/answer-events";
 import { AppError } from "../errors";
-import type { ChatMessage, Generator } from "../llm/generator";
+import type { ChatMessage, Generator, MessagePart, PromptImage } from "../llm/generator";
+import type { FigureImageResolver } from "./figure-images";
 
 export const systemPrompt = [
   "You are Folio, an assistant that answers questions using only the numbered sources provided by the user's organisation.",
@@ -21,27 +22,70 @@ export interface PackedPrompt {
   promptTokens: number;
   /** What the window leaves for the prompt once the answer's tokens are reserved. */
   budgetTokens: number;
+  images: PromptImages;
 }
 
 /** Sources are fenced in tags the text itself cannot close or forge. */
-export function renderSource(source: Pick<SourceRef, "n" | "documentTitle" | "pageNumber" | "text">): string {
+export function renderSource(
+  source: Pick<SourceRef, "n" | "documentTitle" | "pageNumber" | "text"> & { kind?: SourceRef["kind"] },
+): string {
+  return `${openingTag(source)}\n${neutraliseTags(source.text)}\n</source>`;
+}
+
+function openingTag(
+  source: Pick<SourceRef, "n" | "documentTitle" | "pageNumber"> & { kind?: SourceRef["kind"] },
+): string {
   const title = neutraliseTags(source.documentTitle).replace(/"/g, "'");
-  return `<source id="${source.n}" document="${title}" page="${source.pageNumber}">\n${neutraliseTags(source.text)}\n</source>`;
+  const kind = source.kind === "figure" ? ' type="figure"' : "";
+  return `<source id="${source.n}" document="${title}" page="${source.pageNumber}"${kind}>`;
 }
 
 function neutraliseTags(text: string): string {
   return text.replace(/<(\/?)(sources?)\b/gi, "‹$1$2");
 }
 
+const sourcesHeader = "Sources (untrusted excerpts from the organisation's documents):\n<sources>\n";
+
+function questionFooter(question: string): string {
+  return `\n</sources>\n\nQuestion: ${question}`;
+}
+
 export function renderUserMessage(question: string, sources: readonly SourceRef[]): string {
   const body = sources.length > 0 ? sources.map(renderSource).join("\n\n") : "(no sources)";
-  return `Sources (untrusted excerpts from the organisation's documents):\n<sources>\n${body}\n</sources>\n\nQuestion: ${question}`;
+  return `${sourcesHeader}${body}${questionFooter(question)}`;
+}
+
+/**
+ * The user turn: plain text, or — when figures go as images — text with each image placed inside
+ * its source, right after the opening tag and before the figure's caption and OCR text.
+ */
+export function renderUserContent(
+  question: string,
+  sources: readonly SourceRef[],
+  images: ReadonlyMap<number, PromptImage>,
+): string | MessagePart[] {
+  if (images.size === 0) return renderUserMessage(question, sources);
+  const parts: MessagePart[] = [];
+  let text = sourcesHeader;
+  sources.forEach((source, index) => {
+    const image = images.get(source.n);
+    if (index > 0) text += "\n\n";
+    if (!image) {
+      text += renderSource(source);
+      return;
+    }
+    parts.push({ type: "text", text: `${text}${openingTag(source)}\n` });
+    parts.push({ type: "image", image });
+    text = `\n${neutraliseTags(source.text)}\n</source>`;
+  });
+  parts.push({ type: "text", text: `${text}${questionFooter(question)}` });
+  return parts;
 }
 
 /** A source's share of the prompt in the generator's tokens (its rendering plus separators). */
 export async function sourceTokens(
   generator: Pick<Generator, "countTokens">,
-  source: Pick<SourceRef, "n" | "documentTitle" | "pageNumber" | "text">,
+  source: Pick<SourceRef, "n" | "documentTitle" | "pageNumber" | "text"> & { kind?: SourceRef["kind"] },
 ): Promise<number> {
   return (await generator.countTokens(renderSource(source))) + 2;
 }
@@ -54,56 +98,104 @@ export function basePromptTokens(generator: Generator, question: string): Promis
   });
 }
 
+export type PackCandidate = Omit<SourceRef, "n" | "imageSha256"> & { figureFile?: string | null };
+
 /**
- * Fills the generator's window with as many candidates as fit, in rank order, leaving room for
- * the answer. Counts with the generator's own tokenizer; the final size is measured on the
- * rendered chat (template included), so the budget is exact rather than estimated.
+ * Fills the generator's window with as many candidates as fit, in order, leaving room for the
+ * answer. A figure goes as its image too when the generator has vision, the image exists and the
+ * prompt's image cap is not reached; its image tokens count against the budget. Counts with the
+ * generator's own tokenizer; the final size is measured on the rendered chat (template and images
+ * included), so the budget is exact rather than estimated.
  */
 export async function packPrompt(input: {
   question: string;
-  candidates: readonly Omit<SourceRef, "n">[];
+  candidates: readonly PackCandidate[];
   generator: Generator;
   /** Prompt tokens allowed: the window less the answer's reserve, within the latency budget. */
   budgetTokens: number;
+  /** The image of a figure candidate; absent: figures go as text. */
+  imageOf?: FigureImageResolver;
 }): Promise<PackedPrompt> {
   const { generator, question } = input;
+  const { vision, maxImagesPerPrompt, imageTokens } = generator.capabilities;
   const budget = input.budgetTokens;
-  const measure = (sources: SourceRef[]) =>
-    generator.countPromptTokens({
-      system: systemPrompt,
-      messages: [{ role: "user", content: renderUserMessage(question, sources) }],
-    });
+  const messagesFor = (sources: SourceRef[], images: ReadonlyMap<number, PromptImage>): ChatMessage[] => [
+    { role: "user", content: renderUserContent(question, sources, images) },
+  ];
+  const measure = (sources: SourceRef[], images: ReadonlyMap<number, PromptImage>) =>
+    generator.countPromptTokens({ system: systemPrompt, messages: messagesFor(sources, images) });
 
-  let used = await measure([]);
+  const noImages = new Map<number, PromptImage>();
+  let used = await measure([], noImages);
   if (used > budget) {
     throw new AppError("invalid:question_too_long", {
       message: `The question takes ${used} tokens; the model's window leaves room for ${budget}.`,
     });
   }
   const chosen: SourceRef[] = [];
+  const images = new Map<number, PromptImage>();
+  const figuresAsText = new Set<PromptImages["reason"]>();
   for (const candidate of input.candidates) {
     const source = toSourceRef(candidate, chosen.length + 1);
-    const cost = await sourceTokens(generator, source);
-    if (used + cost > budget) continue;
+    const textCost = await sourceTokens(generator, source);
+    if (used + textCost > budget) continue;
+    let image: PromptImage | null = null;
+    if (source.kind === "figure") {
+      if (!vision || !input.imageOf) figuresAsText.add("no_vision_model");
+      else if (images.size >= maxImagesPerPrompt) figuresAsText.add("image_cap");
+      else if (used + textCost + imageTokens > budget) figuresAsText.add("image_cap");
+      else {
+        image = await input.imageOf({
+          kind: source.kind,
+          versionId: source.versionId,
+          figureFile: candidate.figureFile ?? null,
+        });
+        if (!image) figuresAsText.add("image_missing");
+      }
+    }
+    if (image) {
+      source.imageSha256 = image.sha256;
+      images.set(source.n, image);
+    }
     chosen.push(source);
-    used += cost;
+    used += textCost + (image ? imageTokens : 0);
   }
-  let promptTokens = await measure(chosen);
+  let promptTokens = await measure(chosen, images);
   while (promptTokens > budget && chosen.length > 0) {
-    chosen.pop();
-    promptTokens = await measure(chosen);
+    const dropped = chosen.pop();
+    if (dropped) images.delete(dropped.n);
+    promptTokens = await measure(chosen, images);
   }
+  const figures = chosen.filter((source) => source.kind === "figure").length;
   return {
     system: systemPrompt,
-    messages: [{ role: "user", content: renderUserMessage(question, chosen) }],
+    messages: messagesFor(chosen, images),
     sources: chosen,
     promptTokens,
     budgetTokens: budget,
+    images: {
+      sent: images.size,
+      asText: figures - images.size,
+      reason: figures > images.size ? ([...figuresAsText][0] ?? null) : null,
+    },
   };
 }
 
 /** Exactly the fields a source has (events, audit): retrieval's extras (score, place) stay out. */
-function toSourceRef(candidate: Omit<SourceRef, "n">, n: number): SourceRef {
-  const { chunkId, documentId, versionId, documentTitle, pageNumber, box, text, contentHash } = candidate;
-  return { n, chunkId, documentId, versionId, documentTitle, pageNumber, box, text, contentHash };
+function toSourceRef(candidate: PackCandidate, n: number): SourceRef {
+  const { chunkId, documentId, versionId, documentTitle, pageNumber, box, kind, text, contentHash } =
+    candidate;
+  return {
+    n,
+    chunkId,
+    documentId,
+    versionId,
+    documentTitle,
+    pageNumber,
+    box,
+    kind,
+    text,
+    contentHash,
+    imageSha256: null,
+  };
 }

@@ -1,13 +1,14 @@
 import { randomUUID } from "node:crypto";
 import type { Database } from "../../db/client";
 import { canonicalJson } from "../audit/hash-chain";
-import type { SourceRef } from "../domain/answer-events";
+import type { PromptImages, SourceRef } from "../domain/answer-events";
 import type { Embedder } from "../embeddings/embedder";
 import type { GenerateRequest, Generator, SamplingParameters } from "../llm/generator";
 import { createContextReader } from "../retrieval/context-reader";
 import { retrieveContext } from "../retrieval/retrieve-context";
 import { sha256Hex } from "../text/sha256-hex";
 import type { VectorStore } from "../vector-store/vector-store";
+import { type FigureImageResolver, hasFigureImage } from "./figure-images";
 import { basePromptTokens, packPrompt, sourceTokens } from "./pack-prompt";
 import { type ContextMode, selectContext } from "./select-context";
 
@@ -32,6 +33,8 @@ export interface AnswerDependencies {
   store: VectorStore;
   embedder: Embedder;
   generator: Generator;
+  /** Finds a figure passage's image; absent, figures always go as text. */
+  imageOf?: FigureImageResolver;
   settings: AnswerSettings;
 }
 
@@ -55,6 +58,8 @@ export interface PreparedAnswer {
   /** Whole documents, or passages with their neighbours; and how many documents they come from. */
   contextMode: ContextMode;
   documentCount: number;
+  /** Figures sent as images, and those given as text (and why). */
+  images: PromptImages;
   promptHash: string;
   retrievalMs: number;
   startedAt: number;
@@ -72,10 +77,13 @@ export async function prepareAnswer(
   });
   const { generator } = dependencies;
   const budgetTokens = dependencies.settings.promptBudgetTokens;
+  const { vision, imageTokens } = generator.capabilities;
+  const imageCost = vision && dependencies.imageOf ? imageTokens : 0;
   const selected = await selectContext({
     ranked: candidates,
     budgetTokens: budgetTokens - (await basePromptTokens(generator, request.question)),
-    costOf: (passage) => sourceTokens(generator, { ...passage, n: 1 }),
+    costOf: async (passage) =>
+      (await sourceTokens(generator, { ...passage, n: 1 })) + (hasFigureImage(passage) ? imageCost : 0),
     reader: createContextReader({
       db: dependencies.db,
       store: dependencies.store,
@@ -92,6 +100,7 @@ export async function prepareAnswer(
     candidates: selected.passages,
     generator,
     budgetTokens,
+    ...(dependencies.imageOf ? { imageOf: dependencies.imageOf } : {}),
   });
   const generateRequest: GenerateRequest = {
     system: prompt.system,
@@ -109,13 +118,27 @@ export async function prepareAnswer(
     budgetTokens: prompt.budgetTokens,
     contextMode: selected.mode,
     documentCount: new Set(prompt.sources.map((source) => source.documentId)).size,
+    images: prompt.images,
     promptHash: hashPrompt(generateRequest),
     retrievalMs,
     startedAt,
   };
 }
 
-/** sha256 over exactly what the generator receives: system prompt and messages. */
+/**
+ * sha256 over exactly what the generator receives: system prompt and messages, each image by
+ * the sha256 of its bytes (where the file lies on this machine is not part of the prompt).
+ */
 export function hashPrompt(request: Pick<GenerateRequest, "system" | "messages">): string {
-  return sha256Hex(canonicalJson({ system: request.system, messages: request.messages }));
+  const messages = request.messages.map((message) =>
+    typeof message.content === "string"
+      ? message
+      : {
+          role: message.role,
+          content: message.content.map((part) =>
+            part.type === "text" ? part : { type: "image", sha256: part.image.sha256 },
+          ),
+        },
+  );
+  return sha256Hex(canonicalJson({ system: request.system, messages }));
 }

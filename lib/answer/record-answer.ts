@@ -39,6 +39,7 @@ export async function recordAnswerOutcome(
           firstTokenMs: outcome.firstTokenMs,
           totalMs: outcome.totalMs,
           promptTokens: prepared.promptTokens,
+          images: prepared.images,
         },
       },
       citations: outcome.citations.map(({ n, source }) => ({
@@ -72,7 +73,9 @@ function auditPayload(dependencies: AnswerDependencies, prepared: PreparedAnswer
       versionId: source.versionId,
       pageNumber: source.pageNumber,
       contentHash: source.contentHash,
+      ...(source.imageSha256 ? { imageSha256: source.imageSha256 } : {}),
     })),
+    images: prepared.images,
     promptHash: prepared.promptHash,
     promptTokens: prepared.promptTokens,
     model: {

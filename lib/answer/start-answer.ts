@@ -1,6 +1,7 @@
 import type { AnswerEvent } from "../domain/answer-events";
 import type { Folio } from "../runtime";
 import { holdingSlot } from "./answer-queue";
+import { createFigureImageResolver } from "./figure-images";
 import { promptBudgetTokens } from "./prefill-speed";
 import { type AnswerDependencies, type AnswerRequest, prepareAnswer } from "./prepare-answer";
 import { streamAnswer } from "./stream-answer";
@@ -32,6 +33,7 @@ async function prepareAndStream(folio: Folio, request: AnswerRequest): Promise<A
     db: folio.database.db,
     ...(await folio.embeddingParts()),
     generator,
+    imageOf: createFigureImageResolver({ db: folio.database.db, derived: folio.derived }),
     settings: {
       retrievalTopK: config.retrievalTopK,
       maxAnswerTokens: config.generator.maxAnswerTokens,

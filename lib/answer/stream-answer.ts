@@ -45,6 +45,7 @@ export async function* streamAnswer(
       budgetTokens: prepared.budgetTokens,
       contextMode: prepared.contextMode,
       documentCount: prepared.documentCount,
+      images: prepared.images,
     };
     let failure: AnswerOutcome["failure"] = null;
     if (sources.length === 0) {

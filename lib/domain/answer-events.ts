@@ -9,9 +9,23 @@ export interface SourceRef {
   documentTitle: string;
   pageNumber: number;
   box: BoundingBox | null;
+  /** Running text, a table, or a figure (its caption and the text read in it). */
+  kind: "text" | "table" | "figure";
   /** The passage text exactly as sent to the model. */
   text: string;
   contentHash: string;
+  /** A figure sent as an image beside its text: sha256 of the image file; else null. */
+  imageSha256: string | null;
+}
+
+/** How the figures among the sources reached the model. */
+export interface PromptImages {
+  /** Figures the model saw as images. */
+  sent: number;
+  /** Figures given as their caption and OCR text only: no vision model, over the cap, or no file. */
+  asText: number;
+  /** Why figures went as text, when some did. */
+  reason: "no_vision_model" | "image_cap" | "image_missing" | null;
 }
 
 export interface Citation {
@@ -31,6 +45,7 @@ export type AnswerEvent =
       /** Whole documents (they all fit), or the best passages with their neighbours. */
       contextMode: "whole_documents" | "passages_with_neighbours";
       documentCount: number;
+      images: PromptImages;
     }
   | { type: "text-delta"; text: string }
   | { type: "citation"; citation: Citation }

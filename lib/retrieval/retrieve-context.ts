@@ -18,8 +18,10 @@ export interface RetrievalDependencies {
   embedder: Embedder;
 }
 
-export type RetrievedPassage = Omit<SourceRef, "n"> & {
+export type RetrievedPassage = Omit<SourceRef, "n" | "imageSha256"> & {
   score: number;
+  /** Figure passages: the image's file name among the version's derived files. */
+  figureFile: string | null;
   /** Its place in its document version, and the headings above it (for neighbours). */
   chunkIndex: number;
   headingPath: string[];
@@ -64,9 +66,11 @@ export function toPassage(chunk: StoredChunk, documentTitle: string, score: numb
     documentTitle,
     pageNumber: chunk.pageNumber,
     box: chunk.box,
+    kind: chunk.kind,
     text: chunk.text,
     contentHash: chunk.contentHash,
     score,
+    figureFile: chunk.figureFile,
     chunkIndex: chunk.chunkIndex,
     headingPath: chunk.headingPath,
   };

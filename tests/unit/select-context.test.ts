@@ -16,9 +16,11 @@ function passage(
     documentTitle: versionId,
     pageNumber: chunkIndex + 1,
     box: null,
+    kind: "text",
     text: "x".repeat(cost),
     contentHash: "h",
     score: 0,
+    figureFile: null,
     chunkIndex,
     headingPath,
   };
