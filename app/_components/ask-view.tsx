@@ -11,10 +11,11 @@ import {
   readAnswerEvents,
 } from "./api-client";
 import { CitationPanel } from "./citation-panel";
+import { describeContext } from "./context-note";
 import { ModelStatusBanner } from "./model-status-banner";
 import { ProblemNotice } from "./problem-notice";
 
-type Phase = "idle" | "retrieving" | "streaming" | "done" | "failed";
+type Phase = "idle" | "retrieving" | "streaming" | "done" | "failed" | "stopped";
 
 export function AskView() {
   const [collections, setCollections] = useState<CollectionSummary[]>([]);
@@ -73,14 +74,7 @@ export function AskView() {
           switch (answerEvent.type) {
             case "retrieval-end":
               setSources(answerEvent.sources);
-              setContextNote(
-                `${answerEvent.promptTokens.toLocaleString()} of ${answerEvent.budgetTokens.toLocaleString()} tokens · ` +
-                  `${answerEvent.documentCount} ${answerEvent.documentCount === 1 ? "document" : "documents"}` +
-                  (answerEvent.contextMode === "whole_documents"
-                    ? " (whole)"
-                    : ` · ${answerEvent.sources.length} passages`) +
-                  ` · retrieval ${Math.round(answerEvent.retrievalMs)} ms`,
-              );
+              setContextNote(describeContext(answerEvent));
               setPhase("streaming");
               break;
             case "text-delta":
@@ -114,6 +108,12 @@ export function AskView() {
     [question, selected],
   );
 
+  /** Closing the request stops the model on the server and frees its place in the queue. */
+  const stop = () => {
+    abortRef.current?.abort();
+    setPhase("stopped");
+  };
+
   const isBusy = phase === "retrieving" || phase === "streaming";
   const isChecked = (id: string) => selected === null || selected.has(id);
 
@@ -146,9 +146,15 @@ export function AskView() {
                 </label>
               ))}
             </fieldset>
-            <button type="submit" data-testid="ask" disabled={isBusy || !question.trim()}>
-              {isBusy ? "Answering…" : "Ask"}
-            </button>
+            {isBusy ? (
+              <button type="button" data-testid="stop" className="secondary" onClick={stop}>
+                Stop
+              </button>
+            ) : (
+              <button type="submit" data-testid="ask" disabled={!question.trim()}>
+                Ask
+              </button>
+            )}
           </div>
         </form>
         {problem && <ProblemNotice problem={problem} />}
@@ -161,6 +167,11 @@ export function AskView() {
               onOpen={(n) => setOpenSource(citations.get(n)?.source ?? null)}
             />
             {timing && <p className="muted small">{timing}</p>}
+            {phase === "stopped" && (
+              <p className="muted small" role="status">
+                Stopped. The model was asked to stop; the partial answer is recorded as cancelled.
+              </p>
+            )}
           </article>
         )}
         {sources.length > 0 && (
@@ -173,6 +184,11 @@ export function AskView() {
                   <button type="button" className="source-link" onClick={() => setOpenSource(source)}>
                     [{source.n}] {source.documentTitle}, page {source.pageNumber}
                   </button>
+                  {source.imageSha256 && (
+                    <span className="source-tag" data-testid="source-image-tag">
+                      image sent
+                    </span>
+                  )}
                 </li>
               ))}
             </ol>
