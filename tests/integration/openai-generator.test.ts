@@ -1,10 +1,26 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isAppError } from "../../lib/errors";
-import type { GenerateRequest } from "../../lib/llm/generator";
+import { type GenerateRequest, textOf } from "../../lib/llm/generator";
 import { OpenAiGenerator, type OpenAiGeneratorOptions } from "../../lib/llm/openai-generator";
+import {
+  answerEvents,
+  delta,
+  modelsRoute as modelsRouteFor,
+  type OpenAiPeer,
+  type PeerHandler,
+  type ReceivedRequest,
+  sendJson,
+  startOpenAiPeer,
+  streamEvents,
+} from "../support/openai-peer";
 import { createTestFolio } from "../support/test-runtime";
+
+const modelsRoute = modelsRouteFor();
 
 /**
  * The OpenAI-compatible backend against a local HTTP server that speaks the protocol
@@ -12,49 +28,23 @@ import { createTestFolio } from "../support/test-runtime";
  * or vLLM would be, whose behaviour each test sets.
  */
 
-type Handler = (request: IncomingMessage, body: string, response: ServerResponse) => void;
-
-let server: Server;
+let peer: OpenAiPeer;
 let baseUrl: string;
-const received: { method: string; url: string; headers: IncomingMessage["headers"]; body: string }[] = [];
-let routes: Record<string, Handler> = {};
+let received: ReceivedRequest[];
 
 beforeAll(async () => {
-  server = createServer((request, response) => {
-    let body = "";
-    request.on("data", (chunk: Buffer) => {
-      body += chunk.toString("utf8");
-    });
-    request.on("end", () => {
-      received.push({ method: request.method ?? "", url: request.url ?? "", headers: request.headers, body });
-      const handler = routes[`${request.method} ${request.url}`];
-      if (handler) handler(request, body, response);
-      else response.writeHead(404).end("not found");
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`;
+  peer = await startOpenAiPeer();
+  baseUrl = peer.baseUrl;
+  received = peer.received;
 });
-afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise((resolve) => server.close(resolve));
-});
+afterAll(async () => peer.close());
 
-const modelsRoute: Handler = (_request, _body, response) =>
-  json(response, { object: "list", data: [{ id: "gemma-4", object: "model", max_model_len: 8192 }] });
-
-function json(response: ServerResponse, value: unknown, status = 200): void {
-  response.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(value));
+/** Sets the peer's behaviour for the next requests. */
+function serve(next: Record<string, PeerHandler>): void {
+  peer.routes = next;
 }
 
-function streamEvents(response: ServerResponse, events: string[], options: { end?: boolean } = {}): void {
-  response.writeHead(200, { "content-type": "text/event-stream" });
-  for (const event of events) response.write(`data: ${event}\n\n`);
-  if (options.end !== false) response.end();
-}
-
-const delta = (content: string, finish: string | null = null) =>
-  JSON.stringify({ choices: [{ index: 0, delta: { content }, finish_reason: finish }] });
+const json = sendJson;
 
 function options(overrides: Partial<OpenAiGeneratorOptions> = {}): OpenAiGeneratorOptions {
   return {
@@ -92,11 +82,11 @@ async function failureOf(promise: Promise<unknown>): Promise<{ code: string; mes
 
 describe("OpenAiGenerator", () => {
   it("streams the answer, sending the system prompt, messages, sampling and key", async () => {
-    routes = {
+    serve({
       "GET /v1/models": modelsRoute,
       "POST /v1/chat/completions": (_request, _body, response) =>
         streamEvents(response, [delta("Revenue was "), delta("$4.2 billion"), delta("", "stop"), "[DONE]"]),
-    };
+    });
     received.length = 0;
     const generator = await OpenAiGenerator.create(options());
     expect(generator.capabilities.contextTokens).toBe(8192);
@@ -120,25 +110,74 @@ describe("OpenAiGenerator", () => {
     });
   });
 
+  it("sends images as data-URL parts beside their text, resized, and counts their tokens", async () => {
+    serve({
+      "GET /v1/models": modelsRoute,
+      "POST /v1/chat/completions": (_request, _body, response) =>
+        streamEvents(response, answerEvents("Seen [1].")),
+    });
+    const imagePath = path.join(tmpdir(), `folio-openai-image-${process.pid}.png`);
+    await sharp({ create: { width: 1200, height: 600, channels: 3, background: "#3366cc" } })
+      .png()
+      .toFile(imagePath);
+    const vision = { maxImagesPerPrompt: 2, imageTokens: 280, imageEdgePixels: 448 };
+    const generator = await OpenAiGenerator.create(options({ vision }));
+    expect(generator.capabilities).toMatchObject({ vision: true, maxImagesPerPrompt: 2, imageTokens: 280 });
+    const withImage: GenerateRequest = {
+      ...request,
+      messages: [
+        {
+          role: "user",
+          content: [
+            { type: "text", text: '<source id="1" type="figure">\n' },
+            { type: "image", image: { path: imagePath, sha256: "a".repeat(64) } },
+            { type: "text", text: "\nRevenue by region\n</source>\n\nQuestion: what does it show?" },
+          ],
+        },
+      ],
+    };
+    const [imageMessage] = withImage.messages;
+    if (!imageMessage) throw new Error("no message");
+    const textOnly = { ...withImage, messages: [{ role: "user" as const, content: textOf(imageMessage) }] };
+    expect(await generator.countPromptTokens(withImage)).toBe(
+      (await generator.countPromptTokens(textOnly)) + 280,
+    );
+
+    received.length = 0;
+    expect(await collect(generator, withImage)).toBe("Seen [1].");
+    const sent = JSON.parse(received.find((entry) => entry.url === "/v1/chat/completions")?.body ?? "{}");
+    const parts = sent.messages[1].content as { type: string; text?: string; image_url?: { url: string } }[];
+    expect(parts.map((part) => part.type)).toEqual(["text", "image_url", "text"]);
+    expect(parts[0]?.text).toContain('type="figure"');
+    const url = parts[1]?.image_url?.url ?? "";
+    expect(url).toMatch(/^data:image\/png;base64,/);
+    const decoded = await sharp(Buffer.from(url.split(",")[1] ?? "", "base64")).metadata();
+    expect([decoded.width, decoded.height]).toEqual([448, 224]);
+
+    const textGenerator = await OpenAiGenerator.create(options());
+    expect(textGenerator.capabilities.vision).toBe(false);
+    expect((await failureOf(collect(textGenerator, withImage))).code).toBe("invalid:images_unsupported");
+  });
+
   it("counts tokens with the server's tokenize endpoint, else estimates them with a margin", async () => {
-    routes = {
+    serve({
       "GET /v1/models": modelsRoute,
       "POST /tokenize": (_request, body, response) => {
         const { content } = JSON.parse(body) as { content: string };
         json(response, { tokens: content.split(/\s+/).map((_, index) => index) });
       },
-    };
+    });
     const counting = await OpenAiGenerator.create(options());
     expect(await counting.countTokens("three short words")).toBe(3);
 
-    routes = { "GET /v1/models": modelsRoute };
+    serve({ "GET /v1/models": modelsRoute });
     const estimating = await OpenAiGenerator.create(options());
     // 30 bytes at 3 bytes a token: more than the ~8 tokens a real tokenizer makes of it.
     expect(await estimating.countTokens("a".repeat(30))).toBe(10);
   });
 
   it("names a model the server does not have, and the ones it has", async () => {
-    routes = { "GET /v1/models": modelsRoute };
+    serve({ "GET /v1/models": modelsRoute });
     const failure = await failureOf(OpenAiGenerator.create(options({ model: "llama-9" })));
     expect(failure.code).toBe("unavailable:generator_missing");
     expect(failure.message).toContain("gemma-4");
@@ -158,11 +197,11 @@ describe("OpenAiGenerator", () => {
   });
 
   it("reports a server error with its status", async () => {
-    routes = {
+    serve({
       "GET /v1/models": modelsRoute,
       "POST /v1/chat/completions": (_request, _body, response) =>
         json(response, { error: { message: "CUDA out of memory" } }, 500),
-    };
+    });
     const generator = await OpenAiGenerator.create(options());
     const failure = await failureOf(collect(generator));
     expect(failure.code).toBe("unavailable:generator_response");
@@ -177,10 +216,10 @@ describe("OpenAiGenerator", () => {
       [[delta("Revenue")], "ended before the answer did"],
     ];
     for (const [events, expected] of cases) {
-      routes = {
+      serve({
         "GET /v1/models": modelsRoute,
         "POST /v1/chat/completions": (_request, _body, response) => streamEvents(response, events),
-      };
+      });
       const generator = await OpenAiGenerator.create(options());
       const failure = await failureOf(collect(generator));
       expect(failure.code).toBe("unavailable:generator_response");
@@ -189,13 +228,13 @@ describe("OpenAiGenerator", () => {
   });
 
   it("refuses a stream event that never ends (over 1 MB) instead of growing memory", async () => {
-    routes = {
+    serve({
       "GET /v1/models": modelsRoute,
       "POST /v1/chat/completions": (_request, _body, response) => {
         response.writeHead(200, { "content-type": "text/event-stream" });
         response.end(`data: ${"x".repeat(2 * 1024 * 1024)}`);
       },
-    };
+    });
     const generator = await OpenAiGenerator.create(options());
     const failure = await failureOf(collect(generator));
     expect(failure.code).toBe("unavailable:generator_response");
@@ -203,11 +242,11 @@ describe("OpenAiGenerator", () => {
   });
 
   it("abandons a stream that stalls, within the idle timeout", async () => {
-    routes = {
+    serve({
       "GET /v1/models": modelsRoute,
       "POST /v1/chat/completions": (_request, _body, response) =>
         streamEvents(response, [delta("Revenue")], { end: false }),
-    };
+    });
     const generator = await OpenAiGenerator.create(options({ idleTimeoutMs: 300 }));
     const startedAt = Date.now();
     const failure = await failureOf(collect(generator));
@@ -221,13 +260,13 @@ describe("OpenAiGenerator", () => {
     const connectionClosed = new Promise<void>((resolve) => {
       closed = resolve;
     });
-    routes = {
+    serve({
       "GET /v1/models": modelsRoute,
       "POST /v1/chat/completions": (_request, _body, response) => {
         response.on("close", closed);
         streamEvents(response, [delta("Revenue")], { end: false });
       },
-    };
+    });
     const generator = await OpenAiGenerator.create(options({ idleTimeoutMs: 60_000 }));
     const controller = new AbortController();
     const pieces: string[] = [];
@@ -243,7 +282,7 @@ describe("OpenAiGenerator", () => {
   });
 
   it("is what Folio answers with when GENERATOR_BACKEND=openai, and its status names a server that is down", async () => {
-    routes = { "GET /v1/models": modelsRoute };
+    serve({ "GET /v1/models": modelsRoute });
     const folio = await createTestFolio({
       environment: { GENERATOR_BACKEND: "openai", OPENAI_BASE_URL: baseUrl, GENERATOR_MODEL: "gemma-4" },
     });
@@ -255,7 +294,7 @@ describe("OpenAiGenerator", () => {
       await folio.close();
     }
 
-    routes = {};
+    serve({});
     const down = await createTestFolio({
       environment: { GENERATOR_BACKEND: "openai", OPENAI_BASE_URL: baseUrl, GENERATOR_MODEL: "gemma-4" },
     });
