@@ -63,8 +63,13 @@ export function folioApi(baseUrl: string, credentials: Credentials = {}) {
         await new Promise((resolve) => setTimeout(resolve, 250));
       }
     },
-    ask(body: unknown): Promise<Response> {
-      return sendJson("POST", "/api/ask", body);
+    ask(body: unknown, options: { signal?: AbortSignal } = {}): Promise<Response> {
+      return request("/api/ask", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(body),
+        ...(options.signal ? { signal: options.signal } : {}),
+      });
     },
     search(body: unknown): Promise<Response> {
       return sendJson("POST", "/api/search", body);
