@@ -257,9 +257,26 @@ export const ingestJobs = pgTable(
 
 export const answerStatusEnum = pgEnum("answer_status", ["complete", "error"]);
 
+/** A conversation: one person's questions that follow on from each other. Private to its owner. */
+export const threads = pgTable(
+  "threads",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    /** The asker (`answers.actor`): only they see the thread. */
+    ownerId: text("owner_id").notNull(),
+    /** The first question, shortened. */
+    title: text("title").notNull(),
+    createdAt: createdAt(),
+    updatedAt: timestamp("updated_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
+  },
+  (table) => [index("threads_owner_updated_idx").on(table.ownerId, table.updatedAt)],
+);
+
 export const answers = pgTable("answers", {
   id: uuid("id").primaryKey().defaultRandom(),
   actor: text("actor").notNull(),
+  /** The conversation the question belongs to; an answer outlives its thread (audit). */
+  threadId: uuid("thread_id").references(() => threads.id, { onDelete: "set null" }),
   question: text("question").notNull(),
   /** The collections the asker was allowed to read at the moment of the question. */
   collectionIds: uuid("collection_ids").array().notNull().default(sql`'{}'::uuid[]`),

@@ -90,11 +90,15 @@ export async function sourceTokens(
   return (await generator.countTokens(renderSource(source))) + 2;
 }
 
-/** The prompt without sources: system prompt, question and the chat template. */
-export function basePromptTokens(generator: Generator, question: string): Promise<number> {
+/** The prompt without sources: system prompt, earlier turns, question and the chat template. */
+export function basePromptTokens(
+  generator: Generator,
+  question: string,
+  history: readonly ChatMessage[] = [],
+): Promise<number> {
   return generator.countPromptTokens({
     system: systemPrompt,
-    messages: [{ role: "user", content: renderUserMessage(question, []) }],
+    messages: [...history, { role: "user", content: renderUserMessage(question, []) }],
   });
 }
 
@@ -115,11 +119,15 @@ export async function packPrompt(input: {
   budgetTokens: number;
   /** The image of a figure candidate; absent: figures go as text. */
   imageOf?: FigureImageResolver;
+  /** Earlier turns of the conversation, placed before the question with its sources. */
+  history?: readonly ChatMessage[];
 }): Promise<PackedPrompt> {
   const { generator, question } = input;
   const { vision, maxImagesPerPrompt, imageTokens } = generator.capabilities;
   const budget = input.budgetTokens;
+  const history = input.history ?? [];
   const messagesFor = (sources: SourceRef[], images: ReadonlyMap<number, PromptImage>): ChatMessage[] => [
+    ...history,
     { role: "user", content: renderUserContent(question, sources, images) },
   ];
   const measure = (sources: SourceRef[], images: ReadonlyMap<number, PromptImage>) =>

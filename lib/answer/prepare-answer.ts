@@ -1,11 +1,18 @@
 import { randomUUID } from "node:crypto";
 import type { Database } from "../../db/client";
 import { canonicalJson } from "../audit/hash-chain";
+import {
+  type EarlierTurn,
+  followUpQuery,
+  historyMessages,
+  interleaveRankings,
+  type ThreadContext,
+} from "../conversations/thread-context";
 import type { PromptImages, SourceRef } from "../domain/answer-events";
 import type { Embedder } from "../embeddings/embedder";
-import type { GenerateRequest, Generator, SamplingParameters } from "../llm/generator";
+import type { ChatMessage, GenerateRequest, Generator, SamplingParameters } from "../llm/generator";
 import { createContextReader } from "../retrieval/context-reader";
-import { retrieveContext } from "../retrieval/retrieve-context";
+import { type RetrievedPassage, readPassages, retrieveContext } from "../retrieval/retrieve-context";
 import { sha256Hex } from "../text/sha256-hex";
 import type { VectorStore } from "../vector-store/vector-store";
 import { type FigureImageResolver, hasFigureImage } from "./figure-images";
@@ -40,6 +47,8 @@ export interface AnswerDependencies {
 
 export interface AnswerRequest {
   question: string;
+  /** The conversation it continues (earlier turns), or a new one. */
+  thread?: ThreadContext;
   /** Decided on the server from the session, at the moment of the request. */
   collectionIds: readonly string[];
   actor: string;
@@ -49,6 +58,9 @@ export interface AnswerRequest {
 /** What was decided before any text is generated; failures up to here are plain HTTP errors. */
 export interface PreparedAnswer {
   answerId: string;
+  /** The conversation: the one continued, or a new one created when the answer is recorded. */
+  threadId: string;
+  isNewThread: boolean;
   request: AnswerRequest;
   sources: SourceRef[];
   generateRequest: GenerateRequest;
@@ -70,18 +82,16 @@ export async function prepareAnswer(
   request: AnswerRequest,
 ): Promise<PreparedAnswer> {
   const startedAt = performance.now();
-  const candidates = await retrieveContext(dependencies, {
-    question: request.question,
-    collectionIds: request.collectionIds,
-    limit: dependencies.settings.retrievalTopK,
-  });
+  const earlier = request.thread?.earlier ?? [];
+  const candidates = await retrieveCandidates(dependencies, request, earlier);
   const { generator } = dependencies;
   const budgetTokens = dependencies.settings.promptBudgetTokens;
+  const history = await historyWithin(generator, earlier, Math.floor(budgetTokens / historyShareOfBudget));
   const { vision, imageTokens } = generator.capabilities;
   const imageCost = vision && dependencies.imageOf ? imageTokens : 0;
   const selected = await selectContext({
     ranked: candidates,
-    budgetTokens: budgetTokens - (await basePromptTokens(generator, request.question)),
+    budgetTokens: budgetTokens - (await basePromptTokens(generator, request.question, history)),
     costOf: async (passage) =>
       (await sourceTokens(generator, { ...passage, n: 1 })) + (hasFigureImage(passage) ? imageCost : 0),
     reader: createContextReader({
@@ -101,6 +111,7 @@ export async function prepareAnswer(
     generator,
     budgetTokens,
     ...(dependencies.imageOf ? { imageOf: dependencies.imageOf } : {}),
+    history,
   });
   const generateRequest: GenerateRequest = {
     system: prompt.system,
@@ -111,6 +122,8 @@ export async function prepareAnswer(
   };
   return {
     answerId: randomUUID(),
+    threadId: request.thread?.id ?? randomUUID(),
+    isNewThread: !request.thread?.id,
     request,
     sources: prompt.sources,
     generateRequest,
@@ -123,6 +136,52 @@ export async function prepareAnswer(
     retrievalMs,
     startedAt,
   };
+}
+
+/** Earlier turns may take at most this fraction (1/n) of the prompt budget; the oldest go first. */
+const historyShareOfBudget = 4;
+
+/**
+ * Candidates best first. A follow-up is searched twice — alone, and with the previous question
+ * that gives it its subject — and the passages the previous answer cited stay available after
+ * the new hits, so "what about the second one?" can still be answered from them.
+ */
+async function retrieveCandidates(
+  dependencies: AnswerDependencies,
+  request: AnswerRequest,
+  earlier: readonly EarlierTurn[],
+): Promise<RetrievedPassage[]> {
+  const search = (question: string) =>
+    retrieveContext(dependencies, {
+      question,
+      collectionIds: request.collectionIds,
+      limit: dependencies.settings.retrievalTopK,
+    });
+  const hits = await search(request.question);
+  const rewritten = followUpQuery(earlier, request.question);
+  if (rewritten === null) return hits;
+  const carried = await readPassages(
+    dependencies,
+    request.collectionIds,
+    earlier.at(-1)?.citedChunkIds ?? [],
+  );
+  const ranked = interleaveRankings(hits, await search(rewritten));
+  const found = new Set(ranked.map((passage) => passage.chunkId));
+  return [...ranked, ...carried.filter((passage) => !found.has(passage.chunkId))];
+}
+
+/** The last turns whose messages fit in `maxTokens`, as chat history. */
+async function historyWithin(
+  generator: Generator,
+  earlier: readonly EarlierTurn[],
+  maxTokens: number,
+): Promise<ChatMessage[]> {
+  for (let first = 0; first < earlier.length; first += 1) {
+    const messages = historyMessages(earlier.slice(first));
+    const tokens = await generator.countPromptTokens({ system: "", messages });
+    if (tokens <= maxTokens) return messages;
+  }
+  return [];
 }
 
 /**

@@ -97,3 +97,20 @@ export async function servableDocuments(
   }
   return servable;
 }
+
+/** Passages by chunk id, with the same checks as retrieval; unknown or unreadable ids are absent. */
+export async function readPassages(
+  dependencies: { db: Executor; store: VectorStore },
+  collectionIds: readonly string[],
+  chunkIds: readonly string[],
+): Promise<RetrievedPassage[]> {
+  if (collectionIds.length === 0 || chunkIds.length === 0) return [];
+  const chunks = await dependencies.store.getChunks({ collectionIds, chunkIds });
+  const servable = await servableDocuments(dependencies.db, collectionIds, chunks);
+  const byId = new Map(chunks.map((chunk) => [chunk.id, chunk]));
+  return chunkIds.flatMap((id) => {
+    const chunk = byId.get(id);
+    const title = chunk ? servable.get(chunk.id) : undefined;
+    return chunk && title !== undefined ? [toPassage(chunk, title, 0)] : [];
+  });
+}

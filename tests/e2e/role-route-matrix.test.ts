@@ -32,8 +32,9 @@ interface Fixtures {
   ungrantedChunkId: string;
   grantedDocumentId: string;
   ungrantedDocumentId: string;
-  /** An answer the read-grant employee asked. */
+  /** An answer the read-grant employee asked, and its conversation. */
   readerAnswerId: string;
+  readerThreadId: string;
   spareUserId: string;
   spareEmail: string;
   adminTokenId: string;
@@ -327,6 +328,18 @@ const rows: Row[] = [
     expected: [401, 200, 404, 200, 404],
     send: (caller, fixtures) => caller.api.request(`/api/answers/${fixtures.readerAnswerId}`),
   },
+  { route: "GET /api/threads", expected: signedIn(200), send: get("/api/threads") },
+  {
+    route: "GET /api/threads/:threadId (the read employee's)",
+    expected: [401, 200, 404, 404, 404],
+    send: (caller, fixtures) => caller.api.request(`/api/threads/${fixtures.readerThreadId}`),
+  },
+  {
+    route: "POST /api/ask (follow-up in the read employee's thread)",
+    expected: [401, 200, 404, 404, 404],
+    send: (caller, fixtures) =>
+      caller.api.ask({ question: "And the other rules?", threadId: fixtures.readerThreadId }),
+  },
   { route: "GET /api/status", expected: signedIn(200), send: get("/api/status") },
   // Last: it ends every session of the caller, the ones this table uses included.
   {
@@ -382,6 +395,7 @@ beforeAll(async () => {
     grantedDocumentId: grantedPassage.documentId,
     ungrantedDocumentId: ungrantedPassage.documentId,
     readerAnswerId: end.answerId,
+    readerThreadId: events[0]?.type === "retrieval-end" ? events[0].threadId : "",
     spareUserId,
     spareEmail,
     adminTokenId: (await createTokenWithId(admin, "admin's")).tokenId,
