@@ -8,10 +8,12 @@ import {
   type Llama,
   LlamaChat,
   type LlamaContext,
+  type LlamaContextSequence,
   type LlamaModel,
   resolveChatWrapper,
 } from "node-llama-cpp";
 import { AppError } from "../errors";
+import { FifoLock } from "./fifo-lock";
 import {
   type GenerateRequest,
   type Generator,
@@ -64,40 +66,6 @@ function getSharedLlama(options: { gpu: "auto" | false; threads: number }): Prom
   return sharedLlama;
 }
 
-/** A first-in first-out mutex; a waiter whose signal aborts leaves the queue. */
-class FifoLock {
-  private isLocked = false;
-  private readonly waiters: Array<() => void> = [];
-
-  async acquire(signal?: AbortSignal): Promise<() => void> {
-    signal?.throwIfAborted();
-    if (this.isLocked) {
-      await new Promise<void>((resolve, reject) => {
-        const onAbort = () => {
-          this.waiters.splice(this.waiters.indexOf(grant), 1);
-          reject(signal?.reason);
-        };
-        const grant = () => {
-          signal?.removeEventListener("abort", onAbort);
-          resolve();
-        };
-        this.waiters.push(grant);
-        signal?.addEventListener("abort", onAbort, { once: true });
-      });
-    }
-    this.isLocked = true;
-    let isReleased = false;
-    return () => {
-      if (isReleased) return;
-      isReleased = true;
-      // Hand the lock straight to the next waiter so that no newcomer can jump the queue.
-      const next = this.waiters.shift();
-      if (next) next();
-      else this.isLocked = false;
-    };
-  }
-}
-
 /** The model's own Jinja template when it has one (fast, exact); otherwise node-llama-cpp's guess. */
 function createChatWrapper(model: LlamaModel): ChatWrapper {
   const template = model.fileInfo.metadata.tokenizer?.chat_template;
@@ -140,6 +108,12 @@ export class LlamaCppGenerator implements Generator {
   private readonly lock = new FifoLock();
   private readonly activeGenerations = new Set<AbortController>();
   private isDisposed = false;
+  /**
+   * Kept between answers: node-llama-cpp evaluates a prompt only from the first token that differs
+   * from what the sequence holds, so the shared system prompt — and in a conversation the earlier
+   * turns — are read once (the KV cache is reused).
+   */
+  private readonly sequence: LlamaContextSequence;
 
   private constructor(
     options: LlamaCppGeneratorOptions,
@@ -149,6 +123,7 @@ export class LlamaCppGenerator implements Generator {
   ) {
     this.id = `llama-cpp:${path.basename(options.modelPath)}`;
     this.modelSha256 = options.modelSha256;
+    this.sequence = context.getSequence();
     this.capabilities = {
       contextTokens: context.contextSize,
       vision: false,
@@ -239,7 +214,7 @@ export class LlamaCppGenerator implements Generator {
           message: `The prompt takes ${promptTokens} tokens; the model's window holds ${this.capabilities.contextTokens}.`,
         });
       }
-      chat = new LlamaChat({ contextSequence: this.context.getSequence(), chatWrapper: this.chatWrapper });
+      chat = new LlamaChat({ contextSequence: this.sequence, chatWrapper: this.chatWrapper });
       const pieces: string[] = [];
       let wake: (() => void) | undefined;
       let isDone = false;
@@ -287,7 +262,7 @@ export class LlamaCppGenerator implements Generator {
     } finally {
       stop.abort();
       await generation;
-      chat?.dispose({ disposeSequence: true });
+      chat?.dispose({ disposeSequence: false });
       request.signal?.removeEventListener("abort", stopOnRequestAbort);
       this.activeGenerations.delete(stop);
       release();
@@ -306,6 +281,18 @@ export class LlamaCppGenerator implements Generator {
     } finally {
       release();
     }
+  }
+
+  /**
+   * Tokens at the start of this request's prompt that the model already holds from the previous
+   * answer, and will not read again.
+   */
+  async reusablePromptTokens(request: Pick<GenerateRequest, "system" | "messages">): Promise<number> {
+    const tokens = this.tokenizePrompt(toChatHistory(request));
+    return Math.min(
+      this.sequence.compareContextTokens(tokens).firstDifferentIndex,
+      this.sequence.nextTokenIndex,
+    );
   }
 
   private tokenizePrompt(history: ChatHistoryItem[]) {

@@ -101,6 +101,28 @@ describe("LlamaCppGenerator", () => {
     expect((await collect(scripted.generate(conversation))).join("")).toBe(scriptText(script));
   });
 
+  it("reuses what it already read: a follow-up re-reads only its new turn, and answers as fresh", async () => {
+    const first = request({ sampling: greedy });
+    const firstAnswer = (await collect(scripted.generate(first))).join("");
+    const firstPromptTokens = await scripted.countPromptTokens(first);
+    const followUp = request({
+      sampling: greedy,
+      messages: [
+        ...first.messages,
+        { role: "assistant", content: firstAnswer },
+        { role: "user", content: "And in the previous year?" },
+      ],
+    });
+    // The whole first prompt (bar the generation marker the template adds at its end) is held.
+    expect(await scripted.reusablePromptTokens(followUp)).toBeGreaterThanOrEqual(firstPromptTokens - 4);
+    expect((await collect(scripted.generate(followUp))).join("")).toBe(scriptText(script));
+
+    const unrelated = request({ sampling: greedy, system: "Another system prompt entirely." });
+    // Only the template's opening (BOS, the first turn marker) is shared.
+    expect(await scripted.reusablePromptTokens(unrelated)).toBeLessThan(12);
+    expect((await collect(scripted.generate(unrelated))).join("")).toBe(scriptText(script));
+  });
+
   it("stops at maxTokens", async () => {
     const pieces = await collect(scripted.generate(request({ maxTokens: 3 })));
     expect(pieces.join("")).toBe("According to the");
