@@ -13,6 +13,7 @@ import {
 import { runDocumentsBench } from "./bench/documents-bench";
 import { runEmbedderOverheadBench } from "./bench/embedder-overhead-bench";
 import { layoutBenchMarkdown, runLayoutBench, writeLayoutReport } from "./bench/layout-bench";
+import { runModelSpeedBench } from "./bench/model-speed-bench";
 import { runOcrBench } from "./bench/ocr-bench";
 import { runStartupBench } from "./bench/startup-bench";
 
@@ -69,7 +70,14 @@ const benches: readonly BenchEntry[] = [
           context.options.get("output") === "sentence_embedding" ? "sentence_embedding" : "last_hidden_state",
       }),
   },
-  { name: "ask", needsPdfCorpus: true, run: (context) => runAskBench(context.textPdfs, context.runs) },
+  {
+    name: "ask",
+    needsPdfCorpus: true,
+    run: async (context) => ({
+      answers: await runAskBench(context.textPdfs, context.runs),
+      models: await runModelSpeedBench(context.runs),
+    }),
+  },
   { name: "startup", run: (context) => runStartupBench(context.runs) },
   { name: "auth", run: (context) => runAuthBench(context.runs) },
   {
