@@ -63,3 +63,27 @@ it("uploads a PDF, waits for it to be indexed, asks, and opens a citation showin
   await page.screenshot({ path: path.join(outputDir, "browser-citation.png"), fullPage: true });
   expect(offOrigin).toEqual([]);
 });
+
+it("continues the conversation: a follow-up shows the earlier turn, and the conversation can be picked up again", async () => {
+  const page = await signedInPage(browser, server.baseUrl, server.admin.credentials.cookie);
+  await page.goto(server.baseUrl);
+  await page.getByTestId("question").fill("Which zone has cranes?");
+  await page.getByTestId("ask").click();
+  await page.locator('[data-testid="answer"][data-phase="done"]').waitFor({ timeout: 60_000 });
+
+  await page.getByTestId("question").fill("And who must wear helmets there?");
+  await page.getByTestId("ask").click();
+  await page.locator('[data-testid="answer"][data-phase="done"]').waitFor({ timeout: 60_000 });
+  await expect.poll(() => page.getByTestId("earlier-turn").count()).toBe(1);
+  expect(await page.getByTestId("earlier-turn").textContent()).toContain("Which zone has cranes?");
+  await page.screenshot({ path: path.join(outputDir, "browser-conversation.png"), fullPage: true });
+
+  await page.getByTestId("new-conversation").click();
+  expect(await page.getByTestId("earlier-turn").count()).toBe(0);
+  const select = page.getByTestId("conversation-select");
+  await expect.poll(() => select.locator("option", { hasText: "Which zone has cranes?" }).count()).toBe(1);
+  await select.selectOption({ label: "Which zone has cranes?" });
+  await expect.poll(() => page.getByTestId("earlier-turn").count()).toBe(2);
+  await page.getByTestId("earlier-turn").first().getByTestId("citation").first().click();
+  await expect.poll(() => page.getByTestId("citation-title").textContent()).toBe("safety-handbook.pdf");
+});
