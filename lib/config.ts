@@ -46,6 +46,10 @@ const environmentSchema = z.object({
   MAX_IMAGE_PIXELS: integer(50_000_000),
   CHUNK_MAX_TOKENS: integer(256),
   RETRIEVAL_TOP_K: integer(12),
+  ANSWER_MIN_EVIDENCE: z.coerce.number().min(0).max(1).default(0.1),
+  CLAIM_CHECK_MODEL: z.string().min(1).optional(),
+  CLAIM_CHECK_GENERATOR: z.enum(["true", "false"]).default("false"),
+  CLAIM_CHECK_GENERATOR_MAX: z.coerce.number().int().min(0).max(64).default(3),
   MAX_QUEUED_ANSWERS: integer(8),
   INGEST_WORKER: z.enum(["in-process", "off"]).default("in-process"),
   INGEST_MAX_ATTEMPTS: integer(3),
@@ -137,6 +141,17 @@ export interface FolioConfig {
   };
   chunkMaxTokens: number;
   retrievalTopK: number;
+  /** Below this evidence score (0–1) a question is not sent to the model; 0 turns the check off. */
+  minEvidence: number;
+  /** Verdicts on cited sentences (docs/decisions/0006-claim-verdicts.md). */
+  claimCheck: {
+    /** A cross-encoder / NLI model directory (under `modelsDir`, or absolute) for undecided sentences. */
+    model: string | undefined;
+    /** Without a cross-encoder, ask the answering model about undecided sentences (one prefill each). */
+    useGenerator: boolean;
+    /** Undecided sentences per answer the answering model is asked about. */
+    maxGeneratorChecks: number;
+  };
   /** Answers in progress at once (generating or waiting for the model); one more gets 429. */
   maxQueuedAnswers: number;
   ingestWorker: Environment["INGEST_WORKER"];
@@ -247,6 +262,12 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
     },
     chunkMaxTokens: env.CHUNK_MAX_TOKENS,
     retrievalTopK: env.RETRIEVAL_TOP_K,
+    minEvidence: env.ANSWER_MIN_EVIDENCE,
+    claimCheck: {
+      model: env.CLAIM_CHECK_MODEL,
+      useGenerator: env.CLAIM_CHECK_GENERATOR === "true",
+      maxGeneratorChecks: env.CLAIM_CHECK_GENERATOR_MAX,
+    },
     maxQueuedAnswers: env.MAX_QUEUED_ANSWERS,
     ingestWorker: env.INGEST_WORKER,
     ingestMaxAttempts: env.INGEST_MAX_ATTEMPTS,

@@ -1,6 +1,8 @@
 "use client";
 
 import type { Citation } from "../../lib/domain/answer-events";
+import type { ClaimVerdict } from "../../lib/domain/claim-verdicts";
+import { ClaimBadge } from "./claim-badge";
 
 interface Segment {
   /** Character offset in the answer: a stable key while the text streams in. */
@@ -10,9 +12,9 @@ interface Segment {
   markers: number[] | null;
 }
 
-function segment(text: string): Segment[] {
+function segment(text: string, start = 0): Segment[] {
   const segments: Segment[] = [];
-  let offset = 0;
+  let offset = start;
   for (const part of text.split(/(\[\d{1,4}(?:\s*,\s*\d{1,4})*\])/g)) {
     const inner = part.match(/^\[([\d,\s]+)\]$/)?.[1];
     segments.push({
@@ -25,49 +27,79 @@ function segment(text: string): Segment[] {
   return segments;
 }
 
+/** The text cut where verdicts go (after each checked sentence), each piece with the verdict that ends it. */
+function cutAtClaims(text: string, claims: readonly ClaimVerdict[]) {
+  const pieces: Array<{ start: number; text: string; claim: ClaimVerdict | null }> = [];
+  let start = 0;
+  for (const claim of [...claims].sort((left, right) => left.end - right.end)) {
+    if (claim.end <= start || claim.end > text.length) continue;
+    pieces.push({ start, text: text.slice(start, claim.end), claim });
+    start = claim.end;
+  }
+  if (start < text.length || pieces.length === 0)
+    pieces.push({ start, text: text.slice(start), claim: null });
+  return pieces;
+}
+
 /**
  * Renders model output as plain text (never HTML or markdown: nothing in an answer can load a
  * resource or run script). `[n]` markers that match a checked citation become buttons; any other
- * marker is shown struck through as rejected.
+ * marker is shown struck through as rejected. Each checked sentence ends with its verdict.
  */
 export function AnswerText({
   text,
   citations,
+  claims = [],
   onOpen,
 }: {
   text: string;
   citations: ReadonlyMap<number, Citation>;
+  claims?: readonly ClaimVerdict[];
   onOpen: (n: number) => void;
 }) {
   return (
     <p className="answer-text" data-testid="answer-text">
-      {segment(text).map(({ offset, text: part, markers }) =>
-        markers === null ? (
-          <span key={offset}>{part}</span>
-        ) : (
-          markers.map((n) =>
-            citations.has(n) ? (
-              <button
-                type="button"
-                key={`${offset}-${n}`}
-                className="citation"
-                data-testid="citation"
-                onClick={() => onOpen(n)}
-              >
-                [{n}]
-              </button>
-            ) : (
-              <span
-                key={`${offset}-${n}`}
-                className="citation-rejected"
-                title="This citation names no source the model was given; it was dropped."
-              >
-                [{n}]
-              </span>
-            ),
-          )
-        ),
-      )}
+      {cutAtClaims(text, claims).map((piece) => (
+        <span key={piece.start}>
+          {renderSegments(piece.text, piece.start, citations, onOpen)}
+          {piece.claim && <ClaimBadge claim={piece.claim} />}
+        </span>
+      ))}
     </p>
+  );
+}
+
+function renderSegments(
+  text: string,
+  start: number,
+  citations: ReadonlyMap<number, Citation>,
+  onOpen: (n: number) => void,
+) {
+  return segment(text, start).map(({ offset, text: part, markers }) =>
+    markers === null ? (
+      <span key={offset}>{part}</span>
+    ) : (
+      markers.map((n) =>
+        citations.has(n) ? (
+          <button
+            type="button"
+            key={`${offset}-${n}`}
+            className="citation"
+            data-testid="citation"
+            onClick={() => onOpen(n)}
+          >
+            [{n}]
+          </button>
+        ) : (
+          <span
+            key={`${offset}-${n}`}
+            className="citation-rejected"
+            title="This citation names no source the model was given; it was dropped."
+          >
+            [{n}]
+          </span>
+        ),
+      )
+    ),
   );
 }

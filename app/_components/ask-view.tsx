@@ -2,6 +2,7 @@
 
 import { type FormEvent, useCallback, useEffect, useRef, useState } from "react";
 import type { Citation, SourceRef } from "../../lib/domain/answer-events";
+import type { AnswerRefusal, ClaimVerdict } from "../../lib/domain/claim-verdicts";
 import { AnswerText } from "./answer-text";
 import {
   type ApiProblem,
@@ -11,6 +12,7 @@ import {
   readAnswerEvents,
 } from "./api-client";
 import { CitationPanel } from "./citation-panel";
+import { ClaimSummary, RefusalNote } from "./claim-summary";
 import { describeContext } from "./context-note";
 import { ModelStatusBanner } from "./model-status-banner";
 import { ProblemNotice } from "./problem-notice";
@@ -25,6 +27,8 @@ export function AskView() {
   const [answer, setAnswer] = useState("");
   const [sources, setSources] = useState<SourceRef[]>([]);
   const [citations, setCitations] = useState<Map<number, Citation>>(new Map());
+  const [claims, setClaims] = useState<ClaimVerdict[]>([]);
+  const [refusal, setRefusal] = useState<AnswerRefusal | null>(null);
   const [problem, setProblem] = useState<ApiProblem | null>(null);
   const [openSource, setOpenSource] = useState<SourceRef | null>(null);
   const [timing, setTiming] = useState<string>("");
@@ -54,6 +58,8 @@ export function AskView() {
       setAnswer("");
       setSources([]);
       setCitations(new Map());
+      setClaims([]);
+      setRefusal(null);
       setProblem(null);
       setOpenSource(null);
       setTiming("");
@@ -83,8 +89,12 @@ export function AskView() {
             case "citation":
               setCitations((current) => new Map(current).set(answerEvent.citation.n, answerEvent.citation));
               break;
+            case "claims":
+              setClaims(answerEvent.claims);
+              break;
             case "answer-end":
               setPhase("done");
+              setRefusal(answerEvent.refusal ?? null);
               setTiming(
                 `first token ${answerEvent.firstTokenMs === null ? "—" : `${Math.round(answerEvent.firstTokenMs)} ms`}, ` +
                   `total ${Math.round(answerEvent.totalMs)} ms, audit #${answerEvent.auditSeq}`,
@@ -164,8 +174,11 @@ export function AskView() {
             <AnswerText
               text={answer}
               citations={citations}
+              claims={claims}
               onOpen={(n) => setOpenSource(citations.get(n)?.source ?? null)}
             />
+            {refusal && <RefusalNote refusal={refusal} />}
+            {claims.length > 0 && <ClaimSummary claims={claims} />}
             {timing && <p className="muted small">{timing}</p>}
             {phase === "stopped" && (
               <p className="muted small" role="status">

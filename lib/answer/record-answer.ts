@@ -2,6 +2,7 @@ import { insertAnswer } from "../../db/queries/answers";
 import type { AuditEvent } from "../../db/schema";
 import { appendAuditEvent } from "../audit/append-audit-event";
 import type { Citation } from "../domain/answer-events";
+import type { AnswerRefusal, ClaimVerdict } from "../domain/claim-verdicts";
 import type { AnswerDependencies, PreparedAnswer } from "./prepare-answer";
 
 export interface AnswerOutcome {
@@ -11,6 +12,11 @@ export interface AnswerOutcome {
   firstTokenMs: number | null;
   totalMs: number;
   failure: { code: string; message: string } | null;
+  /** Verdicts on the sentences that cite a source; null when not checked (refused, failed, cancelled). */
+  claims?: ClaimVerdict[] | null;
+  claimCheckMs?: number | null;
+  /** Why the model was not asked, when it was not. */
+  refusal?: AnswerRefusal | null;
 }
 
 /** Stores the answer, its citations and its hash-chained audit event in one transaction. */
@@ -33,11 +39,16 @@ export async function recordAnswerOutcome(
         generatorId: dependencies.generator.id,
         modelSha256: dependencies.generator.modelSha256,
         promptHash: prepared.promptHash,
-        checks: { rejectedMarkers: outcome.rejectedMarkers },
+        checks: {
+          rejectedMarkers: outcome.rejectedMarkers,
+          claims: outcome.claims ?? null,
+          refusal: outcome.refusal ?? null,
+        },
         metrics: {
           retrievalMs: prepared.retrievalMs,
           firstTokenMs: outcome.firstTokenMs,
           totalMs: outcome.totalMs,
+          claimCheckMs: outcome.claimCheckMs ?? null,
           promptTokens: prepared.promptTokens,
           images: prepared.images,
         },
@@ -88,6 +99,8 @@ function auditPayload(dependencies: AnswerDependencies, prepared: PreparedAnswer
     answer: outcome.answer,
     citations: outcome.citations.map(({ n, source }) => ({ n, chunkId: source.chunkId })),
     rejectedMarkers: outcome.rejectedMarkers,
+    claims: outcome.claims ?? null,
+    refusal: outcome.refusal ?? null,
     status: outcome.failure ? "error" : "complete",
     errorCode: outcome.failure?.code ?? null,
   };

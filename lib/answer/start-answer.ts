@@ -1,5 +1,6 @@
 import type { AnswerEvent } from "../domain/answer-events";
 import type { Folio } from "../runtime";
+import { configuredAnswerChecks } from "./answer-checks";
 import { holdingSlot } from "./answer-queue";
 import { createFigureImageResolver } from "./figure-images";
 import { promptBudgetTokens } from "./prefill-speed";
@@ -47,5 +48,5 @@ async function prepareAndStream(folio: Folio, request: AnswerRequest): Promise<A
     },
   };
   const prepared = await prepareAnswer(dependencies, request);
-  return streamAnswer(dependencies, prepared);
+  return streamAnswer(dependencies, prepared, await configuredAnswerChecks(config, generator));
 }

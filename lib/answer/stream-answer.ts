@@ -1,5 +1,7 @@
 import type { AnswerEvent, Citation } from "../domain/answer-events";
+import type { AnswerRefusal, ClaimVerdict } from "../domain/claim-verdicts";
 import { asAppError } from "../errors";
+import { type AnswerChecks, defaultAnswerChecks, refusalFor, verdictsFor } from "./answer-checks";
 import { CitationMarkerTracker } from "./citation-markers";
 import type { AnswerDependencies, PreparedAnswer } from "./prepare-answer";
 import { type AnswerOutcome, recordAnswerOutcome } from "./record-answer";
@@ -11,18 +13,24 @@ const cancelled = { code: "aborted:answer", message: "The question was cancelled
 
 /**
  * Streams the answer as typed events and checks every `[n]` against the sources actually sent.
+ * Passages too far from the question get the no-evidence answer without the model; a generated
+ * answer gets a verdict on each cited sentence (a `claims` event) before it is recorded.
  * Every answer is recorded with its audit event — before `answer-end`, or, when the consumer
  * stops early (the client went away), as cancelled once the stream is closed.
  */
 export async function* streamAnswer(
   dependencies: AnswerDependencies,
   prepared: PreparedAnswer,
+  checks: AnswerChecks = defaultAnswerChecks,
 ): AsyncGenerator<AnswerEvent> {
   const { sources } = prepared;
   const tracker = new CitationMarkerTracker(sources.length);
   const citations: Citation[] = [];
   const rejectedMarkers: number[] = [];
   let firstTokenMs: number | null = null;
+  let refusal: AnswerRefusal | null = null;
+  let claims: ClaimVerdict[] | null = null;
+  let claimCheckMs: number | null = null;
   let isRecorded = false;
   const record = (failure: AnswerOutcome["failure"]) => {
     isRecorded = true;
@@ -33,6 +41,9 @@ export async function* streamAnswer(
       firstTokenMs,
       totalMs: performance.now() - prepared.startedAt,
       failure,
+      claims,
+      claimCheckMs,
+      refusal,
     });
   };
 
@@ -48,7 +59,8 @@ export async function* streamAnswer(
       images: prepared.images,
     };
     let failure: AnswerOutcome["failure"] = null;
-    if (sources.length === 0) {
+    refusal = await refusalFor(dependencies, prepared, checks);
+    if (refusal) {
       tracker.push(noEvidenceAnswer);
       yield { type: "text-delta", text: noEvidenceAnswer };
     } else {
@@ -76,6 +88,18 @@ export async function* streamAnswer(
       }
     }
 
+    if (!failure && !refusal) {
+      try {
+        const checked = await verdictsFor(dependencies, prepared, tracker.fullText, checks);
+        if (checked) {
+          ({ claims, checkMs: claimCheckMs } = checked);
+          yield { type: "claims", ...checked };
+        }
+      } catch {
+        failure = cancelled;
+      }
+    }
+
     let auditSeq: number;
     try {
       auditSeq = (await record(failure)).seq;
@@ -98,6 +122,7 @@ export async function* streamAnswer(
       auditSeq,
       firstTokenMs,
       totalMs: performance.now() - prepared.startedAt,
+      refusal,
     };
   } finally {
     if (!isRecorded) {

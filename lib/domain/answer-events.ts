@@ -1,3 +1,4 @@
+import type { AnswerRefusal, ClaimVerdict } from "./claim-verdicts";
 import type { BoundingBox } from "./geometry";
 
 /** A passage the model was shown, numbered as the model sees it (`[n]`). */
@@ -49,6 +50,8 @@ export type AnswerEvent =
     }
   | { type: "text-delta"; text: string }
   | { type: "citation"; citation: Citation }
+  /** After the text: a verdict on every sentence that cites a source, and the time the checks took. */
+  | { type: "claims"; claims: ClaimVerdict[]; checkMs: number }
   | {
       type: "answer-end";
       answerId: string;
@@ -57,6 +60,8 @@ export type AnswerEvent =
       auditSeq: number;
       firstTokenMs: number | null;
       totalMs: number;
+      /** Set when the model was not asked: nothing retrieved, or too little evidence. */
+      refusal: AnswerRefusal | null;
     }
   | { type: "error"; code: string; message: string; answerId?: string };
 
