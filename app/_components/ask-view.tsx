@@ -14,8 +14,17 @@ import {
 import { CitationPanel } from "./citation-panel";
 import { ClaimSummary, RefusalNote } from "./claim-summary";
 import { describeContext } from "./context-note";
+import { ConversationBar } from "./conversation-bar";
 import { ModelStatusBanner } from "./model-status-banner";
 import { ProblemNotice } from "./problem-notice";
+
+/** A question asked earlier in this conversation, with its answer. */
+interface Turn {
+  answerId: string;
+  question: string;
+  answer: string;
+  citations: Map<number, Citation>;
+}
 
 type Phase = "idle" | "retrieving" | "streaming" | "done" | "failed" | "stopped";
 
@@ -30,6 +39,11 @@ export function AskView() {
   const [claims, setClaims] = useState<ClaimVerdict[]>([]);
   const [refusal, setRefusal] = useState<AnswerRefusal | null>(null);
   const [problem, setProblem] = useState<ApiProblem | null>(null);
+  const [threadId, setThreadId] = useState<string | null>(null);
+  const [turns, setTurns] = useState<Turn[]>([]);
+  const [askedQuestion, setAskedQuestion] = useState("");
+  const [answerId, setAnswerId] = useState("");
+  const [threadsVersion, setThreadsVersion] = useState(0);
   const [openSource, setOpenSource] = useState<SourceRef | null>(null);
   const [timing, setTiming] = useState<string>("");
   const [contextNote, setContextNote] = useState<string>("");
@@ -54,6 +68,11 @@ export function AskView() {
       abortRef.current?.abort();
       const controller = new AbortController();
       abortRef.current = controller;
+      if (phase === "done" && answer) {
+        setTurns((earlier) => [...earlier, { answerId, question: askedQuestion, answer, citations }]);
+      }
+      setAskedQuestion(question);
+      setQuestion("");
       setPhase("retrieving");
       setAnswer("");
       setSources([]);
@@ -68,7 +87,11 @@ export function AskView() {
         const response = await fetch("/api/ask", {
           method: "POST",
           headers: { "content-type": "application/json" },
-          body: JSON.stringify({ question, collectionIds: selected ? [...selected] : undefined }),
+          body: JSON.stringify({
+            question,
+            collectionIds: selected ? [...selected] : undefined,
+            threadId: threadId ?? undefined,
+          }),
           signal: controller.signal,
         });
         if (!response.ok) {
@@ -80,6 +103,7 @@ export function AskView() {
           switch (answerEvent.type) {
             case "retrieval-end":
               setSources(answerEvent.sources);
+              setThreadId(answerEvent.threadId);
               setContextNote(describeContext(answerEvent));
               setPhase("streaming");
               break;
@@ -94,6 +118,8 @@ export function AskView() {
               break;
             case "answer-end":
               setPhase("done");
+              setAnswerId(answerEvent.answerId);
+              setThreadsVersion((version) => version + 1);
               setRefusal(answerEvent.refusal ?? null);
               setTiming(
                 `first token ${answerEvent.firstTokenMs === null ? "—" : `${Math.round(answerEvent.firstTokenMs)} ms`}, ` +
@@ -115,8 +141,21 @@ export function AskView() {
         setPhase("failed");
       }
     },
-    [question, selected],
+    [question, selected, threadId, phase, answer, answerId, askedQuestion, citations],
   );
+
+  const startConversation = (id: string | null, earlier: Turn[]) => {
+    abortRef.current?.abort();
+    setThreadId(id);
+    setTurns(earlier);
+    setPhase("idle");
+    setAnswer("");
+    setAskedQuestion("");
+    setSources([]);
+    setCitations(new Map());
+    setProblem(null);
+    setOpenSource(null);
+  };
 
   /** Closing the request stops the model on the server and frees its place in the queue. */
   const stop = () => {
@@ -131,13 +170,33 @@ export function AskView() {
     <div className="ask-layout">
       <section className="ask-main">
         <ModelStatusBanner />
+        <ConversationBar
+          threadId={threadId}
+          refreshKey={threadsVersion}
+          onNew={() => startConversation(null, [])}
+          onOpen={(id, loaded) =>
+            startConversation(
+              id,
+              loaded.map((turn) => ({
+                answerId: turn.answerId,
+                question: turn.question,
+                answer: turn.answer,
+                citations: new Map(turn.citations.map((source) => [source.n, { n: source.n, source }])),
+              })),
+            )
+          }
+        />
         <form onSubmit={ask} className="ask-form">
           <textarea
             data-testid="question"
             aria-label="Question"
             value={question}
             onChange={(event) => setQuestion(event.target.value)}
-            placeholder="Ask a question about your documents…"
+            placeholder={
+              turns.length > 0 || phase === "done"
+                ? "Ask a follow-up question…"
+                : "Ask a question about your documents…"
+            }
             rows={3}
             maxLength={4000}
           />
@@ -168,8 +227,19 @@ export function AskView() {
           </div>
         </form>
         {problem && <ProblemNotice problem={problem} />}
+        {turns.map((turn) => (
+          <article className="earlier-turn" data-testid="earlier-turn" key={turn.answerId}>
+            <p className="earlier-question">{turn.question}</p>
+            <AnswerText
+              text={turn.answer}
+              citations={turn.citations}
+              onOpen={(n) => setOpenSource(turn.citations.get(n)?.source ?? null)}
+            />
+          </article>
+        ))}
         {phase !== "idle" && !(phase === "failed" && answer === "") && (
           <article className="answer" data-testid="answer" data-phase={phase}>
+            {turns.length > 0 && <p className="current-question">{askedQuestion}</p>}
             {phase === "retrieving" && <p className="muted">Searching your documents…</p>}
             <AnswerText
               text={answer}

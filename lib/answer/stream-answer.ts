@@ -50,6 +50,7 @@ export async function* streamAnswer(
   try {
     yield {
       type: "retrieval-end",
+      threadId: prepared.threadId,
       sources,
       retrievalMs: prepared.retrievalMs,
       promptTokens: prepared.promptTokens,

@@ -38,6 +38,8 @@ export interface Citation {
 export type AnswerEvent =
   | {
       type: "retrieval-end";
+      /** The conversation this answer belongs to: send it with a follow-up question. */
+      threadId: string;
       sources: SourceRef[];
       retrievalMs: number;
       /** Prompt size in the answering model's tokens, and the most the window leaves for it. */
