@@ -60,6 +60,7 @@ export type ErrorSubject =
   | "version"
   | "chunk"
   | "answer"
+  | "thread"
   | "answer_queue"
   | "upload"
   | "empty_file"
@@ -89,6 +90,7 @@ export type ErrorSubject =
   | "prompt_too_long"
   | "prompt_image"
   | "images_unsupported"
+  | "too_many_images"
   | "audit"
   // models and stores
   | "generator_missing"
