@@ -24,6 +24,7 @@ interface Turn {
   question: string;
   answer: string;
   citations: Map<number, Citation>;
+  claims: ClaimVerdict[];
 }
 
 type Phase = "idle" | "retrieving" | "streaming" | "done" | "failed" | "stopped";
@@ -69,7 +70,7 @@ export function AskView() {
       const controller = new AbortController();
       abortRef.current = controller;
       if (phase === "done" && answer) {
-        setTurns((earlier) => [...earlier, { answerId, question: askedQuestion, answer, citations }]);
+        setTurns((earlier) => [...earlier, { answerId, question: askedQuestion, answer, citations, claims }]);
       }
       setAskedQuestion(question);
       setQuestion("");
@@ -141,7 +142,7 @@ export function AskView() {
         setPhase("failed");
       }
     },
-    [question, selected, threadId, phase, answer, answerId, askedQuestion, citations],
+    [question, selected, threadId, phase, answer, answerId, askedQuestion, citations, claims],
   );
 
   const startConversation = (id: string | null, earlier: Turn[]) => {
@@ -181,6 +182,7 @@ export function AskView() {
                 answerId: turn.answerId,
                 question: turn.question,
                 answer: turn.answer,
+                claims: turn.claims,
                 citations: new Map(turn.citations.map((source) => [source.n, { n: source.n, source }])),
               })),
             )
@@ -233,6 +235,7 @@ export function AskView() {
             <AnswerText
               text={turn.answer}
               citations={turn.citations}
+              claims={turn.claims}
               onOpen={(n) => setOpenSource(turn.citations.get(n)?.source ?? null)}
             />
           </article>

@@ -3,6 +3,7 @@ import { getOwnedThread, listOwnedThreads, listThreadTurns } from "../../db/quer
 import { readableCollectionIds } from "../access/collection-access";
 import type { Actor } from "../domain/actor";
 import type { SourceRef } from "../domain/answer-events";
+import type { ClaimVerdict } from "../domain/claim-verdicts";
 import { AppError } from "../errors";
 import { readPassages } from "../retrieval/retrieve-context";
 import type { VectorStore } from "../vector-store/vector-store";
@@ -21,6 +22,8 @@ export interface ThreadTurnView {
   createdAt: string;
   /** The cited passages the reader may still open, numbered as the answer cites them. */
   citations: SourceRef[];
+  /** The verdicts stored with the answer on its cited sentences. */
+  claims: ClaimVerdict[];
 }
 
 export async function listThreads(db: Executor, actor: Actor): Promise<ThreadSummary[]> {
@@ -54,6 +57,7 @@ export async function readThread(
       answer: answer.answer,
       status: answer.status,
       createdAt: answer.createdAt.toISOString(),
+      claims: (answer.checks as { claims?: ClaimVerdict[] | null }).claims ?? [],
       citations: citations.flatMap((citation) => {
         const passage = passages.get(citation.chunkId);
         if (!passage) return [];
