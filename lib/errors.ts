@@ -91,6 +91,7 @@ export type ErrorSubject =
   | "prompt_image"
   | "images_unsupported"
   | "too_many_images"
+  | "too_many_images"
   | "audit"
   // models and stores
   | "generator_missing"

@@ -10,12 +10,15 @@ import type { FolioConfig } from "./config";
 import type { ModelAvailability, ModelKind } from "./domain/model-status";
 import type { Embedder } from "./embeddings/embedder";
 import { OnnxEmbedder } from "./embeddings/onnx-embedder";
-import { AppError, isAppError } from "./errors";
+import { AppError, type ErrorCode, isAppError } from "./errors";
 import type { Generator } from "./llm/generator";
 import { LlamaCppGenerator } from "./llm/llama-cpp-generator";
+import { LlamaNodeGenerator } from "./llm/llama-node-generator";
 import { OpenAiGenerator } from "./llm/openai-generator";
+import { RoutingGenerator } from "./llm/routing-generator";
 import { describeMissingModel, resolveEmbeddingModelDir, resolveGeneratorModelPath } from "./models/catalog";
 import { getFileSha256 } from "./models/manifest";
+import { describeVisionSetup, type VisionProblem } from "./models/vision-setup";
 import { BlobStore } from "./storage/blob-store";
 import { DerivedStore } from "./storage/derived-store";
 import { LanceDbStore } from "./vector-store/lancedb-store";
@@ -87,7 +90,20 @@ export async function createFolio(config: FolioConfig, options: FolioOptions = {
     }
     return { embedder: loadedEmbedder, store: loadedStore };
   };
-  const generator = lazy(async () => overrides.generator ?? loadGenerator(config));
+  const log = options.log ?? console.info;
+  // Why the loaded answering model reads no images although it could (shown with its status).
+  let visionProblem: (VisionProblem & { code: ErrorCode }) | undefined;
+  const generator = lazy(
+    async () =>
+      overrides.generator ??
+      loadGenerator(config, {
+        log,
+        reportVisionOff: (problem) => {
+          visionProblem = problem;
+          log(`Vision off: ${problem.message}`);
+        },
+      }),
+  );
   const prefillSpeed = lazy(async () =>
     config.generator.prefillTokensPerSecond !== undefined
       ? config.generator.prefillTokensPerSecond
@@ -119,7 +135,9 @@ export async function createFolio(config: FolioConfig, options: FolioOptions = {
     prefillTokensPerSecond: prefillSpeed.get,
     modelStatus: async () => [
       await availability("embedder", embeddingParts),
-      await availability("generator", generator.get),
+      await availability("generator", generator.get).then((status) =>
+        status.isReady && visionProblem ? { ...status, problem: visionProblem } : status,
+      ),
     ],
     ingest,
     close: async () => {
@@ -152,17 +170,31 @@ async function loadEmbedder(config: FolioConfig): Promise<Embedder> {
   return OnnxEmbedder.create({ modelDir, threads: config.modelThreads });
 }
 
-async function loadGenerator(config: FolioConfig): Promise<Generator> {
+export interface VisionReporting {
+  log: (message: string) => void;
+  /** The model loads text-only although it could read images. */
+  reportVisionOff: (problem: VisionProblem & { code: ErrorCode }) => void;
+}
+
+/** The configured answering model (exported for tests of the choice; `createFolio` loads it lazily). */
+export async function loadGenerator(config: FolioConfig, reporting: VisionReporting): Promise<Generator> {
   switch (config.generator.backend) {
     case "llama-cpp": {
       const modelPath = resolveGeneratorModelPath(config);
       await requireModel("generator", modelPath, config);
-      return LlamaCppGenerator.create({
+      const modelSha256 = await getFileSha256({ modelsDir: config.modelsDir, filePath: modelPath });
+      const text = await LlamaCppGenerator.create({
         modelPath,
-        modelSha256: await getFileSha256({ modelsDir: config.modelsDir, filePath: modelPath }),
+        modelSha256,
         contextTokens: config.generator.contextTokens,
         threads: config.modelThreads,
       });
+      try {
+        return await withVision(config, text, modelPath, reporting);
+      } catch (error) {
+        await text.dispose();
+        throw error;
+      }
     }
     case "openai": {
       const { baseUrl, apiKey, requestTimeoutMs, idleTimeoutMs, vision, imageTokens, imageEdgePixels } =
@@ -186,6 +218,71 @@ async function loadGenerator(config: FolioConfig): Promise<Generator> {
       });
     }
   }
+}
+
+/**
+ * The text generator alone, or routed with the vision adapter when the model has its projector
+ * (GENERATOR_MMPROJ, or the catalog's projector of GENERATOR_MODEL, when present). Both map the
+ * same GGUF, so its weights sit once in the page cache. A projector named in GENERATOR_MMPROJ that
+ * is missing or does not fit makes the answering model unavailable (with the fix); the catalog's
+ * projector, merely absent or unfit, leaves a text-only model and a reported problem.
+ */
+async function withVision(
+  config: FolioConfig,
+  text: LlamaCppGenerator,
+  modelPath: string,
+  { log, reportVisionOff }: VisionReporting,
+): Promise<Generator> {
+  if (config.generator.maxImagesPerPrompt === 0) return text;
+  const setup = await describeVisionSetup(config);
+  const { projector, problem } = setup;
+  if (!projector) {
+    if (problem) reportVisionOff({ ...problem, code: "unavailable:generator_missing" });
+    return text;
+  }
+  if (!setup.isProjectorPresent || problem) {
+    const code = setup.isProjectorPresent
+      ? "unavailable:generator_load_failed"
+      : "unavailable:generator_missing";
+    const reported = problem ?? { message: `The vision projector ${projector.path} is missing.` };
+    if (!projector.isConfigured) {
+      reportVisionOff({ ...reported, code });
+      return text;
+    }
+    throw new AppError(code, {
+      message: `${reported.message} (GENERATOR_MMPROJ=${config.generator.mmproj})`,
+      details: { path: projector.path, ...(reported.command ? { command: reported.command } : {}) },
+      retryAfterSeconds: 60,
+    });
+  }
+  const projectorSha256 = await getFileSha256({ modelsDir: config.modelsDir, filePath: projector.path });
+  let vision: LlamaNodeGenerator;
+  try {
+    vision = await LlamaNodeGenerator.create({
+      modelPath,
+      projectorPath: projector.path,
+      modelSha256: text.modelSha256,
+      // The text side was sized to free memory; the vision side takes no larger a window.
+      contextTokens: text.capabilities.contextTokens,
+      threads: config.modelThreads,
+      maxImagesPerPrompt: config.generator.maxImagesPerPrompt,
+    });
+  } catch (error) {
+    if (projector.isConfigured || !isAppError(error)) throw error;
+    reportVisionOff({ message: error.message, code: error.code });
+    return text;
+  }
+  log(
+    `Vision on: ${path.basename(projector.path)} beside ${path.basename(modelPath)}, ` +
+      `${vision.capabilities.imageTokens} tokens an image, at most ${vision.capabilities.maxImagesPerPrompt} a prompt`,
+  );
+  return new RoutingGenerator({
+    text,
+    vision,
+    id: `${text.id}+mmproj:${path.basename(projector.path)}`,
+    // The audit trail records both files: the answer depends on the projector too.
+    modelSha256: `${text.modelSha256}+${projectorSha256}`,
+  });
 }
 
 async function requireModel(kind: ModelKind, modelPath: string, config: FolioConfig): Promise<void> {

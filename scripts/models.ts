@@ -1,6 +1,6 @@
 import { ConfigError, type FolioConfig, loadConfig } from "../lib/config";
 import { isAppError } from "../lib/errors";
-import { type CatalogEntry, listCatalog, resolveModelSpec } from "../lib/models/catalog";
+import { type CatalogEntry, listCatalog, resolvePullSpecs } from "../lib/models/catalog";
 import { listModels, type PulledFile, type PullFileEvent, pullModel } from "../lib/models/pull";
 import { createProgressBar, formatMegabytes, type ProgressBar } from "../lib/terminal/progress-bar";
 
@@ -22,7 +22,9 @@ function printHelp(): void {
 
 Commands:
   pull <spec>...   Download models into MODELS_DIR, verify their sha256, record them in manifest.json
-  list             Show the configured and catalog models: present or missing, size, sha256
+                   (a catalog answering model comes with its vision projector, mmproj)
+  list             Show the configured and catalog models: present or missing, size, sha256, and
+                   whether the answering model's vision projector is there and fits it
 
 <spec> is a catalog alias, or a Hugging Face URI:
   hf:<owner>/<repo>[@<revision>]/<file.gguf>   one GGUF file (answering model)
@@ -87,17 +89,18 @@ async function runPull(
   signal: AbortSignal,
 ): Promise<number> {
   // Resolve every spec first: a typo in the third spec should not surface after two large downloads.
-  const entries: CatalogEntry[] = [];
+  // A generator brings its vision projector along (pulled first); each entry is pulled once.
+  const entries = new Map<string, CatalogEntry>();
   for (const spec of specs) {
     try {
-      entries.push(resolveModelSpec(spec));
+      for (const entry of resolvePullSpecs(spec)) entries.set(entry.alias, entry);
     } catch (error) {
       reportError(error);
       return exitCodes.usage;
     }
   }
   let failures = 0;
-  for (const entry of entries) {
+  for (const entry of entries.values()) {
     const progress = createFileProgress();
     try {
       const result = await pullModel({
@@ -136,6 +139,10 @@ async function runList(config: FolioConfig): Promise<number> {
       process.stdout.write(`${title}\n  missing  ${model.missingFiles.join(", ")} in ${model.path}\n`);
       if (model.command) process.stdout.write(`  get it:  ${model.command}\n`);
     }
+  }
+  for (const problem of listing.problems) {
+    process.stdout.write(`\nvision: ${problem.message}\n`);
+    if (problem.command) process.stdout.write(`  fix:     ${problem.command}\n`);
   }
   return exitCodes.success;
 }

@@ -38,10 +38,16 @@ async function main(): Promise<number> {
     `Folio is starting on ${config.web.publicUrl} (listening on ${config.host}:${config.port}, data in ${config.dataDir})`,
   );
 
-  // The embedder first: it is small, and indexing waits for it; the answering model is gigabytes.
-  const missing = (await listModels(config)).models
+  // The embedder first: it is small, and indexing waits for it; the answering model is gigabytes
+  // (its vision projector, when only that is missing, comes last: answers work without it).
+  const listing = await listModels(config);
+  const order = { embedder: 0, generator: 1, projector: 2 } as const;
+  const missing = listing.models
     .filter((model) => model.isConfigured && !model.isPresent)
-    .sort((left, right) => Number(left.kind === "generator") - Number(right.kind === "generator"));
+    .sort((left, right) => order[left.kind] - order[right.kind]);
+  for (const problem of listing.problems) {
+    console.log(`Vision: ${problem.message}${problem.command ? `\n  ${problem.command}` : ""}`);
+  }
   if (missing.length > 0) {
     const commands = missing.map((model) => model.command ?? `copy ${model.name} into ${model.path}`);
     if (config.autoPullModels && missing.every((model) => model.command)) {
@@ -56,7 +62,7 @@ async function main(): Promise<number> {
       children.push(pull);
     } else {
       console.log(
-        `Models missing — Folio runs, but cannot ${missing.map((m) => (m.kind === "embedder" ? "index" : "answer")).join(" or ")} until you run:\n  ${commands.join("\n  ")}`,
+        `Models missing — Folio runs, but cannot ${missing.map((m) => ({ embedder: "index", generator: "answer", projector: "read images" })[m.kind]).join(" or ")} until you run:\n  ${commands.join("\n  ")}`,
       );
     }
   }

@@ -3,15 +3,17 @@ import type { FolioConfig } from "../config";
 import { AppError } from "../errors";
 
 export type ModelKind = "generator" | "embedder";
+/** What a catalog entry is: a model, or a generator's vision projector (mmproj). */
+export type CatalogKind = ModelKind | "projector";
 
 /**
- * A model Folio knows how to fetch from Hugging Face. A generator is one GGUF file stored as
- * `modelsDir/<localName>`; an embedder is a directory `modelsDir/<localName>/` that keeps the
- * repository layout (`onnx/model.onnx`, `tokenizer.json`, `1_Pooling/config.json`, …).
+ * A model Folio knows how to fetch from Hugging Face. A generator or a projector is one GGUF file
+ * stored as `modelsDir/<localName>`; an embedder is a directory `modelsDir/<localName>/` that keeps
+ * the repository layout (`onnx/model.onnx`, `tokenizer.json`, `1_Pooling/config.json`, …).
  */
 export interface CatalogEntry {
   alias: string;
-  kind: ModelKind;
+  kind: CatalogKind;
   /** `owner/name` on the Hub. */
   repo: string;
   /** Branch, tag or commit. Catalog entries track `main`; pin with `hf:owner/repo@<commit>/…`. */
@@ -20,8 +22,13 @@ export interface CatalogEntry {
   files: string[];
   /** Paths fetched when the repository has them; a 404 on one of these is not an error. */
   optionalFiles?: string[];
-  /** File name (generator) or directory name (embedder) under `modelsDir`. */
+  /** File name (generator, projector) or directory name (embedder) under `modelsDir`. */
   localName: string;
+  /**
+   * Generators only: the alias of the vision projector (mmproj) made for this model. Pulling the
+   * generator pulls it too; without it the model answers from text only.
+   */
+  projector?: string;
   /**
    * Written to the embedder directory as `folio-embedding.json` after a pull: what the model needs
    * but its ONNX repository does not say (query/document prompts, pooling, sequence length).
@@ -61,6 +68,21 @@ export interface CatalogEntry {
  *   Transformers.js layout of onnx-community repos (not seen directly), so it is optional.
  *   A q8 variant (onnx/model_quantized.onnx + .onnx_data, 308,890,624 bytes) also exists.
  *
+ *
+ * Vision projectors (mmproj), same method:
+ *
+ * - unsloth/gemma-4-E2B-it-GGUF : mmproj-F16.gguf — a Dart model catalog pins
+ *   huggingface.co/unsloth/gemma-4-E2B-it-GGUF/resolve/main/mmproj-F16.gguf at 985,654,080 bytes;
+ *   also named by a Swift engine, a Kotlin model enum ("986 MB") and a TypeScript preset list
+ *   beside gemma-4-E2B-it-Q4_K_M.gguf. (Download scripts also name mmproj-BF16.gguf there.)
+ * - unsloth/gemma-4-E4B-it-GGUF : mmproj-F16.gguf — a Makefile and a shell script fetch
+ *   /resolve/main/mmproj-F16.gguf beside gemma-4-E4B-it-Q4_K_M.gguf; a TypeScript app config gives
+ *   ~987,000,000 bytes.
+ * - ggml-org/gemma-4-E2B-it-GGUF : mmproj-gemma-4-E2B-it-Q8_0.gguf — a download script pins
+ *   sha256 9406f99c…b292; a deployment guide fetches the same path. (The bf16 file's letter case
+ *   differs between sources, so it is not in the catalog.) The E4B repo's Q8_0 projector is
+ *   559,874,816 bytes; E2B's is taken to be about the same.
+ *
  * No sha256 is pinned here: revisions are `main`, whose files can be re-uploaded. Each download
  * is verified against the sha256 the Hub itself announces for LFS files (X-Linked-Etag).
  */
@@ -72,6 +94,7 @@ const catalog: readonly CatalogEntry[] = [
     revision: "main",
     files: ["gemma-4-E2B-it-Q4_K_M.gguf"],
     localName: "gemma-4-E2B-it-Q4_K_M.gguf",
+    projector: "gemma-4-e2b-it-mmproj",
     description: "Gemma 4 E2B instruction-tuned, Q4_K_M (~3.1 GB). Default: runs on a CPU with 8 GB RAM.",
   },
   {
@@ -81,6 +104,7 @@ const catalog: readonly CatalogEntry[] = [
     revision: "main",
     files: ["gemma-4-E4B-it-Q4_K_M.gguf"],
     localName: "gemma-4-E4B-it-Q4_K_M.gguf",
+    projector: "gemma-4-e4b-it-mmproj",
     description: "Gemma 4 E4B instruction-tuned, Q4_K_M (~5.0 GB). Better answers, about half the speed.",
   },
   {
@@ -90,7 +114,35 @@ const catalog: readonly CatalogEntry[] = [
     revision: "main",
     files: ["gemma-4-E2B-it-Q4_0.gguf"],
     localName: "gemma-4-E2B-it-Q4_0.gguf",
+    projector: "gemma-4-e2b-it-q4_0-mmproj",
     description: "Gemma 4 E2B instruction-tuned, Q4_0 from ggml-org (~2.8 GB).",
+  },
+  {
+    alias: "gemma-4-e2b-it-mmproj",
+    kind: "projector",
+    repo: "unsloth/gemma-4-E2B-it-GGUF",
+    revision: "main",
+    files: ["mmproj-F16.gguf"],
+    localName: "gemma-4-E2B-it-mmproj-F16.gguf",
+    description: "Vision projector of Gemma 4 E2B, F16 (~1.0 GB): lets it read figures and page images.",
+  },
+  {
+    alias: "gemma-4-e4b-it-mmproj",
+    kind: "projector",
+    repo: "unsloth/gemma-4-E4B-it-GGUF",
+    revision: "main",
+    files: ["mmproj-F16.gguf"],
+    localName: "gemma-4-E4B-it-mmproj-F16.gguf",
+    description: "Vision projector of Gemma 4 E4B, F16 (~1.0 GB).",
+  },
+  {
+    alias: "gemma-4-e2b-it-q4_0-mmproj",
+    kind: "projector",
+    repo: "ggml-org/gemma-4-E2B-it-GGUF",
+    revision: "main",
+    files: ["mmproj-gemma-4-E2B-it-Q8_0.gguf"],
+    localName: "mmproj-gemma-4-E2B-it-Q8_0.gguf",
+    description: "Vision projector of Gemma 4 E2B from ggml-org, Q8_0 (~0.6 GB).",
   },
   {
     alias: "bge-small-en-v1.5",
@@ -248,12 +300,20 @@ function tryResolveSpec(value: string): CatalogEntry | undefined {
   return findCatalogEntry(value) ?? (value.startsWith("hf:") ? resolveModelSpec(value) : undefined);
 }
 
-function resolveConfiguredPath(kind: ModelKind, value: string, modelsDir: string): string {
+const kindNames: Record<CatalogKind, string> = {
+  generator: "a generator model",
+  embedder: "an embedder model",
+  projector: "a vision projector",
+};
+
+function resolveConfiguredPath(kind: CatalogKind, value: string, modelsDir: string): string {
   const entry = tryResolveSpec(value);
   if (entry) {
-    if (entry.kind !== kind) {
+    // `hf:<owner>/<repo>/<file.gguf>` names one GGUF file: a model or a projector alike.
+    const isGgufForProjector = kind === "projector" && value.startsWith("hf:") && entry.kind === "generator";
+    if (entry.kind !== kind && !isGgufForProjector) {
       throw new AppError("invalid:model_spec", {
-        message: `"${value}" is a${entry.kind === "embedder" ? "n embedder" : " generator"}, not a${kind === "embedder" ? "n embedder" : " generator"} model.`,
+        message: `"${value}" is ${kindNames[entry.kind]}, not ${kindNames[kind]}.`,
       });
     }
     return path.join(modelsDir, entry.localName);
@@ -269,6 +329,50 @@ export function resolveGeneratorModelPath(config: FolioConfig): string {
 /** Absolute path of the embedder directory `EMBEDDING_MODEL` names. */
 export function resolveEmbeddingModelDir(config: FolioConfig): string {
   return resolveConfiguredPath("embedder", config.embeddingModel, config.modelsDir);
+}
+
+/** The vision projector (mmproj) to load beside the answering model. */
+export interface ProjectorChoice {
+  /** Absolute path of the mmproj GGUF file. */
+  path: string;
+  /** `GENERATOR_MMPROJ` names it; otherwise it is the catalog's projector of `GENERATOR_MODEL`. */
+  isConfigured: boolean;
+  /** The alias or `hf:` URI that pulls it; undefined for a local file. */
+  spec: string | undefined;
+  /** `npm run models -- pull …` that fetches it; undefined for a local file. */
+  command: string | undefined;
+  description: string | undefined;
+}
+
+/**
+ * The projector `GENERATOR_MMPROJ` names (alias, `hf:` URI, name under modelsDir, or absolute
+ * path) or, unset, the catalog's projector of the configured model; undefined when there is none
+ * (a text-only setup). Whether the file is present is the caller's question.
+ */
+export function resolveProjector(
+  config: Pick<FolioConfig, "generator" | "modelsDir">,
+): ProjectorChoice | undefined {
+  const configured = config.generator.mmproj;
+  const spec = configured ?? tryResolveSpec(config.generator.model)?.projector;
+  if (spec === undefined) return undefined;
+  const entry = tryResolveSpec(spec);
+  return {
+    path: resolveConfiguredPath("projector", spec, config.modelsDir),
+    isConfigured: configured !== undefined,
+    spec: entry ? spec : undefined,
+    command: entry ? `npm run models -- pull ${spec}` : undefined,
+    description: entry?.description,
+  };
+}
+
+/**
+ * What `pull <spec>` fetches: the entry, preceded by its vision projector for a generator that has
+ * one — first, so that a server waiting for the model finds the pair complete when the model lands.
+ */
+export function resolvePullSpecs(spec: string): CatalogEntry[] {
+  const entry = resolveModelSpec(spec);
+  const projector = entry.projector ? findCatalogEntry(entry.projector) : undefined;
+  return projector ? [projector, entry] : [entry];
 }
 
 export interface MissingModelDescription {

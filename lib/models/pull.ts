@@ -4,11 +4,11 @@ import type { FolioConfig } from "../config";
 import { AppError, isAppError } from "../errors";
 import {
   type CatalogEntry,
+  type CatalogKind,
   defaultAliasByKind,
   embedderRequiredFiles,
   findCatalogEntry,
   listCatalog,
-  type ModelKind,
   resolveEmbeddingModelDir,
   resolveGeneratorModelPath,
   resolveModelSpec,
@@ -16,6 +16,7 @@ import {
 } from "./catalog";
 import { downloadRepoFile, fetchRepoFileMetadata } from "./hf-download";
 import { findCurrentRecord, getFileSha256, recordPulledFile } from "./manifest";
+import { describeVisionSetup, type VisionProblem } from "./vision-setup";
 
 export type PullConfig = Pick<FolioConfig, "modelsDir" | "huggingFace">;
 
@@ -70,7 +71,7 @@ function localPathOf(entry: CatalogEntry, modelsDir: string): string {
 function localFilePath(entry: CatalogEntry, modelsDir: string, repoPath: string): string {
   const root = path.resolve(modelsDir);
   const target =
-    entry.kind === "generator"
+    entry.kind !== "embedder"
       ? path.join(root, entry.localName)
       : path.join(root, entry.localName, ...repoPath.split("/"));
   // resolveModelSpec already rejects `..`; this keeps every write inside MODELS_DIR regardless.
@@ -226,10 +227,13 @@ export async function pullModel(options: PullModelOptions): Promise<PullResult> 
 }
 
 export interface ModelStatus {
-  kind: ModelKind;
+  kind: CatalogKind;
   /** Alias, `hf:` URI, or the configured file/directory name. */
   name: string;
-  /** This is what GENERATOR_MODEL / EMBEDDING_MODEL selects. */
+  /**
+   * This is what GENERATOR_MODEL / EMBEDDING_MODEL selects, or the projector loaded beside the
+   * answering model (GENERATOR_MMPROJ, or the catalog's projector of GENERATOR_MODEL).
+   */
   isConfigured: boolean;
   description: string | undefined;
   path: string;
@@ -246,6 +250,8 @@ export interface ModelStatus {
 export interface ModelListing {
   modelsDir: string;
   models: ModelStatus[];
+  /** What keeps the answering model from reading images (see `describeVisionSetup`), with the fix. */
+  problems: VisionProblem[];
 }
 
 async function fileSize(filePath: string): Promise<number | undefined> {
@@ -258,14 +264,15 @@ async function fileSize(filePath: string): Promise<number | undefined> {
 }
 
 async function describeModel(
-  kind: ModelKind,
+  kind: CatalogKind,
   name: string,
   modelPath: string,
   entry: CatalogEntry | undefined,
   isConfigured: boolean,
   modelsDir: string,
 ): Promise<ModelStatus> {
-  const requiredFiles = kind === "generator" ? [""] : (entry?.files ?? [...embedderRequiredFiles]);
+  const isSingleFile = kind !== "embedder";
+  const requiredFiles = isSingleFile ? [""] : (entry?.files ?? [...embedderRequiredFiles]);
   const missingFiles: string[] = [];
   let bytes = 0;
   for (const repoPath of requiredFiles) {
@@ -276,8 +283,7 @@ async function describeModel(
   for (const repoPath of entry?.optionalFiles ?? []) {
     bytes += (await fileSize(path.join(modelPath, ...repoPath.split("/")))) ?? 0;
   }
-  const mainFile =
-    kind === "generator" ? modelPath : path.join(modelPath, ...(requiredFiles[0] ?? "").split("/"));
+  const mainFile = isSingleFile ? modelPath : path.join(modelPath, ...(requiredFiles[0] ?? "").split("/"));
   const record = await findCurrentRecord({ modelsDir, filePath: mainFile });
   const isPresent = missingFiles.length === 0;
   return {
@@ -324,15 +330,32 @@ export async function listModels(
     ),
   ];
   for (const configured of models) {
-    if (!configured.isPresent && configured.command === undefined) {
+    if (!configured.isPresent && configured.command === undefined && configured.kind !== "projector") {
       configured.command = `npm run models -- pull ${defaultAliasByKind[configured.kind]}`;
     }
   }
+  const vision = await describeVisionSetup(fullConfig);
+  const projectorEntry = vision.projector?.spec ? specOf(vision.projector.spec) : undefined;
+  if (vision.projector) {
+    const projector = await describeModel(
+      "projector",
+      vision.projector.spec ?? config.generator.mmproj ?? path.basename(vision.projector.path),
+      vision.projector.path,
+      projectorEntry,
+      true,
+      modelsDir,
+    );
+    projector.description ??= "Vision projector (mmproj) of the answering model";
+    models.splice(1, 0, projector);
+  }
   for (const entry of listCatalog()) {
-    if (entry === generatorEntry || entry === embedderEntry) continue;
+    if (entry === generatorEntry || entry === embedderEntry || entry.alias === projectorEntry?.alias)
+      continue;
     models.push(
       await describeModel(entry.kind, entry.alias, localPathOf(entry, modelsDir), entry, false, modelsDir),
     );
   }
-  return { modelsDir, models };
+  // A missing projector already shows as a missing model, with its command.
+  const isShownAsMissing = vision.projector !== undefined && !vision.isProjectorPresent;
+  return { modelsDir, models, problems: vision.problem && !isShownAsMissing ? [vision.problem] : [] };
 }
