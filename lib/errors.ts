@@ -91,7 +91,6 @@ export type ErrorSubject =
   | "prompt_image"
   | "images_unsupported"
   | "too_many_images"
-  | "too_many_images"
   | "audit"
   // models and stores
   | "generator_missing"
