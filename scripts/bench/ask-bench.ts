@@ -1,4 +1,7 @@
+import { checkClaims } from "../../lib/answer/check-claims";
 import { startAnswer } from "../../lib/answer/start-answer";
+import type { SourceRef } from "../../lib/domain/answer-events";
+import type { Embedder } from "../../lib/embeddings/embedder";
 import { retrieveContext } from "../../lib/retrieval/retrieve-context";
 import {
   type BenchFolio,
@@ -28,6 +31,10 @@ interface AskSample {
   decodeTokensPerSecond: number | null;
   /** All answer tokens over the time from the end of retrieval to the last text piece (prompt included). */
   answerTokensPerSecond: number | null;
+  /** Whole documents, or passages with neighbours. */
+  contextMode: string;
+  /** Claim checking, on an answer made of the sources' own sentences (see `checkComposedAnswer`). */
+  claimCheckMsPerSentence: number | null;
 }
 
 /**
@@ -89,6 +96,8 @@ async function askOnce(folio: BenchFolio, collectionId: string, question: string
   let promptTokens = Number.NaN;
   let budgetTokens = Number.NaN;
   let sourceCount = 0;
+  let contextMode = "";
+  let sources: SourceRef[] = [];
   let retrievalEndAt = Number.NaN;
   let firstPieceAt: number | undefined;
   let lastPieceAt = Number.NaN;
@@ -99,6 +108,8 @@ async function askOnce(folio: BenchFolio, collectionId: string, question: string
       promptTokens = event.promptTokens;
       budgetTokens = event.budgetTokens;
       sourceCount = event.sources.length;
+      contextMode = event.contextMode;
+      sources = event.sources;
       retrievalEndAt = now;
     } else if (event.type === "text-delta") {
       answerText += event.text;
@@ -122,10 +133,41 @@ async function askOnce(folio: BenchFolio, collectionId: string, question: string
         decodeTokensPerSecond:
           answerTokens > 1 && decodeSeconds > 0 ? (answerTokens - 1) / decodeSeconds : null,
         answerTokensPerSecond: answerTokens > 0 && answerSeconds > 0 ? answerTokens / answerSeconds : null,
+        contextMode,
+        claimCheckMsPerSentence: await checkComposedAnswer(sources, await runtime.embedder()),
       };
     }
   }
   throw new Error("answer stream ended without answer-end");
+}
+
+/**
+ * The scripted test model's answer has nothing to check, so the claim check is timed on an answer
+ * made of the sources themselves: per source (up to 4), its first sentence cited as-is, then the
+ * same sentence with one number changed (or its words shuffled) — a mix of supported and not.
+ */
+async function checkComposedAnswer(
+  sources: readonly SourceRef[],
+  embedder: Embedder,
+): Promise<number | null> {
+  const sentences = sources.slice(0, 4).flatMap((source) => {
+    const first =
+      source.text
+        .replace(/\s+/g, " ")
+        .split(/(?<=[.!?])\s/)[0]
+        ?.trim() ?? "";
+    if (first.length < 20) return [];
+    const changed = /\d/.test(first)
+      ? first.replace(/\d/, (digit) => String((Number(digit) + 3) % 10))
+      : first.split(" ").reverse().join(" ");
+    return [
+      `${first.replace(/[.!?]$/, "")} [${source.n}].`,
+      `${changed.replace(/[.!?]$/, "")} [${source.n}].`,
+    ];
+  });
+  if (sentences.length === 0) return null;
+  const { timing } = await checkClaims({ answer: sentences.join(" "), sources, embedder });
+  return timing.sentences > 0 ? timing.totalMs / timing.sentences : null;
 }
 
 /**
@@ -192,6 +234,8 @@ function summarizeAskSamples(
     decodeTokensPerSecond: rate((sample) => sample.decodeTokensPerSecond),
     answerTokensPerSecond: rate((sample) => sample.answerTokensPerSecond),
     answerTokens: summarize((sample) => sample.answerTokens, 0.5, 0).p50,
+    claimCheckMsPerSentence: duration((sample) => sample.claimCheckMsPerSentence),
+    wholeDocumentAnswers: samples.filter((sample) => sample.contextMode === "whole_documents").length,
     promptTokens: summarize((sample) => sample.promptTokens, 0.95, 0),
     budgetTokens: summarize((sample) => sample.budgetTokens, 0.5, 0).p50,
     samples: samples.length,
@@ -224,10 +268,15 @@ function summarizeAskSamples(
         figures.answerTokensPerSecond.p5,
       ],
       ["answer tokens (generator.countTokens)", figures.answerTokens, null],
+      [
+        "claim check ms per sentence (tail p95)",
+        figures.claimCheckMsPerSentence.p50,
+        figures.claimCheckMsPerSentence.p95,
+      ],
     ],
   );
   console.log(
-    `answers with sources: ${figures.answersWithSources}/${figures.samples}; first ask (loads the GGUF): ${figures.generatorWarmUpMs} ms; MODEL_THREADS=${context.modelThreads}`,
+    `answers with sources: ${figures.answersWithSources}/${figures.samples}; whole documents sent: ${figures.wholeDocumentAnswers}/${figures.samples}; first ask (loads the GGUF): ${figures.generatorWarmUpMs} ms; MODEL_THREADS=${context.modelThreads}`,
   );
   return figures;
 }
