@@ -90,6 +90,13 @@ export function CitationPanel({ source, onClose }: { source: SourceRef; onClose:
           alt={`Figure on page ${source.pageNumber} of ${source.documentTitle}`}
         />
       )}
+      {isFigure && (
+        <p className="small muted" data-testid="citation-figure-note">
+          {source.imageSha256
+            ? "The model was shown this image, beside the text below."
+            : "The model read the text below, not the image (no vision model, or the image limit was reached)."}
+        </p>
+      )}
       <PageView
         documentId={source.documentId}
         versionId={source.versionId}
