@@ -17,6 +17,7 @@ const databaseIndependentFiles = [
   "tests/integration/bert-shaped-model.test.ts",
   "tests/integration/models-pull.test.ts",
   "tests/integration/onnx-embedder.test.ts",
+  "tests/integration/cross-encoder.test.ts",
   "tests/integration/llama-cpp-generator.test.ts",
   "tests/integration/llama-node-generator.test.ts",
   "tests/integration/models-vision.test.ts",
@@ -24,6 +25,7 @@ const databaseIndependentFiles = [
   "tests/integration/lancedb-store.test.ts",
   "tests/e2e/npm-start.test.ts",
   "tests/e2e/bad-config.test.ts",
+  "tests/e2e/browser-figures.test.ts",
 ];
 const skippedOnPostgres = process.env.DATABASE_URL ? databaseIndependentFiles : [];
 

@@ -4,6 +4,7 @@ import { type DatabaseHandle, openDatabase } from "../db/client";
 // The composition root is the one module of lib/ that knows the ingest pipeline: it wires every
 // part together for every entry point (web server, worker, CLIs). biome.json allows this import here only.
 import { createIngestService, type IngestService } from "../ingest/ingest-service";
+import { disposeCrossEncoders } from "./answer/answer-checks";
 import { AnswerQueue } from "./answer/answer-queue";
 import { prefillTokensPerSecond } from "./answer/prefill-speed";
 import type { FolioConfig } from "./config";
@@ -146,6 +147,7 @@ export async function createFolio(config: FolioConfig, options: FolioOptions = {
         generator.peek()?.then((loaded) => loaded.dispose()),
         store.peek()?.then((loaded) => loaded.close()),
         embedder.peek()?.then((loaded) => loaded.dispose()),
+        disposeCrossEncoders(),
       ]);
       await database.close();
     },
