@@ -1,12 +1,23 @@
 import { existsSync, readdirSync } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { availableParallelism, tmpdir } from "node:os";
 import path from "node:path";
 import type { GenerateRequest, Generator } from "../../lib/llm/generator";
 import { LlamaCppGenerator } from "../../lib/llm/llama-cpp-generator";
+import { LlamaNodeGenerator } from "../../lib/llm/llama-node-generator";
+import { renderText } from "../../tests/fixtures/builders/images";
 import { writeTinyGguf } from "../../tests/fixtures/builders/tiny-gguf";
+import { writeTinyMmproj } from "../../tests/fixtures/builders/tiny-mmproj";
 import { computePercentile, roundTo } from "./statistics";
 import { printTable } from "./table";
+
+/** Time to the first answer piece with and without one image, through the vision adapter. */
+export interface ImageCost {
+  model: string;
+  imageTokens: number;
+  firstTokenMsWithoutImage: number | null;
+  firstTokenMsWithImage: number | null;
+}
 
 export interface ModelSpeed {
   model: string;
@@ -28,7 +39,7 @@ const filler =
  * Gemma, when it was pulled). Each run starts its prompt with a new word, so no run reuses the
  * previous run's KV cache.
  */
-export async function runModelSpeedBench(runs: number): Promise<ModelSpeed[]> {
+export async function runModelSpeedBench(runs: number): Promise<{ models: ModelSpeed[]; image: ImageCost }> {
   const directory = await mkdtemp(path.join(tmpdir(), "folio-model-speed-"));
   try {
     const models = [
@@ -67,7 +78,13 @@ export async function runModelSpeedBench(runs: number): Promise<ModelSpeed[]> {
         result.decodeTokensPerSecond,
       ]),
     );
-    return results;
+    const image = await measureImageCost(directory, threads, runs);
+    printTable(
+      `Time to first token with one image — ${image.model}, ${image.imageTokens} tokens an image, medians`,
+      ["without the image (ms)", "with the image (ms)"],
+      [[image.firstTokenMsWithoutImage, image.firstTokenMsWithImage]],
+    );
+    return { models: results, image };
   } finally {
     await rm(directory, { recursive: true, force: true });
   }
@@ -135,4 +152,72 @@ async function promptOf(
   let repeats = Math.max(1, Math.floor(tokens / perRepeat));
   while (repeats > 1 && (await generator.countPromptTokens(request(repeats))) > tokens) repeats -= 1;
   return request(repeats);
+}
+
+/**
+ * The tiny vision pair the tests build (a random llama and an `mlp` projector of 16 image tokens),
+ * through the llama.node adapter: the same question with and without a chart. Each run opens
+ * with a new word, so nothing comes from the prompt cache.
+ */
+async function measureImageCost(directory: string, threads: number, runs: number): Promise<ImageCost> {
+  const modelPath = await writeTinyGguf(path.join(directory, "tiny-vision-text.gguf"), {
+    seed: 9,
+    contextLength: 4096,
+  });
+  const projectorPath = await writeTinyMmproj(path.join(directory, "tiny-mmproj.gguf"));
+  const chartPath = path.join(directory, "chart.png");
+  const { png } = await renderText(640, 240, [
+    { text: "Revenue by region: North 42, South 17", x: 20, y: 120, fontSize: 32 },
+  ]);
+  await writeFile(chartPath, png);
+  const generator = await LlamaNodeGenerator.create({
+    modelPath,
+    projectorPath,
+    modelSha256: "bench",
+    contextTokens: 4096,
+    threads,
+    maxImagesPerPrompt: 1,
+  });
+  const firstPieceMs = async (request: GenerateRequest) => {
+    const startedAt = performance.now();
+    for await (const _piece of generator.generate(request)) break;
+    return performance.now() - startedAt;
+  };
+  const without: number[] = [];
+  const withImage: number[] = [];
+  try {
+    for (let run = 0; run < runs; run += 1) {
+      const base = {
+        system: `Run ${run} ${Date.now()}. Answer from the figure.`,
+        maxTokens: 1,
+        sampling: { temperature: 0.2, topP: 0.95, topK: 64, seed: 42 },
+      };
+      const question = "What does the chart show?";
+      without.push(await firstPieceMs({ ...base, messages: [{ role: "user", content: question }] }));
+      const image = { path: chartPath, sha256: `${run}`.padStart(64, "0") };
+      withImage.push(
+        await firstPieceMs({
+          ...base,
+          system: `${base.system} (image)`,
+          messages: [
+            {
+              role: "user",
+              content: [
+                { type: "image", image },
+                { type: "text", text: question },
+              ],
+            },
+          ],
+        }),
+      );
+    }
+    return {
+      model: "tiny llama + mlp projector (test pair)",
+      imageTokens: generator.capabilities.imageTokens,
+      firstTokenMsWithoutImage: roundTo(computePercentile(without, 0.5), 1),
+      firstTokenMsWithImage: roundTo(computePercentile(withImage, 0.5), 1),
+    };
+  } finally {
+    await generator.dispose();
+  }
 }
