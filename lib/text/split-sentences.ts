@@ -19,8 +19,16 @@ const abbreviations = new Set(
 /** `[1]`, `[1, 2]`, `[1][2]` right after a sentence's closing punctuation belong to that sentence. */
 const trailingMarkers = /^(?:\s*\[\d{1,4}(?:\s*,\s*\d{1,4})*\])+/;
 
+/**
+ * How far back and ahead of a `.` the splitter looks. Bounded, so that a hostile passage (one huge
+ * word and many periods) costs linear time: the longest abbreviation is 6 letters, and markers
+ * after a period are a few characters.
+ */
+const lookBehindCharacters = 24;
+const lookAheadCharacters = 200;
+
 function endsWithAbbreviation(text: string, periodIndex: number): boolean {
-  const before = text.slice(0, periodIndex);
+  const before = text.slice(Math.max(0, periodIndex - lookBehindCharacters), periodIndex);
   const word = /([A-Za-z][A-Za-z.]*)$/.exec(before)?.[1];
   if (!word) return false;
   // A lone capital is an initial ("J. Smith"), not a sentence end.
@@ -56,13 +64,18 @@ export function splitSentences(text: string): SentenceSpan[] {
     }
     if (character === "." || character === "!" || character === "?") {
       let end = index + 1;
-      while (end < text.length && /[.!?)"'’”\]]/.test(text[end] ?? "") && !/^\[\d/.test(text.slice(end))) {
+      while (
+        end < text.length &&
+        /[.!?)"'’”\]]/.test(text[end] ?? "") &&
+        !/^\[\d/.test(text.slice(end, end + 2))
+      ) {
         end++;
       }
-      const markers = trailingMarkers.exec(text.slice(end));
+      const markers = trailingMarkers.exec(text.slice(end, end + lookAheadCharacters));
       if (markers) end += markers[0].length;
-      const rest = text.slice(end);
-      const isBoundary = rest.length === 0 || /^\s*\n/.test(rest) || /^\s+["'“‘([]?[\p{Lu}\p{N}]/u.test(rest);
+      const rest = text.slice(end, end + lookAheadCharacters);
+      const isBoundary =
+        end >= text.length || /^\s*\n/.test(rest) || /^\s+["'“‘([]?[\p{Lu}\p{N}]/u.test(rest);
       const isAbbreviation = character === "." && endsWithAbbreviation(text, index);
       if (isBoundary && !isAbbreviation) {
         push(end);

@@ -225,6 +225,18 @@ describe("splitSentences", () => {
       "Done",
     ]);
   });
+
+  it("reads a hostile passage (one huge word, thousands of periods) in linear time", async () => {
+    // Each period used to re-scan everything before it: 8,000 letters took minutes.
+    const hostile = `${"a".repeat(50_000)}${" .".repeat(5_000)} End.`;
+    expect(splitSentences(hostile).length).toBeGreaterThan(0);
+    const cited = `${"b".repeat(20_000)}${" .".repeat(2_000)}`;
+    const result = await checkClaims({
+      answer: "The passage says nothing useful [1].",
+      sources: [{ n: 1, text: cited, documentTitle: "hostile.pdf" }],
+    });
+    expect(result.claims).toHaveLength(1);
+  });
 });
 
 describe("extractEntities", () => {
