@@ -1,6 +1,7 @@
 import type { ClaimJudgement } from "../domain/claim-verdicts";
 import type { OnnxCrossEncoder } from "../embeddings/onnx-cross-encoder";
 import type { Generator } from "../llm/generator";
+import { neutraliseMarkup } from "../text/neutralise-markup";
 
 /** A sentence and the text of the passages it cites, numbered as the model saw them. */
 export interface ClaimToJudge {
@@ -54,12 +55,9 @@ const verificationSystemPrompt =
 /** The verification prompt's user turn. */
 export function renderVerificationPrompt(claim: ClaimToJudge): string {
   const passages = claim.passages
-    .map(
-      (passage) =>
-        `<passage id="${passage.n}">\n${passage.text.replace(/<\/?passage\b/gi, "‹passage")}\n</passage>`,
-    )
+    .map((passage) => `<passage id="${passage.n}">\n${neutraliseMarkup(passage.text)}\n</passage>`)
     .join("\n");
-  return `${passages}\n\nSentence: ${claim.sentence}\n\nDoes the passage support the sentence? Answer SUPPORTED or UNSUPPORTED.`;
+  return `${passages}\n\nSentence: ${neutraliseMarkup(claim.sentence)}\n\nDoes the passage support the sentence? Answer SUPPORTED or UNSUPPORTED.`;
 }
 
 /** The verdict word in a model's reply; anything else is no information. */

@@ -1,6 +1,7 @@
 import type { PromptImages, SourceRef } from "../domain/answer-events";
 import { AppError } from "../errors";
 import type { ChatMessage, Generator, MessagePart, PromptImage } from "../llm/generator";
+import { neutraliseMarkup } from "../text/neutralise-markup";
 import type { FigureImageResolver } from "./figure-images";
 
 export const systemPrompt = [
@@ -29,25 +30,21 @@ export interface PackedPrompt {
 export function renderSource(
   source: Pick<SourceRef, "n" | "documentTitle" | "pageNumber" | "text"> & { kind?: SourceRef["kind"] },
 ): string {
-  return `${openingTag(source)}\n${neutraliseTags(source.text)}\n</source>`;
+  return `${openingTag(source)}\n${neutraliseMarkup(source.text)}\n</source>`;
 }
 
 function openingTag(
   source: Pick<SourceRef, "n" | "documentTitle" | "pageNumber"> & { kind?: SourceRef["kind"] },
 ): string {
-  const title = neutraliseTags(source.documentTitle).replace(/"/g, "'");
+  const title = neutraliseMarkup(source.documentTitle).replace(/"/g, "'");
   const kind = source.kind === "figure" ? ' type="figure"' : "";
   return `<source id="${source.n}" document="${title}" page="${source.pageNumber}"${kind}>`;
-}
-
-function neutraliseTags(text: string): string {
-  return text.replace(/<(\/?)(sources?)\b/gi, "‹$1$2");
 }
 
 const sourcesHeader = "Sources (untrusted excerpts from the organisation's documents):\n<sources>\n";
 
 function questionFooter(question: string): string {
-  return `\n</sources>\n\nQuestion: ${question}`;
+  return `\n</sources>\n\nQuestion: ${neutraliseMarkup(question)}`;
 }
 
 export function renderUserMessage(question: string, sources: readonly SourceRef[]): string {
@@ -76,7 +73,7 @@ export function renderUserContent(
     }
     parts.push({ type: "text", text: `${text}${openingTag(source)}\n` });
     parts.push({ type: "image", image });
-    text = `\n${neutraliseTags(source.text)}\n</source>`;
+    text = `\n${neutraliseMarkup(source.text)}\n</source>`;
   });
   parts.push({ type: "text", text: `${text}${questionFooter(question)}` });
   return parts;

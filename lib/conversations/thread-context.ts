@@ -3,6 +3,7 @@ import { getOwnedThread, listThreadTurns } from "../../db/queries/threads";
 import { AppError } from "../errors";
 import type { ChatMessage } from "../llm/generator";
 import type { RetrievedPassage } from "../retrieval/retrieve-context";
+import { neutraliseMarkup } from "../text/neutralise-markup";
 
 /** An earlier question of the thread and what was answered. */
 export interface EarlierTurn {
@@ -77,8 +78,8 @@ export function interleaveRankings(
  */
 export function historyMessages(earlier: readonly EarlierTurn[]): ChatMessage[] {
   return earlier.flatMap((turn): ChatMessage[] => [
-    { role: "user", content: turn.question },
-    { role: "assistant", content: turn.answer.replace(/\s*\[\d{1,4}\]/g, "").trim() },
+    { role: "user", content: neutraliseMarkup(turn.question) },
+    { role: "assistant", content: neutraliseMarkup(turn.answer.replace(/\s*\[\d{1,4}\]/g, "").trim()) },
   ]);
 }
 
