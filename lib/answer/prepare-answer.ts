@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { Database } from "../../db/client";
+import { createThread } from "../../db/queries/threads";
 import { canonicalJson } from "../audit/hash-chain";
 import {
   type EarlierTurn,
@@ -7,6 +8,7 @@ import {
   historyMessages,
   interleaveRankings,
   type ThreadContext,
+  threadTitle,
 } from "../conversations/thread-context";
 import type { PromptImages, SourceRef } from "../domain/answer-events";
 import type { Embedder } from "../embeddings/embedder";
@@ -58,9 +60,8 @@ export interface AnswerRequest {
 /** What was decided before any text is generated; failures up to here are plain HTTP errors. */
 export interface PreparedAnswer {
   answerId: string;
-  /** The conversation: the one continued, or a new one created when the answer is recorded. */
+  /** The conversation: the one continued, or a new one (created before the first event). */
   threadId: string;
-  isNewThread: boolean;
   request: AnswerRequest;
   sources: SourceRef[];
   generateRequest: GenerateRequest;
@@ -82,7 +83,7 @@ export async function prepareAnswer(
   request: AnswerRequest,
 ): Promise<PreparedAnswer> {
   const startedAt = performance.now();
-  const earlier = request.thread?.earlier ?? [];
+  const earlier = await stillReadable(dependencies, request.collectionIds, request.thread?.earlier ?? []);
   const candidates = await retrieveCandidates(dependencies, request, earlier);
   const { generator } = dependencies;
   const budgetTokens = dependencies.settings.promptBudgetTokens;
@@ -120,10 +121,18 @@ export async function prepareAnswer(
     sampling: dependencies.settings.sampling,
     signal: request.signal,
   };
+  const threadId =
+    request.thread?.id ??
+    (
+      await createThread({
+        db: dependencies.db,
+        ownerId: request.actor,
+        title: threadTitle(request.question),
+      })
+    ).id;
   return {
     answerId: randomUUID(),
-    threadId: request.thread?.id ?? randomUUID(),
-    isNewThread: !request.thread?.id,
+    threadId,
     request,
     sources: prompt.sources,
     generateRequest,
@@ -168,6 +177,24 @@ async function retrieveCandidates(
   const ranked = interleaveRankings(hits, await search(rewritten));
   const found = new Set(ranked.map((passage) => passage.chunkId));
   return [...ranked, ...carried.filter((passage) => !found.has(passage.chunkId))];
+}
+
+/**
+ * The earlier turns whose answers the asker could still have been given: every passage a turn
+ * cited must still be readable (a revoked grant, a deleted or replaced document takes the turn
+ * out of the history, so nothing derived from it reaches the model). Turns that cited nothing
+ * (the no-evidence answer) stay.
+ */
+async function stillReadable(
+  dependencies: AnswerDependencies,
+  collectionIds: readonly string[],
+  earlier: readonly EarlierTurn[],
+): Promise<EarlierTurn[]> {
+  const cited = [...new Set(earlier.flatMap((turn) => turn.citedChunkIds))];
+  const readable = new Set(
+    (await readPassages(dependencies, collectionIds, cited)).map((passage) => passage.chunkId),
+  );
+  return earlier.filter((turn) => turn.citedChunkIds.every((chunkId) => readable.has(chunkId)));
 }
 
 /** The last turns whose messages fit in `maxTokens`, as chat history. */

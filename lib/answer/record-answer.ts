@@ -1,8 +1,7 @@
 import { insertAnswer } from "../../db/queries/answers";
-import { createThread, touchThread } from "../../db/queries/threads";
+import { touchThread } from "../../db/queries/threads";
 import type { AuditEvent } from "../../db/schema";
 import { appendAuditEvent } from "../audit/append-audit-event";
-import { threadTitle } from "../conversations/thread-context";
 import type { Citation } from "../domain/answer-events";
 import type { AnswerRefusal, ClaimVerdict } from "../domain/claim-verdicts";
 import type { AnswerDependencies, PreparedAnswer } from "./prepare-answer";
@@ -28,16 +27,7 @@ export async function recordAnswerOutcome(
   outcome: AnswerOutcome,
 ): Promise<AuditEvent> {
   return dependencies.db.transaction(async (tx) => {
-    if (prepared.isNewThread) {
-      await createThread({
-        db: tx,
-        id: prepared.threadId,
-        ownerId: prepared.request.actor,
-        title: threadTitle(prepared.request.question),
-      });
-    } else {
-      await touchThread({ db: tx, id: prepared.threadId });
-    }
+    await touchThread({ db: tx, id: prepared.threadId });
     await insertAnswer({
       tx,
       answer: {

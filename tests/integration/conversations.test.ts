@@ -114,6 +114,30 @@ describe("conversations", () => {
     );
   });
 
+  it("leaves out of the history a turn whose passages the asker can no longer read", async () => {
+    const threadId = threadIdOf(await ask("Where must hard helmets be worn?"));
+    const kitchen = (await createCollection({ db: folio.database.db, name: "kitchen" })).collection.id;
+    const menu = buildTextPdf({ pages: [["The kitchen opens at eleven and closes at three."]] });
+    await folio.ingest.accept({ collectionId: kitchen, fileName: "menu.pdf", body: bytesOf(menu) });
+    await drainQueue(folio);
+
+    // As if the grant on "site" had been revoked: the follow-up may read the kitchen only.
+    generator.requests.length = 0;
+    const thread = await loadThreadContext(folio.database.db, { ownerId: asker.userId, threadId });
+    expect(thread.earlier).toHaveLength(1);
+    for await (const _event of await startAnswer(folio, {
+      question: "When does the kitchen open?",
+      thread,
+      collectionIds: [kitchen],
+      actor: asker.userId,
+    })) {
+      // drain
+    }
+    const [request] = generator.requests;
+    expect(request?.messages).toHaveLength(1);
+    expect(textOf(request?.messages[0] ?? { role: "user", content: "" })).not.toContain("helmet");
+  });
+
   it("keeps threads private to the person who asked", async () => {
     const threadId = threadIdOf(await ask("Where is soup served?"));
     await expect(ask("And bread?", threadId, "someone-else")).rejects.toMatchObject({
