@@ -28,11 +28,33 @@ export interface OpenAiGeneratorOptions {
 }
 
 /**
- * Tokens are estimated as UTF-8 bytes / 3 where the server has no tokenize endpoint: English
- * runs ~4 bytes per token in the tokenizers of Gemma, Llama and Qwen, so the estimate errs on
- * the side of sending less than fits.
+ * Where the server has no tokenize endpoint, tokens are estimated so as to err on the side of
+ * sending less than fits. Gemma's and Llama's tokenizers split numbers into single digits and
+ * give most punctuation, and a space before either, a token of its own: a table of figures runs
+ * ~1 token a character; a character outside a tokenizer's vocabulary falls back to its UTF-8
+ * bytes (Llama 2 reads most CJK that way); English runs ~4 characters a token. So: a token per
+ * digit, punctuation mark and space before a non-letter, a token per UTF-8 byte of any other
+ * non-ASCII character, and one per 3 of the remaining characters (letters, spaces between words).
  */
-const bytesPerEstimatedToken = 3;
+const wordCharactersPerEstimatedToken = 3;
+
+export function estimateTokens(text: string): number {
+  let single = 0;
+  let word = 0;
+  const characters = [...text];
+  characters.forEach((character, index) => {
+    const isLetter = /[A-Za-z]/.test(character);
+    const isSpace = /\s/.test(character);
+    if (isLetter) word += 1;
+    else if (character.charCodeAt(0) > 0x7f) single += Buffer.byteLength(character, "utf8");
+    else if (isSpace) {
+      if (/[A-Za-z]/.test(characters[index + 1] ?? "")) word += 1;
+      else single += 1;
+    } else single += 1;
+  });
+  return single + Math.ceil(word / wordCharactersPerEstimatedToken);
+}
+
 /** Per message: role markers and separators of a chat template (estimate mode). */
 const estimatedTokensPerMessage = 8;
 
@@ -92,7 +114,7 @@ export class OpenAiGenerator implements Generator {
   async countTokens(text: string): Promise<number> {
     if (text.length === 0) return 0;
     if (this.countTokensRemotely) return this.countTokensRemotely(text);
-    return Math.ceil(Buffer.byteLength(text, "utf8") / bytesPerEstimatedToken);
+    return estimateTokens(text);
   }
 
   async countPromptTokens(request: Pick<GenerateRequest, "system" | "messages">): Promise<number> {

@@ -1,12 +1,14 @@
+import { existsSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { getLlama } from "node-llama-cpp";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isAppError } from "../../lib/errors";
 import { type GenerateRequest, textOf } from "../../lib/llm/generator";
-import { OpenAiGenerator, type OpenAiGeneratorOptions } from "../../lib/llm/openai-generator";
+import { estimateTokens, OpenAiGenerator, type OpenAiGeneratorOptions } from "../../lib/llm/openai-generator";
 import {
   answerEvents,
   delta,
@@ -21,6 +23,12 @@ import {
 import { createTestFolio } from "../support/test-runtime";
 
 const modelsRoute = modelsRouteFor();
+/** The full 32,000-token Llama 2 tokenizer (random weights), from ../shared/models. */
+const llamaTokenizerModel = path.resolve(
+  process.env.FOLIO_SHARED_DIR ?? "../shared",
+  "models",
+  "llama-2-tiny-random.gguf",
+);
 
 /**
  * The OpenAI-compatible backend against a local HTTP server that speaks the protocol
@@ -175,6 +183,31 @@ describe("OpenAiGenerator", () => {
     // 30 bytes at 3 bytes a token: more than the ~8 tokens a real tokenizer makes of it.
     expect(await estimating.countTokens("a".repeat(30))).toBe(10);
   });
+
+  it.skipIf(!existsSync(llamaTokenizerModel))(
+    "estimates no fewer tokens than a real tokenizer makes of figures, tables and other scripts",
+    async () => {
+      const llama = await getLlama({ gpu: false, build: "never", skipDownload: true });
+      const model = await llama.loadModel({ modelPath: llamaTokenizerModel, vocabOnly: true });
+      try {
+        const table = Array.from(
+          { length: 40 },
+          (_, row) => `| ${2019 + (row % 5)} | ${(row * 1234.56).toFixed(2)} | ${row * 97}% |`,
+        ).join("\n");
+        const samples = [
+          table,
+          "Revenue grew by twelve percent in the third quarter, driven by exports to Asia.",
+          "売上高は前年同期比で12%増加しました。主な要因は輸出の伸びです。",
+          "Umsatzerlöse stiegen um 4,2 % auf 3,1 Mio. € — über dem Vorjahr.",
+        ];
+        for (const sample of samples) {
+          expect(estimateTokens(sample)).toBeGreaterThanOrEqual(model.tokenize(sample).length);
+        }
+      } finally {
+        await model.dispose();
+      }
+    },
+  );
 
   it("names a model the server does not have, and the ones it has", async () => {
     serve({ "GET /v1/models": modelsRoute });
