@@ -164,6 +164,7 @@ export class OpenAiGenerator implements Generator {
       });
       if (!response.ok || !response.body) throw await httpError(url, response);
       let finished = false;
+      let pieces = 0;
       armStallTimer(this.options.idleTimeoutMs);
       try {
         for await (const data of readServerSentEvents(response.body)) {
@@ -173,8 +174,16 @@ export class OpenAiGenerator implements Generator {
             break;
           }
           const piece = parseChunk(url, data);
-          if (piece.text) yield piece.text;
+          if (piece.text) {
+            yield piece.text;
+            pieces += 1;
+          }
           if (piece.isFinished) finished = true;
+          // Every piece holds at least one token: a server that ignores max_tokens is cut off.
+          if (pieces >= request.maxTokens) {
+            finished = true;
+            break;
+          }
         }
       } catch (error) {
         if (stalled) throw stalledError(url, this.options.idleTimeoutMs);

@@ -288,6 +288,24 @@ describe("OpenAiGenerator", () => {
     expect(Date.now() - startedAt).toBeLessThan(5_000);
   });
 
+  it("cuts off a server that streams past max_tokens", async () => {
+    let isClosed = false;
+    serve({
+      "GET /v1/models": modelsRoute,
+      "POST /v1/chat/completions": (_request, _body, response) => {
+        streamEvents(response, [], { end: false });
+        const timer = setInterval(() => response.write(`data: ${delta("more ")}\n\n`), 5);
+        response.on("close", () => {
+          clearInterval(timer);
+          isClosed = true;
+        });
+      },
+    });
+    const generator = await OpenAiGenerator.create(options());
+    expect(await collect(generator, { ...request, maxTokens: 5 })).toBe("more ".repeat(5));
+    await expect.poll(() => isClosed).toBe(true);
+  });
+
   it("stops generating when the caller aborts, closing the connection", async () => {
     let closed!: () => void;
     const connectionClosed = new Promise<void>((resolve) => {
