@@ -272,25 +272,29 @@ export const threads = pgTable(
   (table) => [index("threads_owner_updated_idx").on(table.ownerId, table.updatedAt)],
 );
 
-export const answers = pgTable("answers", {
-  id: uuid("id").primaryKey().defaultRandom(),
-  actor: text("actor").notNull(),
-  /** The conversation the question belongs to; an answer outlives its thread (audit). */
-  threadId: uuid("thread_id").references(() => threads.id, { onDelete: "set null" }),
-  question: text("question").notNull(),
-  /** The collections the asker was allowed to read at the moment of the question. */
-  collectionIds: uuid("collection_ids").array().notNull().default(sql`'{}'::uuid[]`),
-  answer: text("answer").notNull(),
-  status: answerStatusEnum("status").notNull(),
-  errorCode: text("error_code"),
-  generatorId: text("generator_id"),
-  modelSha256: text("model_sha256"),
-  promptHash: text("prompt_hash"),
-  /** Citation checks (rejected markers …) and timings; shape in lib/answer. */
-  checks: jsonb("checks").notNull().default({}),
-  metrics: jsonb("metrics").notNull().default({}),
-  createdAt: createdAt(),
-});
+export const answers = pgTable(
+  "answers",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    actor: text("actor").notNull(),
+    /** The conversation the question belongs to; an answer outlives its thread (audit). */
+    threadId: uuid("thread_id").references(() => threads.id, { onDelete: "set null" }),
+    question: text("question").notNull(),
+    /** The collections the asker was allowed to read at the moment of the question. */
+    collectionIds: uuid("collection_ids").array().notNull().default(sql`'{}'::uuid[]`),
+    answer: text("answer").notNull(),
+    status: answerStatusEnum("status").notNull(),
+    errorCode: text("error_code"),
+    generatorId: text("generator_id"),
+    modelSha256: text("model_sha256"),
+    promptHash: text("prompt_hash"),
+    /** Citation checks (rejected markers …) and timings; shape in lib/answer. */
+    checks: jsonb("checks").notNull().default({}),
+    metrics: jsonb("metrics").notNull().default({}),
+    createdAt: createdAt(),
+  },
+  (table) => [index("answers_thread_idx").on(table.threadId, table.createdAt)],
+);
 
 export const answerCitations = pgTable(
   "answer_citations",
@@ -305,6 +309,8 @@ export const answerCitations = pgTable(
     versionId: uuid("version_id").notNull(),
     pageNumber: integer("page_number").notNull(),
     contentHash: text("content_hash").notNull(),
+    /** A figure the model was shown as an image: sha256 of the image's bytes. */
+    imageSha256: text("image_sha256"),
     isSupported: boolean("is_supported"),
   },
   (table) => [uniqueIndex("answer_citations_answer_marker_unique").on(table.answerId, table.marker)],

@@ -50,18 +50,24 @@ export function AnswerText({
   text,
   citations,
   claims = [],
+  rejectedMarkers,
   onOpen,
 }: {
   text: string;
   citations: ReadonlyMap<number, Citation>;
   claims?: readonly ClaimVerdict[];
+  /**
+   * A reopened answer: the markers that were dropped when it was written. Its other markers
+   * without a citation point at passages the reader can no longer open.
+   */
+  rejectedMarkers?: readonly number[];
   onOpen: (n: number) => void;
 }) {
   return (
     <p className="answer-text" data-testid="answer-text">
       {cutAtClaims(text, claims).map((piece) => (
         <span key={piece.start}>
-          {renderSegments(piece.text, piece.start, citations, onOpen)}
+          {renderSegments(piece.text, piece.start, citations, onOpen, rejectedMarkers)}
           {piece.claim && <ClaimBadge claim={piece.claim} />}
         </span>
       ))}
@@ -74,6 +80,7 @@ function renderSegments(
   start: number,
   citations: ReadonlyMap<number, Citation>,
   onOpen: (n: number) => void,
+  rejectedMarkers: readonly number[] | undefined,
 ) {
   return segment(text, start).map(({ offset, text: part, markers }) =>
     markers === null ? (
@@ -94,7 +101,11 @@ function renderSegments(
           <span
             key={`${offset}-${n}`}
             className="citation-rejected"
-            title="This citation names no source the model was given; it was dropped."
+            title={
+              rejectedMarkers === undefined || rejectedMarkers.includes(n)
+                ? "This citation names no source the model was given; it was dropped."
+                : "This passage is no longer available to you (its document was removed, replaced or is no longer shared with you)."
+            }
           >
             [{n}]
           </span>

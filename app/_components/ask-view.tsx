@@ -25,6 +25,8 @@ interface Turn {
   answer: string;
   citations: Map<number, Citation>;
   claims: ClaimVerdict[];
+  /** Reopened turns: markers dropped when the answer was written. */
+  rejectedMarkers?: number[];
 }
 
 type Phase = "idle" | "retrieving" | "streaming" | "done" | "failed" | "stopped";
@@ -183,6 +185,7 @@ export function AskView() {
                 question: turn.question,
                 answer: turn.answer,
                 claims: turn.claims,
+                rejectedMarkers: turn.rejectedMarkers,
                 citations: new Map(turn.citations.map((source) => [source.n, { n: source.n, source }])),
               })),
             )
@@ -236,6 +239,7 @@ export function AskView() {
               text={turn.answer}
               citations={turn.citations}
               claims={turn.claims}
+              {...(turn.rejectedMarkers ? { rejectedMarkers: turn.rejectedMarkers } : {})}
               onOpen={(n) => setOpenSource(turn.citations.get(n)?.source ?? null)}
             />
           </article>

@@ -63,6 +63,7 @@ export async function recordAnswerOutcome(
         versionId: source.versionId,
         pageNumber: source.pageNumber,
         contentHash: source.contentHash,
+        imageSha256: source.imageSha256,
       })),
     });
     return appendAuditEvent(tx, {

@@ -24,6 +24,8 @@ export interface ThreadTurnView {
   citations: SourceRef[];
   /** The verdicts stored with the answer on its cited sentences. */
   claims: ClaimVerdict[];
+  /** Markers the model wrote that named no source (dropped then); any other uncited marker is a passage no longer readable. */
+  rejectedMarkers: number[];
 }
 
 export async function listThreads(db: Executor, actor: Actor): Promise<ThreadSummary[]> {
@@ -58,6 +60,7 @@ export async function readThread(
       status: answer.status,
       createdAt: answer.createdAt.toISOString(),
       claims: (answer.checks as { claims?: ClaimVerdict[] | null }).claims ?? [],
+      rejectedMarkers: (answer.checks as { rejectedMarkers?: number[] }).rejectedMarkers ?? [],
       citations: citations.flatMap((citation) => {
         const passage = passages.get(citation.chunkId);
         if (!passage) return [];
@@ -74,7 +77,7 @@ export async function readThread(
             kind,
             text,
             contentHash,
-            imageSha256: null,
+            imageSha256: citation.imageSha256,
           },
         ];
       }),
