@@ -51,6 +51,7 @@ export function AskView() {
   const [timing, setTiming] = useState<string>("");
   const [contextNote, setContextNote] = useState<string>("");
   const abortRef = useRef<AbortController | null>(null);
+  const questionRef = useRef<HTMLTextAreaElement>(null);
 
   useEffect(() => {
     fetchCollections().then(setCollections, (error: ApiProblem) => setProblem(error));
@@ -164,6 +165,9 @@ export function AskView() {
   const stop = () => {
     abortRef.current?.abort();
     setPhase("stopped");
+    setQuestion(askedQuestion);
+    // The Stop button goes away: keep the keyboard in the question box, the question in it.
+    questionRef.current?.focus();
   };
 
   const isBusy = phase === "retrieving" || phase === "streaming";
@@ -193,6 +197,7 @@ export function AskView() {
         />
         <form onSubmit={ask} className="ask-form">
           <textarea
+            ref={questionRef}
             data-testid="question"
             aria-label="Question"
             value={question}

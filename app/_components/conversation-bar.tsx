@@ -16,6 +16,9 @@ export function ConversationBar(props: {
 }) {
   const { threadId, refreshKey, onNew, onOpen } = props;
   const [threads, setThreads] = useState<ThreadSummary[]>([]);
+  /** Chosen in the list; opened only with the button, so arrowing through the list loads nothing. */
+  const [chosen, setChosen] = useState("");
+  const [isOpening, setIsOpening] = useState(false);
 
   // biome-ignore lint/correctness/useExhaustiveDependencies: refreshKey is the trigger
   useEffect(() => {
@@ -25,9 +28,17 @@ export function ConversationBar(props: {
     );
   }, [refreshKey]);
 
-  const open = async (id: string) => {
-    const loaded = await callApi<{ turns: ThreadTurnView[] }>("GET", `/api/threads/${id}`);
-    onOpen(id, loaded.turns);
+  const open = async () => {
+    if (!chosen) return;
+    setIsOpening(true);
+    try {
+      const loaded = await callApi<{ turns: ThreadTurnView[] }>("GET", `/api/threads/${chosen}`);
+      onOpen(chosen, loaded.turns);
+    } catch {
+      // The list is refreshed: a conversation that is gone disappears from it.
+    } finally {
+      setIsOpening(false);
+    }
   };
 
   return (
@@ -36,16 +47,13 @@ export function ConversationBar(props: {
         New conversation
       </button>
       <label className="conversation-picker">
-        <span className="muted small">Continue</span>
+        <span className="muted small">Earlier conversations</span>
         <select
           data-testid="conversation-select"
-          value={threadId ?? ""}
-          onChange={(event) => {
-            if (event.target.value) void open(event.target.value);
-            else onNew();
-          }}
+          value={chosen}
+          onChange={(event) => setChosen(event.target.value)}
         >
-          <option value="">{threadId ? "—" : "a new conversation"}</option>
+          <option value="">Choose one…</option>
           {threads.map((thread) => (
             <option key={thread.threadId} value={thread.threadId}>
               {thread.title}
@@ -53,6 +61,15 @@ export function ConversationBar(props: {
           ))}
         </select>
       </label>
+      <button
+        type="button"
+        className="secondary"
+        data-testid="open-conversation"
+        disabled={!chosen || chosen === threadId || isOpening}
+        onClick={() => void open()}
+      >
+        Open
+      </button>
     </nav>
   );
 }

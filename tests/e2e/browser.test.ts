@@ -83,6 +83,9 @@ it("continues the conversation: a follow-up shows the earlier turn, and the conv
   const select = page.getByTestId("conversation-select");
   await expect.poll(() => select.locator("option", { hasText: "Which zone has cranes?" }).count()).toBe(1);
   await select.selectOption({ label: "Which zone has cranes?" });
+  // Choosing in the list loads nothing until the conversation is opened.
+  expect(await page.getByTestId("earlier-turn").count()).toBe(0);
+  await page.getByTestId("open-conversation").click();
   await expect.poll(() => page.getByTestId("earlier-turn").count()).toBe(2);
   await page.getByTestId("earlier-turn").first().getByTestId("citation").first().click();
   await expect.poll(() => page.getByTestId("citation-title").textContent()).toBe("safety-handbook.pdf");
