@@ -38,6 +38,8 @@ export interface LlamaNodeGeneratorOptions {
   maxImagesPerPrompt: number;
   /** How long loading the pair may take. @default 300_000 */
   loadTimeoutMs?: number;
+  /** How long a stopped completion may take to wind down before its process is killed. @default 10_000 */
+  stopGraceMs?: number;
 }
 
 /** Where llama.cpp's multimodal library expects each image of a formatted prompt. */
@@ -290,6 +292,7 @@ export class LlamaNodeGenerator implements Generator {
   private readonly encodedImages = new Map<string, Promise<string>>();
   private activeStop: (() => void) | undefined;
   private isDisposed = false;
+  private readonly stopGraceMs: number;
 
   private constructor(
     options: LlamaNodeGeneratorOptions,
@@ -302,6 +305,7 @@ export class LlamaNodeGenerator implements Generator {
     imageTokens: number,
   ) {
     this.id = `llama-node:${path.basename(options.modelPath)}`;
+    this.stopGraceMs = options.stopGraceMs ?? 10_000;
     this.modelSha256 = options.modelSha256;
     this.capabilities = {
       contextTokens: loadOptions.contextTokens,
@@ -395,8 +399,11 @@ export class LlamaNodeGenerator implements Generator {
     let settled: Promise<void> | undefined;
     let child: VisionChild | undefined;
     let isSettled = false;
+    let wake: (() => void) | undefined;
     const stop = () => {
       if (child && completion && !isSettled) child.stop(completion.id);
+      // The reader stops waiting at once; a binding that ignores the stop is dealt with below.
+      wake?.();
     };
     request.signal?.addEventListener("abort", stop, { once: true });
     this.activeStop = stop;
@@ -415,7 +422,6 @@ export class LlamaNodeGenerator implements Generator {
 
       const pieces: string[] = [];
       let delivered = "";
-      let wake: (() => void) | undefined;
       let outcome: { result: CompleteResult } | { error: unknown } | undefined;
       const { temperature, topK, topP, seed } = request.sampling;
       completion = child.start<CompleteResult>(
@@ -470,7 +476,7 @@ export class LlamaNodeGenerator implements Generator {
           yield piece;
           continue;
         }
-        if (isSettled) break;
+        if (isSettled || request.signal?.aborted) break;
         await new Promise<void>((resolve) => {
           wake = resolve;
         });
@@ -488,7 +494,7 @@ export class LlamaNodeGenerator implements Generator {
       }
     } finally {
       stop();
-      await settled;
+      await settledOrKilled(settled, child, this.stopGraceMs);
       request.signal?.removeEventListener("abort", stop);
       this.activeStop = undefined;
       release();
@@ -610,4 +616,30 @@ async function measureImageTokens(
     imageTokens = Math.max(imageTokens, result.tokenCount - before);
   }
   return { imageTokens, addsBos };
+}
+
+/**
+ * Waits for a stopped completion to settle; a binding that ignores the stop (a hung native call)
+ * has its process killed, which rejects the completion — the lock it holds, shared with the text
+ * model, is never held for good. The next request starts a new process.
+ */
+async function settledOrKilled(
+  settled: Promise<void> | undefined,
+  child: VisionChild | undefined,
+  stopGraceMs: number,
+): Promise<void> {
+  if (!settled) return;
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<"late">((resolve) => {
+    timer = setTimeout(() => resolve("late"), stopGraceMs);
+  });
+  try {
+    if ((await Promise.race([settled.then(() => "settled" as const), deadline])) === "late") {
+      console.error(`[vision] the model did not stop within ${stopGraceMs} ms; its process is killed`);
+      child?.kill();
+      await settled;
+    }
+  } finally {
+    clearTimeout(timer);
+  }
 }

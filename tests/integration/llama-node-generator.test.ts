@@ -286,6 +286,28 @@ describe("LlamaNodeGenerator", () => {
     expect(await collect(vision.generate(ask([text("still here"), picture(images.red)])))).not.toBe("");
   });
 
+  it("kills a process that hangs and ignores the stop, so the model lock is not held for good", async () => {
+    const before = new Set(childPids());
+    const frozen = await LlamaNodeGenerator.create(options({ stopGraceMs: 300 }));
+    try {
+      const [pid] = childPids().filter((candidate) => !before.has(candidate));
+      if (pid === undefined) throw new Error("no child process");
+      const controller = new AbortController();
+      const pieces = frozen.generate(ask([text("hang")], { maxTokens: 400, signal: controller.signal }));
+      const iterator = pieces[Symbol.asyncIterator]();
+      await iterator.next();
+      process.kill(pid, "SIGSTOP"); // a native call that never returns, as far as Folio can tell
+      controller.abort(new Error("stop button"));
+      await expect(collect({ [Symbol.asyncIterator]: () => iterator })).rejects.toThrow();
+      expect(childPids()).not.toContain(pid);
+      expect((await collect(frozen.generate(ask([text("again")], { maxTokens: 3 })))).length).toBeGreaterThan(
+        0,
+      );
+    } finally {
+      await frozen.dispose();
+    }
+  });
+
   it("starts its process again when it dies, with the same answers", async () => {
     const request = ask([text("again"), picture(images.blue)]);
     const before = await collect(vision.generate(request));
