@@ -8,6 +8,7 @@ const plural = (count: number, one: string, many: string) =>
 const asTextReasons = {
   no_vision_model: "no vision model",
   image_cap: "image limit reached",
+  no_room: "no room left for the image",
   image_missing: "image file missing",
 } as const;
 

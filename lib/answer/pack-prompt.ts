@@ -148,7 +148,7 @@ export async function packPrompt(input: {
     if (source.kind === "figure") {
       if (!vision || !input.imageOf) figuresAsText.add("no_vision_model");
       else if (images.size >= maxImagesPerPrompt) figuresAsText.add("image_cap");
-      else if (used + textCost + imageTokens > budget) figuresAsText.add("image_cap");
+      else if (used + textCost + imageTokens > budget) figuresAsText.add("no_room");
       else {
         image = await input.imageOf({
           kind: source.kind,

@@ -23,10 +23,10 @@ export interface SourceRef {
 export interface PromptImages {
   /** Figures the model saw as images. */
   sent: number;
-  /** Figures given as their caption and OCR text only: no vision model, over the cap, or no file. */
+  /** Figures given as their caption and OCR text only: no vision model, over the cap, no room left in the budget, or no file. */
   asText: number;
   /** Why figures went as text, when some did. */
-  reason: "no_vision_model" | "image_cap" | "image_missing" | null;
+  reason: "no_vision_model" | "image_cap" | "no_room" | "image_missing" | null;
 }
 
 export interface Citation {

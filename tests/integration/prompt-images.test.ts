@@ -212,7 +212,7 @@ describe("images in the prompt", () => {
     const withImage = await pack(fitsExactly);
     expect(withImage.images).toEqual({ sent: 1, asText: 0, reason: null });
     const short = await pack(fitsExactly - 1);
-    expect(short.images).toEqual({ sent: 0, asText: 1, reason: "image_cap" });
+    expect(short.images).toEqual({ sent: 0, asText: 1, reason: "no_room" });
     expect(short.sources).toHaveLength(1);
     // The image's tokens, give or take the estimate's rounding of the text split around it.
     expect(withImage.promptTokens - short.promptTokens).toBeGreaterThanOrEqual(imageTokens);
