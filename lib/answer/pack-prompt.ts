@@ -187,7 +187,11 @@ export async function packPrompt(input: {
 }
 
 /** Exactly the fields a source has (events, audit): retrieval's extras (score, place) stay out. */
-function toSourceRef(candidate: PackCandidate, n: number): SourceRef {
+export function toSourceRef(
+  candidate: PackCandidate,
+  n: number,
+  imageSha256: string | null = null,
+): SourceRef {
   const { chunkId, documentId, versionId, documentTitle, pageNumber, box, kind, text, contentHash } =
     candidate;
   return {
@@ -201,6 +205,6 @@ function toSourceRef(candidate: PackCandidate, n: number): SourceRef {
     kind,
     text,
     contentHash,
-    imageSha256: null,
+    imageSha256,
   };
 }

@@ -1,6 +1,7 @@
 import type { Executor } from "../../db/client";
 import { getOwnedThread, listOwnedThreads, listThreadTurns } from "../../db/queries/threads";
 import { readableCollectionIds } from "../access/collection-access";
+import { toSourceRef } from "../answer/pack-prompt";
 import type { Actor } from "../domain/actor";
 import type { SourceRef } from "../domain/answer-events";
 import type { ClaimVerdict } from "../domain/claim-verdicts";
@@ -64,22 +65,7 @@ export async function readThread(
       citations: citations.flatMap((citation) => {
         const passage = passages.get(citation.chunkId);
         if (!passage) return [];
-        const { documentId, versionId, documentTitle, pageNumber, box, kind, text, contentHash } = passage;
-        return [
-          {
-            n: citation.marker,
-            chunkId: citation.chunkId,
-            documentId,
-            versionId,
-            documentTitle,
-            pageNumber,
-            box,
-            kind,
-            text,
-            contentHash,
-            imageSha256: citation.imageSha256,
-          },
-        ];
+        return [toSourceRef(passage, citation.marker, citation.imageSha256)];
       }),
     })),
   };
