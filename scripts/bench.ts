@@ -75,7 +75,7 @@ const benches: readonly BenchEntry[] = [
     needsPdfCorpus: true,
     run: async (context) => ({
       answers: await runAskBench(context.textPdfs, context.runs),
-      models: await runModelSpeedBench(context.runs),
+      ...(await runModelSpeedBench(context.runs)),
     }),
   },
   { name: "startup", run: (context) => runStartupBench(context.runs) },
