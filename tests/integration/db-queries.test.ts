@@ -99,9 +99,36 @@ describe("appendAuditEvent", () => {
     expect(events.map((event) => event.seq)).toEqual(Array.from({ length: 10 }, (_, index) => index + 1));
     expect(verifyChain(events)).toEqual({ isIntact: true, checkedEvents: 10 });
 
-    await db.update(auditEvents).set({ payload: '{"index":99}' }).where(sql`${auditEvents.seq} = 4`);
+    // Someone who owns the table can switch the guard off: the chain still names the changed row.
+    await db.execute(sql`ALTER TABLE audit_events DISABLE TRIGGER audit_events_no_update_or_delete`);
+    try {
+      await db.update(auditEvents).set({ payload: '{"index":99}' }).where(sql`${auditEvents.seq} = 4`);
+    } finally {
+      await db.execute(sql`ALTER TABLE audit_events ENABLE TRIGGER audit_events_no_update_or_delete`);
+    }
     const verification = verifyChain(await listAuditEvents({ db }));
     expect(verification.isIntact).toBe(false);
     expect(verification.firstBadSeq).toBe(4);
+  });
+
+  it("is append-only in the database itself: UPDATE, DELETE and TRUNCATE are refused", async () => {
+    await db.transaction((tx) =>
+      appendAuditEvent(tx, { actor: "tester", action: "test", subject: "guarded", payload: {} }),
+    );
+    const before = await listAuditEvents({ db });
+    const attempts = [
+      () =>
+        db.update(auditEvents).set({ actor: "someone else" }).where(sql`${auditEvents.subject} = 'guarded'`),
+      () => db.delete(auditEvents).where(sql`${auditEvents.subject} = 'guarded'`),
+      () => db.execute(sql`TRUNCATE audit_events`),
+    ];
+    for (const attempt of attempts) {
+      await expect(attempt()).rejects.toMatchObject({
+        cause: expect.objectContaining({
+          message: expect.stringMatching(/audit_events is append-only: (UPDATE|DELETE|TRUNCATE) refused/),
+        }),
+      });
+    }
+    expect(await listAuditEvents({ db })).toEqual(before);
   });
 });
