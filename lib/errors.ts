@@ -61,6 +61,7 @@ export type ErrorSubject =
   | "chunk"
   | "answer"
   | "thread"
+  | "audit_chain"
   | "answer_queue"
   | "upload"
   | "empty_file"

@@ -3,6 +3,7 @@ import { PgliteLockedError } from "../../db/pglite-lock";
 import { ConfigError, loadConfig } from "../../lib/config";
 import { isAppError } from "../../lib/errors";
 import { type AdminCommand, type AdminContext, UsageError } from "./admin-command";
+import { auditCommands } from "./audit-commands";
 import { grantCommands } from "./grant-commands";
 import { groupCommands } from "./group-commands";
 import { tokenCommands } from "./token-commands";
@@ -19,6 +20,7 @@ const commandGroups: Record<string, Record<string, AdminCommand>> = {
   user: userCommands,
   group: groupCommands,
   token: tokenCommands,
+  audit: auditCommands,
 };
 const topLevelCommands: Record<string, AdminCommand> = grantCommands;
 

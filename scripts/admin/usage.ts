@@ -28,6 +28,9 @@ API tokens
   token list [--user <email>]    never shows a token, only its prefix
   token revoke <id or prefix>
 
+Audit ledger (also: npm run audit -- verify)
+  audit verify           checks every event's hash and link in order; exit 1 names the first bad event
+
 Uses the app's configuration (DATA_DIR, DATABASE_URL, PUBLIC_URL) and only the database.
 Changes are recorded in the audit log with the actor "cli".
 With the embedded database (no DATABASE_URL) stop the Folio server first; with PostgreSQL it can run.

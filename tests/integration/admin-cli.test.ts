@@ -1,6 +1,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Database, type DatabaseHandle, openDatabase } from "../../db/client";
 import { listAuditEvents } from "../../db/queries/audit-events";
@@ -258,6 +259,27 @@ describe("token commands", { timeout: cliTestTimeoutMs }, () => {
     await withDatabase(async (db) => {
       expect(await resolveApiToken(db, token)).toBeUndefined();
     });
+  });
+});
+
+describe("audit", { timeout: cliTestTimeoutMs }, () => {
+  it("verifies the ledger the commands above wrote, and names the first event someone changed", async () => {
+    const intact = await admin(["audit", "verify"]);
+    expect(intact).toMatchObject({ code: 0, stderr: "" });
+    const events = await withDatabase((db) => listAuditEvents({ db, limit: 100_000 }));
+    expect(events.length).toBeGreaterThan(3);
+    expect(intact.stdout).toContain(`intact: ${events.length} events, head #${events.length}`);
+
+    // The table's owner switches the append-only guard off and edits event #2.
+    await withDatabase(async (db) => {
+      await db.execute(sql`ALTER TABLE audit_events DISABLE TRIGGER audit_events_no_update_or_delete`);
+      await db.execute(sql`UPDATE audit_events SET actor = 'someone else' WHERE seq = 2`);
+      await db.execute(sql`ALTER TABLE audit_events ENABLE TRIGGER audit_events_no_update_or_delete`);
+    });
+    const broken = await admin(["audit", "verify"]);
+    expect(broken.code).toBe(1);
+    expect(broken.stderr).toContain("broken at event #2: hash does not match the event's contents");
+    expect(broken.stderr).toContain("Events #1–#1 are intact");
   });
 });
 
