@@ -332,6 +332,25 @@ export const auditEvents = pgTable("audit_events", {
   hash: text("hash").notNull().unique(),
 });
 
+/**
+ * A signed statement about the ledger: events `fromSeq`…`seq` have this Merkle root and the chain
+ * head at `seq` is `headHash`. Signed with Ed25519 by a key kept outside the database, so cutting
+ * the tail or rewriting the whole chain with fresh hashes no longer passes verification.
+ */
+export const auditCheckpoints = pgTable("audit_checkpoints", {
+  seq: bigint("seq", { mode: "number" }).primaryKey(),
+  fromSeq: bigint("from_seq", { mode: "number" }).notNull(),
+  headHash: text("head_hash").notNull(),
+  merkleRoot: text("merkle_root").notNull(),
+  createdAt: timestamp("created_at", { withTimezone: true, mode: "date" }).notNull(),
+  /** sha256 of the signing key's public key (SPKI DER), hex. */
+  keyId: text("key_id").notNull(),
+  /** Base64 Ed25519 signature over the checkpoint's statement (lib/audit/checkpoints.ts). */
+  signature: text("signature").notNull(),
+});
+
+export type AuditCheckpoint = typeof auditCheckpoints.$inferSelect;
+
 export type User = typeof users.$inferSelect;
 export type Session = typeof sessions.$inferSelect;
 export type ApiToken = typeof apiTokens.$inferSelect;

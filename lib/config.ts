@@ -51,6 +51,7 @@ const environmentSchema = z.object({
   CLAIM_CHECK_GENERATOR: z.enum(["true", "false"]).default("false"),
   CLAIM_CHECK_GENERATOR_MAX: z.coerce.number().int().min(0).max(64).default(3),
   MAX_QUEUED_ANSWERS: integer(8),
+  AUDIT_KEY_FILE: z.string().min(1).optional(),
   INGEST_WORKER: z.enum(["in-process", "off"]).default("in-process"),
   INGEST_MAX_ATTEMPTS: integer(3),
   INGEST_CONCURRENCY: integer(2),
@@ -154,6 +155,8 @@ export interface FolioConfig {
   };
   /** Answers in progress at once (generating or waiting for the model); one more gets 429. */
   maxQueuedAnswers: number;
+  /** The Ed25519 private key that signs audit checkpoints: `<dataDir>/audit/signing-key.pem` by default. */
+  auditKeyFile: string;
   ingestWorker: Environment["INGEST_WORKER"];
   ingestMaxAttempts: number;
   /** Jobs one worker runs at once: while one waits (OCR, its first pages), another uses the CPU. */
@@ -269,6 +272,7 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
       maxGeneratorChecks: env.CLAIM_CHECK_GENERATOR_MAX,
     },
     maxQueuedAnswers: env.MAX_QUEUED_ANSWERS,
+    auditKeyFile: path.resolve(env.AUDIT_KEY_FILE ?? path.join(dataDir, "audit", "signing-key.pem")),
     ingestWorker: env.INGEST_WORKER,
     ingestMaxAttempts: env.INGEST_MAX_ATTEMPTS,
     ingestConcurrency: env.INGEST_CONCURRENCY,

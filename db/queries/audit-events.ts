@@ -1,6 +1,6 @@
 import { asc, desc, eq, sql } from "drizzle-orm";
 import type { Database, Executor } from "../client";
-import { type AuditEvent, auditEvents } from "../schema";
+import { type AuditCheckpoint, type AuditEvent, auditCheckpoints, auditEvents } from "../schema";
 
 export type NewAuditEventRow = typeof auditEvents.$inferInsert;
 
@@ -64,4 +64,35 @@ export async function getAuditEventBySubject({
 }): Promise<AuditEvent | undefined> {
   const [event] = await db.select().from(auditEvents).where(eq(auditEvents.subject, subject)).limit(1);
   return event;
+}
+
+export async function getLatestCheckpoint({ tx }: { tx: Executor }): Promise<AuditCheckpoint | undefined> {
+  const [latest] = await tx.select().from(auditCheckpoints).orderBy(desc(auditCheckpoints.seq)).limit(1);
+  return latest;
+}
+
+export async function insertCheckpoint({ tx, row }: { tx: Executor; row: AuditCheckpoint }): Promise<void> {
+  await tx.insert(auditCheckpoints).values(row);
+}
+
+export async function listCheckpoints({ db }: { db: Executor }): Promise<AuditCheckpoint[]> {
+  return db.select().from(auditCheckpoints).orderBy(asc(auditCheckpoints.seq));
+}
+
+/** The hashes of events `fromSeq`…`toSeq`, in order. */
+export async function listEventHashes({
+  tx,
+  fromSeq,
+  toSeq,
+}: {
+  tx: Executor;
+  fromSeq: number;
+  toSeq: number;
+}): Promise<string[]> {
+  const rows = await tx
+    .select({ hash: auditEvents.hash })
+    .from(auditEvents)
+    .where(sql`${auditEvents.seq} >= ${fromSeq} and ${auditEvents.seq} <= ${toSeq}`)
+    .orderBy(asc(auditEvents.seq));
+  return rows.map((row) => row.hash);
 }

@@ -29,7 +29,11 @@ API tokens
   token revoke <id or prefix>
 
 Audit ledger (also: npm run audit -- verify)
-  audit verify           checks every event's hash and link in order; exit 1 names the first bad event
+  audit verify [--public-key <file.pem>]
+                         checks every event's hash and link in order, and every signed checkpoint
+                         (against the key given, else this install's); exit 1 names the first bad event
+  audit checkpoint       signs the events since the last checkpoint (Ed25519, AUDIT_KEY_FILE)
+  audit public-key       prints the public key that verifies the checkpoints: keep a copy apart
 
 Uses the app's configuration (DATA_DIR, DATABASE_URL, PUBLIC_URL) and only the database.
 Changes are recorded in the audit log with the actor "cli".

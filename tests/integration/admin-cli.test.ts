@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { sql } from "drizzle-orm";
@@ -264,11 +264,21 @@ describe("token commands", { timeout: cliTestTimeoutMs }, () => {
 
 describe("audit", { timeout: cliTestTimeoutMs }, () => {
   it("verifies the ledger the commands above wrote, and names the first event someone changed", async () => {
-    const intact = await admin(["audit", "verify"]);
-    expect(intact).toMatchObject({ code: 0, stderr: "" });
     const events = await withDatabase((db) => listAuditEvents({ db, limit: 100_000 }));
     expect(events.length).toBeGreaterThan(3);
+    expect((await admin(["audit", "checkpoint"])).stdout).toBe(
+      `Signed checkpoint #${events.length} over events #1–#${events.length}.\n`,
+    );
+    expect((await admin(["audit", "checkpoint"])).stdout).toContain("Nothing to sign");
+    const publicKey = await admin(["audit", "public-key"]);
+    expect(publicKey.stdout).toMatch(/^-----BEGIN PUBLIC KEY-----\n[\s\S]+-----END PUBLIC KEY-----\n$/);
+    const publicKeyFile = path.join(directory, "auditor-copy.pem");
+    await writeFile(publicKeyFile, publicKey.stdout);
+
+    const intact = await admin(["audit", "verify", "--public-key", publicKeyFile]);
+    expect(intact).toMatchObject({ code: 0, stderr: "" });
     expect(intact.stdout).toContain(`intact: ${events.length} events, head #${events.length}`);
+    expect(intact.stdout).toContain(`1 signed checkpoint, the last at #${events.length}`);
 
     // The table's owner switches the append-only guard off and edits event #2.
     await withDatabase(async (db) => {
