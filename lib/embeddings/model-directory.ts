@@ -1,6 +1,7 @@
 import { readFile, stat } from "node:fs/promises";
 import path from "node:path";
 import { Tokenizer } from "@huggingface/tokenizers";
+import * as ort from "onnxruntime-node";
 import { z } from "zod";
 import { AppError } from "../errors";
 import type { EmbeddingKind } from "./embedder";
@@ -199,4 +200,19 @@ export async function readModelFiles(modelDir: string): Promise<ModelFiles> {
     includePrompt: poolingConfig?.include_prompt ?? true,
     hasDenseModules: modules.some((module) => module.type.endsWith("Dense")),
   };
+}
+
+/** An ONNX graph on the CPU, one operator at a time on `threads` threads; a graph that does not load is `modelLoadFailed`. */
+export async function openCpuSession(graphPath: string, threads: number): Promise<ort.InferenceSession> {
+  try {
+    return await ort.InferenceSession.create(graphPath, {
+      executionProviders: ["cpu"],
+      intraOpNumThreads: threads,
+      interOpNumThreads: 1,
+      executionMode: "sequential",
+      graphOptimizationLevel: "all",
+    });
+  } catch (error) {
+    throw modelLoadFailed(`ONNX graph ${graphPath} could not be loaded: ${(error as Error).message}`, error);
+  }
 }

@@ -4,7 +4,7 @@ import type { Tokenizer } from "@huggingface/tokenizers";
 import * as ort from "onnxruntime-node";
 import { z } from "zod";
 import { AppError } from "../errors";
-import { type ModelFiles, modelLoadFailed, readModelFiles } from "./model-directory";
+import { type ModelFiles, modelLoadFailed, openCpuSession, readModelFiles } from "./model-directory";
 
 export interface OnnxCrossEncoderOptions {
   /** A model directory in Hugging Face layout (`onnx/model.onnx`, `tokenizer.json`, `config.json`). */
@@ -101,21 +101,7 @@ export class OnnxCrossEncoder {
     const files = await readModelFiles(options.modelDir);
     const template = findPairTemplate(files.tokenizer);
     const labels = await readLabels(options.modelDir);
-    let session: ort.InferenceSession;
-    try {
-      session = await ort.InferenceSession.create(files.graphPath, {
-        executionProviders: ["cpu"],
-        intraOpNumThreads: options.threads,
-        interOpNumThreads: 1,
-        executionMode: "sequential",
-        graphOptimizationLevel: "all",
-      });
-    } catch (error) {
-      throw modelLoadFailed(
-        `ONNX graph ${files.graphPath} could not be loaded: ${(error as Error).message}`,
-        error,
-      );
-    }
+    const session = await openCpuSession(files.graphPath, options.threads);
     const encoder = new OnnxCrossEncoder(options, session, files, template, labels);
     try {
       const [probe] = await encoder.runBatch([encoder.encodePair("a", "a")]);

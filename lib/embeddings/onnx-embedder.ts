@@ -3,7 +3,7 @@ import type { Tokenizer } from "@huggingface/tokenizers";
 import * as ort from "onnxruntime-node";
 import { AppError, isAppError } from "../errors";
 import type { Embedder, EmbeddingKind } from "./embedder";
-import { type ModelFiles, modelLoadFailed, readModelFiles } from "./model-directory";
+import { type ModelFiles, modelLoadFailed, openCpuSession, readModelFiles } from "./model-directory";
 
 export interface OnnxEmbedderOptions {
   /** A model directory in the layout described in `model-directory.ts`. */
@@ -107,21 +107,7 @@ export class OnnxEmbedder implements Embedder {
       throw modelLoadFailed(`Sequence length ${files.maxSequenceLength} leaves no room for text`);
     }
 
-    let session: ort.InferenceSession;
-    try {
-      session = await ort.InferenceSession.create(files.graphPath, {
-        executionProviders: ["cpu"],
-        intraOpNumThreads: options.threads,
-        interOpNumThreads: 1,
-        executionMode: "sequential",
-        graphOptimizationLevel: "all",
-      });
-    } catch (error) {
-      throw modelLoadFailed(
-        `ONNX graph ${files.graphPath} could not be loaded: ${(error as Error).message}`,
-        error,
-      );
-    }
+    const session = await openCpuSession(files.graphPath, options.threads);
 
     try {
       const unsupported = session.inputNames.filter((name) => !supportedInputs.has(name));
