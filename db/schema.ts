@@ -154,6 +154,10 @@ export const collections = pgTable("collections", {
   id: uuid("id").primaryKey().defaultRandom(),
   name: text("name").notNull().unique(),
   description: text("description").notNull().default(""),
+  /** Questions and answers drawing on this collection are purged this many days after they were asked; null keeps them. */
+  answerRetentionDays: integer("answer_retention_days"),
+  /** Documents are purged this many days after upload; null keeps them. */
+  documentRetentionDays: integer("document_retention_days"),
   createdAt: createdAt(),
 });
 
@@ -293,7 +297,11 @@ export const answers = pgTable(
     metrics: jsonb("metrics").notNull().default({}),
     createdAt: createdAt(),
   },
-  (table) => [index("answers_thread_idx").on(table.threadId, table.createdAt)],
+  (table) => [
+    index("answers_thread_idx").on(table.threadId, table.createdAt),
+    index("answers_created_idx").on(table.createdAt),
+    index("answers_actor_created_idx").on(table.actor, table.createdAt),
+  ],
 );
 
 export const answerCitations = pgTable(
@@ -314,6 +322,70 @@ export const answerCitations = pgTable(
     isSupported: boolean("is_supported"),
   },
   (table) => [uniqueIndex("answer_citations_answer_marker_unique").on(table.answerId, table.marker)],
+);
+
+/**
+ * Every passage an answer's prompt held, kept with the answer: the auditor sees exactly what the
+ * model saw after the document changed or went away. `text` is null once the content was erased
+ * (a deletion that had to remove it, a retention purge): the hash stays.
+ */
+export const answerSources = pgTable(
+  "answer_sources",
+  {
+    answerId: uuid("answer_id")
+      .notNull()
+      .references(() => answers.id, { onDelete: "cascade" }),
+    n: integer("n").notNull(),
+    chunkId: text("chunk_id").notNull(),
+    documentId: uuid("document_id").notNull(),
+    versionId: uuid("version_id").notNull(),
+    collectionId: uuid("collection_id"),
+    documentTitle: text("document_title").notNull(),
+    pageNumber: integer("page_number").notNull(),
+    box: jsonb("box"),
+    kind: text("kind").notNull(),
+    text: text("text"),
+    contentHash: text("content_hash").notNull(),
+    imageSha256: text("image_sha256"),
+    erasedAt: timestamp("erased_at", { withTimezone: true, mode: "date" }),
+  },
+  (table) => [
+    primaryKey({ columns: [table.answerId, table.n] }),
+    index("answer_sources_document_idx").on(table.documentId),
+  ],
+);
+
+/** A reader's thumbs up (1) or down (-1) on an answer, with an optional comment; one per reader, latest wins. */
+export const answerFeedback = pgTable(
+  "answer_feedback",
+  {
+    answerId: uuid("answer_id")
+      .notNull()
+      .references(() => answers.id, { onDelete: "cascade" }),
+    userId: text("user_id").notNull(),
+    rating: integer("rating").notNull(),
+    comment: text("comment").notNull().default(""),
+    createdAt: createdAt(),
+  },
+  (table) => [
+    primaryKey({ columns: [table.answerId, table.userId] }),
+    check("answer_feedback_rating", sql`${table.rating} in (-1, 1)`),
+  ],
+);
+
+/** Blocks retention purges of a collection's documents and answers, or of a user's answers, until released. */
+export const legalHolds = pgTable(
+  "legal_holds",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    collectionId: uuid("collection_id").references(() => collections.id, { onDelete: "cascade" }),
+    userId: uuid("user_id").references(() => users.id, { onDelete: "cascade" }),
+    reason: text("reason").notNull(),
+    createdBy: text("created_by").notNull(),
+    createdAt: createdAt(),
+    releasedAt: timestamp("released_at", { withTimezone: true, mode: "date" }),
+  },
+  (table) => [check("legal_holds_one_target", sql`(${table.collectionId} IS NULL) <> (${table.userId} IS NULL)`)],
 );
 
 /**
@@ -363,3 +435,6 @@ export type IngestJob = typeof ingestJobs.$inferSelect;
 export type AnswerRow = typeof answers.$inferSelect;
 export type AnswerCitationRow = typeof answerCitations.$inferSelect;
 export type AuditEvent = typeof auditEvents.$inferSelect;
+export type AnswerSourceRow = typeof answerSources.$inferSelect;
+export type AnswerFeedbackRow = typeof answerFeedback.$inferSelect;
+export type LegalHold = typeof legalHolds.$inferSelect;

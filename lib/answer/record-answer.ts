@@ -1,7 +1,9 @@
 import { insertAnswer } from "../../db/queries/answers";
+import { getDocumentsByIds } from "../../db/queries/documents";
 import { touchThread } from "../../db/queries/threads";
 import type { AuditEvent } from "../../db/schema";
 import { appendAuditEvent } from "../audit/append-audit-event";
+import { sha256Hex } from "../text/sha256-hex";
 import type { Citation } from "../domain/answer-events";
 import type { AnswerRefusal, ClaimVerdict } from "../domain/claim-verdicts";
 import type { AnswerDependencies, PreparedAnswer } from "./prepare-answer";
@@ -20,7 +22,11 @@ export interface AnswerOutcome {
   refusal?: AnswerRefusal | null;
 }
 
-/** Stores the answer, its citations and its hash-chained audit event in one transaction. */
+/**
+ * Stores the answer, its citations, the passages exactly as sent (so the answer still shows what
+ * the model saw after its documents change or go) and its hash-chained audit event, in one
+ * transaction.
+ */
 export async function recordAnswerOutcome(
   dependencies: AnswerDependencies,
   prepared: PreparedAnswer,
@@ -28,6 +34,8 @@ export async function recordAnswerOutcome(
 ): Promise<AuditEvent> {
   return dependencies.db.transaction(async (tx) => {
     await touchThread({ db: tx, id: prepared.threadId });
+    const documents = await getDocumentsByIds({ db: tx, ids: prepared.sources.map((source) => source.documentId) });
+    const collectionOf = new Map(documents.map((document) => [document.id, document.collectionId]));
     await insertAnswer({
       tx,
       answer: {
@@ -65,6 +73,20 @@ export async function recordAnswerOutcome(
         contentHash: source.contentHash,
         imageSha256: source.imageSha256,
       })),
+      sources: prepared.sources.map((source) => ({
+        n: source.n,
+        chunkId: source.chunkId,
+        documentId: source.documentId,
+        versionId: source.versionId,
+        collectionId: collectionOf.get(source.documentId) ?? null,
+        documentTitle: source.documentTitle,
+        pageNumber: source.pageNumber,
+        box: source.box,
+        kind: source.kind,
+        text: source.text,
+        contentHash: source.contentHash,
+        imageSha256: source.imageSha256,
+      })),
     });
     return appendAuditEvent(tx, {
       actor: prepared.request.actor,
@@ -75,12 +97,17 @@ export async function recordAnswerOutcome(
   });
 }
 
-/** What an auditor needs to check an answer: every input the model saw, by hash, and what it said. */
+/**
+ * What an auditor needs to check an answer: every input the model saw and what it said, by hash.
+ * The texts themselves live in `answers` and `answer_sources`, where a retention purge or an
+ * erasure can remove them; the ledger, which nothing may change, keeps only their sha256 — and
+ * still proves what the text was while it exists.
+ */
 function auditPayload(dependencies: AnswerDependencies, prepared: PreparedAnswer, outcome: AnswerOutcome) {
   return {
     answerId: prepared.answerId,
     threadId: prepared.threadId,
-    question: prepared.request.question,
+    questionSha256: sha256Hex(prepared.request.question),
     collectionIds: prepared.request.collectionIds,
     chunks: prepared.sources.map((source) => ({
       n: source.n,
@@ -101,7 +128,7 @@ function auditPayload(dependencies: AnswerDependencies, prepared: PreparedAnswer
       embedderId: dependencies.embedder.id,
     },
     parameters: { maxTokens: prepared.generateRequest.maxTokens, ...prepared.generateRequest.sampling },
-    answer: outcome.answer,
+    answerSha256: sha256Hex(outcome.answer),
     citations: outcome.citations.map(({ n, source }) => ({ n, chunkId: source.chunkId })),
     rejectedMarkers: outcome.rejectedMarkers,
     claims: outcome.claims ?? null,
