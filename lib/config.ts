@@ -52,6 +52,8 @@ const environmentSchema = z.object({
   CLAIM_CHECK_GENERATOR_MAX: z.coerce.number().int().min(0).max(64).default(3),
   MAX_QUEUED_ANSWERS: integer(8),
   AUDIT_KEY_FILE: z.string().min(1).optional(),
+  AUDIT_CHECKPOINT_EVENTS: integer(1000),
+  AUDIT_CHECKPOINT_MINUTES: integer(10),
   INGEST_WORKER: z.enum(["in-process", "off"]).default("in-process"),
   INGEST_MAX_ATTEMPTS: integer(3),
   INGEST_CONCURRENCY: integer(2),
@@ -157,6 +159,8 @@ export interface FolioConfig {
   maxQueuedAnswers: number;
   /** The Ed25519 private key that signs audit checkpoints: `<dataDir>/audit/signing-key.pem` by default. */
   auditKeyFile: string;
+  /** A signed checkpoint once this many events are unsigned, or once the oldest has waited this long. */
+  auditCheckpoint: { everyEvents: number; everyMinutes: number };
   ingestWorker: Environment["INGEST_WORKER"];
   ingestMaxAttempts: number;
   /** Jobs one worker runs at once: while one waits (OCR, its first pages), another uses the CPU. */
@@ -273,6 +277,7 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
     },
     maxQueuedAnswers: env.MAX_QUEUED_ANSWERS,
     auditKeyFile: path.resolve(env.AUDIT_KEY_FILE ?? path.join(dataDir, "audit", "signing-key.pem")),
+    auditCheckpoint: { everyEvents: env.AUDIT_CHECKPOINT_EVENTS, everyMinutes: env.AUDIT_CHECKPOINT_MINUTES },
     ingestWorker: env.INGEST_WORKER,
     ingestMaxAttempts: env.INGEST_MAX_ATTEMPTS,
     ingestConcurrency: env.INGEST_CONCURRENCY,

@@ -11,6 +11,7 @@ import type { FolioConfig } from "./config";
 import type { ModelAvailability, ModelKind } from "./domain/model-status";
 import type { Embedder } from "./embeddings/embedder";
 import { OnnxEmbedder } from "./embeddings/onnx-embedder";
+import { createCheckpointSchedule } from "./audit/checkpoint-schedule";
 import { AppError, type ErrorCode, isAppError } from "./errors";
 import type { Generator } from "./llm/generator";
 import { LlamaCppGenerator } from "./llm/llama-cpp-generator";
@@ -121,7 +122,19 @@ export async function createFolio(config: FolioConfig, options: FolioOptions = {
     embeddingParts,
     log: options.log,
   });
-  if (options.startIngestWorker) ingest.worker.start();
+  const checkpoints = createCheckpointSchedule({
+    db: database.db,
+    keyFile: config.auditKeyFile,
+    policy: {
+      everyEvents: config.auditCheckpoint.everyEvents,
+      everyMs: config.auditCheckpoint.everyMinutes * 60_000,
+    },
+    log,
+  });
+  if (options.startIngestWorker) {
+    ingest.worker.start();
+    await checkpoints.start();
+  }
 
   return {
     config,
@@ -143,6 +156,7 @@ export async function createFolio(config: FolioConfig, options: FolioOptions = {
     ingest,
     close: async () => {
       await ingest.close();
+      await checkpoints.stop();
       await Promise.allSettled([
         generator.peek()?.then((loaded) => loaded.dispose()),
         store.peek()?.then((loaded) => loaded.close()),

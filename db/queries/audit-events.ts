@@ -26,6 +26,12 @@ export async function getAuditHead({
   return last;
 }
 
+/** When event `seq` was appended, or undefined when there is no such event. */
+export async function getAuditEventTime({ tx, seq }: { tx: Executor; seq: number }): Promise<Date | undefined> {
+  const [event] = await tx.select({ ts: auditEvents.ts }).from(auditEvents).where(eq(auditEvents.seq, seq));
+  return event?.ts;
+}
+
 export async function insertAuditEvent({
   tx,
   row,

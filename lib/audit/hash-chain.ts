@@ -75,7 +75,18 @@ export function verifyChain(
       firstBadSeq: event.seq,
       reason,
     });
-    if (event.seq !== expectedSeq) return bad(`expected seq ${expectedSeq}, found ${event.seq}`);
+    if (event.seq > expectedSeq) {
+      return {
+        ...bad(`event #${expectedSeq} is missing (the next is #${event.seq})`),
+        firstBadSeq: expectedSeq,
+      };
+    }
+    if (event.seq < expectedSeq) {
+      return {
+        ...bad(`expected event #${expectedSeq}, found #${event.seq} (out of order or repeated)`),
+        firstBadSeq: expectedSeq,
+      };
+    }
     if (event.prevHash !== expectedPrevHash) return bad("prev_hash does not match the previous event's hash");
     if (computeEventHash(event) !== event.hash) return bad("hash does not match the event's contents");
     checkedEvents += 1;

@@ -2,9 +2,10 @@ import { generateKeyPairSync, sign } from "node:crypto";
 import { stat } from "node:fs/promises";
 import path from "node:path";
 import { sql } from "drizzle-orm";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { listAuditEvents, listCheckpoints } from "../../db/queries/audit-events";
 import { appendAuditEvent } from "../../lib/audit/append-audit-event";
+import { createCheckpointSchedule } from "../../lib/audit/checkpoint-schedule";
 import { checkpointStatement, writeCheckpoint } from "../../lib/audit/checkpoints";
 import { computeEventHash, genesisHash } from "../../lib/audit/hash-chain";
 import { keyIdOf, loadOrCreateSigningKey, type SigningKey } from "../../lib/audit/signing-key";
@@ -116,6 +117,125 @@ describe("signed audit checkpoints", () => {
     const verified = await verifyLedger(db, expected(key));
     expect(verified).toMatchObject({ isIntact: false, firstBadSeq: 6 });
     expect(verified.reason).toContain("signed by another key");
+  });
+
+  /**
+   * The tamper table of the issue 8 note: each way someone with the table owner's rights could
+   * change the record, and the event or checkpoint verification names.
+   */
+  const tamperCases: { name: string; change: string | string[]; seq: number; reason: string }[] = [
+    {
+      name: "a changed payload",
+      change: `UPDATE audit_events SET payload = '{"index":400}' WHERE seq = 4`,
+      seq: 4,
+      reason: "hash does not match the event's contents",
+    },
+    {
+      name: "a changed hash",
+      change: `UPDATE audit_events SET hash = repeat('a', 64) WHERE seq = 4`,
+      seq: 4,
+      reason: "hash does not match the event's contents",
+    },
+    {
+      name: "a deleted middle row",
+      change: "DELETE FROM audit_events WHERE seq = 4",
+      seq: 4,
+      reason: "event #4 is missing (the next is #5)",
+    },
+    {
+      name: "a deleted tail",
+      change: "DELETE FROM audit_events WHERE seq > 8",
+      seq: 9,
+      reason: "events were removed from its end",
+    },
+    {
+      name: "two rows swapped (reordered)",
+      change: [
+        "UPDATE audit_events SET seq = 1000 WHERE seq = 3",
+        "UPDATE audit_events SET seq = 3 WHERE seq = 4",
+        "UPDATE audit_events SET seq = 4 WHERE seq = 1000",
+      ],
+      seq: 3,
+      reason: "prev_hash does not match",
+    },
+    {
+      name: "a deleted checkpoint",
+      change: "DELETE FROM audit_checkpoints WHERE seq = 6",
+      seq: 10,
+      reason: "its span does not follow the previous checkpoint",
+    },
+  ];
+
+  it.each(tamperCases)("name $name at event #$seq", async ({ change, seq, reason }) => {
+    const { folio, key } = await signedLedger();
+    const { db } = folio.database;
+    await asTableOwner(folio, async () => {
+      for (const statement of [change].flat()) await db.execute(sql.raw(statement));
+    });
+    const verified = await verifyLedger(db, expected(key));
+    expect(verified).toMatchObject({ isIntact: false, firstBadSeq: seq });
+    expect(verified.reason).toContain(reason);
+  });
+
+  it("are written when due: after N events, or when the oldest unsigned event has waited T", async () => {
+    folio = await createTestFolio();
+    const { db } = folio.database;
+    const key = await loadOrCreateSigningKey(folio.config.auditKeyFile);
+    const append = (index: number) =>
+      db.transaction((tx) =>
+        appendAuditEvent(tx, { actor: "tester", action: "test", subject: `s${index}`, payload: { index } }),
+      );
+    const everyThree = { everyEvents: 3, everyMs: 3_600_000 };
+    for (let index = 1; index <= 2; index += 1) await append(index);
+    expect(await writeCheckpoint(db, key, everyThree)).toBeNull();
+    await append(3);
+    expect(await writeCheckpoint(db, key, everyThree)).toMatchObject({ seq: 3, fromSeq: 1 });
+    await append(4);
+    expect(await writeCheckpoint(db, key, everyThree)).toBeNull();
+    expect(await writeCheckpoint(db, key, { everyEvents: 1000, everyMs: 0 })).toMatchObject({ seq: 4 });
+  });
+
+  it("are signed by the schedule in the worker's process, and only with the key that signed the last one", async () => {
+    folio = await createTestFolio();
+    const { db } = folio.database;
+    for (let index = 1; index <= 5; index += 1) {
+      await db.transaction((tx) =>
+        appendAuditEvent(tx, { actor: "tester", action: "test", subject: `s${index}`, payload: { index } }),
+      );
+    }
+    const logged: string[] = [];
+    const schedule = createCheckpointSchedule({
+      db,
+      keyFile: folio.config.auditKeyFile,
+      policy: { everyEvents: 5, everyMs: 3_600_000 },
+      pollMs: 20,
+      log: (line) => logged.push(line),
+    });
+    await schedule.start();
+    await vi.waitFor(async () => expect(await listCheckpoints({ db })).toHaveLength(1), { timeout: 5_000 });
+    await schedule.stop();
+    expect((await stat(folio.config.auditKeyFile)).mode & 0o777).toBe(0o600);
+
+    const otherKeyFile = path.join(folio.dataDir, "other-node.pem");
+    const other = createCheckpointSchedule({
+      db,
+      keyFile: otherKeyFile,
+      policy: { everyEvents: 1, everyMs: 0 },
+      pollMs: 20,
+      log: (line) => logged.push(line),
+    });
+    await db.transaction((tx) =>
+      appendAuditEvent(tx, { actor: "tester", action: "test", subject: "s6", payload: {} }),
+    );
+    await other.start();
+    await vi.waitFor(
+      () => expect(logged.join("\n")).toContain("every node must use the same AUDIT_KEY_FILE"),
+      {
+        timeout: 5_000,
+      },
+    );
+    await other.stop();
+    expect(await listCheckpoints({ db })).toHaveLength(1);
   });
 
   it("refuse UPDATE and DELETE of a checkpoint", async () => {

@@ -43,8 +43,8 @@ describe("verifyChain", () => {
 
   it.each([
     ["an edited payload", (events: Events) => Object.assign(at(events, 2), { payload: "{}" }), 3],
-    ["a deleted row", (events: Events) => events.splice(1, 1), 3],
-    ["swapped rows", (events: Events) => events.splice(1, 2, at(events, 2), at(events, 1)), 3],
+    ["a deleted row", (events: Events) => events.splice(1, 1), 2],
+    ["swapped rows", (events: Events) => events.splice(1, 2, at(events, 2), at(events, 1)), 2],
     [
       "a forged row with a recomputed hash",
       (events: Events) => {
