@@ -9,6 +9,7 @@ import {
   insertVersionWithJob,
 } from "../db/queries/documents";
 import { lockKeys, withAdvisoryLock } from "../db/queries/locks";
+import { appendAuditEvent } from "../lib/audit/append-audit-event";
 import { AppError } from "../lib/errors";
 import type { BlobStore } from "../lib/storage/blob-store";
 import { sanitizeFileName } from "./sanitize-file-name";
@@ -38,6 +39,11 @@ export type NameConflictChoice =
   | { kind: "keep_both" };
 
 export interface UploadRequest {
+  /**
+   * Who uploads, for the audit event: a user id, or `cli`.
+   * @default "system"
+   */
+  actor?: string;
   collectionId: string;
   fileName: string;
   body: AsyncIterable<Uint8Array>;
@@ -62,6 +68,8 @@ export interface AcceptedUpload {
 /**
  * Step 1 of ingest: size and type checks, the original stored under its sha256, and a durable
  * job queued — all before any parsing. The same bytes twice in a collection make one version.
+ * A new document is recorded as `document.upload`, a new version of one as `version.create`, in
+ * the transaction that creates it (the same bytes again record nothing: nothing changed).
  */
 export async function acceptUpload(
   dependencies: UploadDependencies,
@@ -118,17 +126,21 @@ export async function acceptUpload(
             message: "The document to replace is not in this collection.",
           });
         }
-        return insertVersionWithJob({ tx, document, version });
+        const created = await insertVersionWithJob({ tx, document, version });
+        if (created.isNew) await recordUpload(tx, request.actor, "version.create", created);
+        return created;
       }
       if (choice.kind === "ask") await refuseNameConflict(tx, request.collectionId, title);
       const uniqueTitle =
         choice.kind === "keep_both" ? await freeTitle(tx, request.collectionId, title) : title;
-      return insertDocumentWithVersion({
+      const created = await insertDocumentWithVersion({
         tx,
         collectionId: request.collectionId,
         title: uniqueTitle,
         version,
       });
+      await recordUpload(tx, request.actor, "document.upload", created);
+      return created;
     };
     // One upload decision at a time: concurrent uploads of the same bytes or the same name meet
     // here, and so do deletions (they read and remove blob references under this lock too).
@@ -154,6 +166,29 @@ export async function acceptUpload(
   } finally {
     await staged.discard();
   }
+}
+
+async function recordUpload(
+  tx: Executor,
+  actor: string | undefined,
+  action: "document.upload" | "version.create",
+  { document, version }: CreatedVersion,
+): Promise<void> {
+  await appendAuditEvent(tx, {
+    actor: actor ?? "system",
+    action,
+    subject: action === "document.upload" ? `document:${document.id}` : `version:${version.id}`,
+    payload: {
+      documentId: document.id,
+      versionId: version.id,
+      collectionId: document.collectionId,
+      title: document.title,
+      fileName: version.originalFilename,
+      sha256: version.sha256,
+      byteSize: version.byteSize,
+      mediaType: version.mediaType,
+    },
+  });
 }
 
 async function refuseNameConflict(db: Executor, collectionId: string, title: string) {

@@ -3,9 +3,9 @@ import { stat } from "node:fs/promises";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import type { Database } from "../db/client";
-import { createCollection } from "../db/queries/collections";
 import { findDocumentsByTitle } from "../db/queries/documents";
 import { getJobById } from "../db/queries/ingest-jobs";
+import { addCollection } from "../lib/access/manage-access";
 import { loadConfig } from "../lib/config";
 import { asAppError } from "../lib/errors";
 import { createFolio, type Folio } from "../lib/runtime";
@@ -18,6 +18,9 @@ const usage = `Usage: npm run ingest -- <file.pdf…> --collection <name>
 Uploads PDFs into a collection (created if missing) and indexes them, with a progress bar.
 A file named like a document already in the collection becomes a new version of it.
 Uses the same configuration as the app (DATA_DIR, DATABASE_URL, MODELS_DIR, …).`;
+
+/** Who the audit log says made the changes: the command line has no signed-in user. */
+const cliActor = "cli";
 
 interface FileOutcome {
   file: string;
@@ -40,7 +43,7 @@ async function main(): Promise<number> {
   const folio = await createFolio(loadConfig(), { log: () => {} });
   const { db } = folio.database;
   try {
-    const { collection } = await createCollection({ db, name: values.collection });
+    const { collection } = await addCollection(db, cliActor, { name: values.collection });
     const outcomes: FileOutcome[] = [];
     const pending = new Map<string, string>();
     const placements = new Map<string, Placement>();
@@ -50,6 +53,7 @@ async function main(): Promise<number> {
         const fileName = path.basename(file);
         const choice = await chooseForName(db, collection.id, fileName, touchedDocumentIds);
         const accepted = await folio.ingest.accept({
+          actor: cliActor,
           collectionId: collection.id,
           fileName,
           body: createReadStream(file),

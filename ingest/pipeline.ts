@@ -2,6 +2,7 @@ import type { Database } from "../db/client";
 import { getVersionWithDocument, setCurrentVersion, updateVersion } from "../db/queries/documents";
 import { lockKeys, withAdvisoryLock } from "../db/queries/locks";
 import type { IngestJob } from "../db/schema";
+import { appendAuditEvent } from "../lib/audit/append-audit-event";
 import type { Embedder } from "../lib/embeddings/embedder";
 import { AppError } from "../lib/errors";
 import type { BlobStore } from "../lib/storage/blob-store";
@@ -46,9 +47,10 @@ export interface IngestOutcome {
 
 /**
  * read → chunk → embed, streamed page by page (the PDF children read ahead while pages are
- * embedded), then one index write for the version, which marks it indexed. Each stage is its
- * own module; this function only sequences them. Idempotent: running the same job again
- * rewrites the same chunk ids.
+ * embedded), then one index write for the version, which marks it indexed (and records
+ * `version.indexed` in the same transaction). Each stage is its own module; this function only
+ * sequences them. Idempotent: running the same job again rewrites the same chunk ids (and records
+ * a second `version.indexed`: it was indexed again).
  */
 export async function runIngestJob(
   dependencies: PipelineDependencies,
@@ -138,6 +140,20 @@ export async function runIngestJob(
       },
     });
     if (!isSuperseded) await setCurrentVersion({ db: tx, documentId: document.id, versionId: version.id });
+    await appendAuditEvent(tx, {
+      actor: "system",
+      action: "version.indexed",
+      subject: `version:${version.id}`,
+      payload: {
+        versionId: version.id,
+        documentId: document.id,
+        collectionId: document.collectionId,
+        pageCount: read.pageCount,
+        chunkCount: chunks.length,
+        embedderId: embedder.id,
+        isServed: !isSuperseded,
+      },
+    });
     return written;
   });
   report("indexing", 1);

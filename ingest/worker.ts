@@ -1,5 +1,5 @@
 import type { Database } from "../db/client";
-import { updateVersion } from "../db/queries/documents";
+import { getVersionWithDocument, updateVersion } from "../db/queries/documents";
 import {
   claimNextJob,
   finishJob,
@@ -8,6 +8,7 @@ import {
   retryJobLater,
 } from "../db/queries/ingest-jobs";
 import type { IngestJob } from "../db/schema";
+import { appendAuditEvent } from "../lib/audit/append-audit-event";
 import { type AppError, asAppError } from "../lib/errors";
 import { type IngestOutcome, type PipelineDependencies, runIngestJob } from "./pipeline";
 
@@ -129,15 +130,32 @@ export class IngestWorker {
       this.log(`job ${job.id}: ${error.code}, retrying in ${delayMs} ms`);
       return { jobId: job.id, state: "retrying", error };
     }
-    await finishJob({
-      db,
-      jobId: job.id,
-      outcome: { state: "failed", errorCode: error.code, errorMessage: message },
-    });
-    await updateVersion({
-      db,
-      versionId: job.versionId,
-      changes: { status: "failed", errorCode: error.code, errorMessage: message },
+    await db.transaction(async (tx) => {
+      await finishJob({
+        db: tx,
+        jobId: job.id,
+        outcome: { state: "failed", errorCode: error.code, errorMessage: message },
+      });
+      // A version deleted while it was being read fails with it, but there is nothing left to mark.
+      const found = await getVersionWithDocument({ db: tx, versionId: job.versionId });
+      if (!found) return;
+      await updateVersion({
+        db: tx,
+        versionId: job.versionId,
+        changes: { status: "failed", errorCode: error.code, errorMessage: message },
+      });
+      await appendAuditEvent(tx, {
+        actor: "system",
+        action: "version.failed",
+        subject: `version:${job.versionId}`,
+        payload: {
+          versionId: job.versionId,
+          documentId: found.document.id,
+          collectionId: found.document.collectionId,
+          errorCode: error.code,
+          attempts: job.attempts,
+        },
+      });
     });
     this.log(`job ${job.id}: failed (${error.code}) ${message}`);
     return { jobId: job.id, state: "failed", error };

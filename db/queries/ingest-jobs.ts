@@ -87,7 +87,7 @@ export async function finishJob({
   jobId,
   outcome,
 }: {
-  db: Database;
+  db: Executor;
   jobId: string;
   outcome: { state: "succeeded" } | { state: "failed"; errorCode: string; errorMessage: string };
 }): Promise<void> {

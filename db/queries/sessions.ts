@@ -32,8 +32,19 @@ export async function touchSession({ db, idHash }: { db: Executor; idHash: strin
   await db.update(sessions).set({ lastSeenAt: sql`now()` }).where(eq(sessions.idHash, idHash));
 }
 
-export async function deleteSession({ db, idHash }: { db: Executor; idHash: string }): Promise<void> {
-  await db.delete(sessions).where(eq(sessions.idHash, idHash));
+/** Deletes the session; returns whose it was (undefined when there was none). */
+export async function deleteSession({
+  db,
+  idHash,
+}: {
+  db: Executor;
+  idHash: string;
+}): Promise<Pick<Session, "userId" | "method"> | undefined> {
+  const [row] = await db
+    .delete(sessions)
+    .where(eq(sessions.idHash, idHash))
+    .returning({ userId: sessions.userId, method: sessions.method });
+  return row;
 }
 
 export async function deleteUserSessions({ db, userId }: { db: Executor; userId: string }): Promise<number> {

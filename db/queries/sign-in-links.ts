@@ -10,8 +10,10 @@ export async function insertSignInLink({
 }: {
   db: Executor;
   link: { tokenHash: string; purpose: SignInLink["purpose"]; userId: string | null; expiresAt: Date };
-}): Promise<void> {
-  await db.insert(signInLinks).values(link);
+}): Promise<{ id: string }> {
+  const [row] = await db.insert(signInLinks).values(link).returning({ id: signInLinks.id });
+  if (!row) throw new Error("sign-in link insert returned nothing");
+  return row;
 }
 
 /** A link that exists, is unused and unexpired (without using it). */

@@ -1,5 +1,5 @@
 import type { Database } from "../../db/client";
-import { getCollectionById, getCollectionByName } from "../../db/queries/collections";
+import { createCollection, getCollectionById, getCollectionByName } from "../../db/queries/collections";
 import { deleteGrant, type Grantee, listGroupGrants, upsertGrant } from "../../db/queries/grants";
 import {
   addGroupMember,
@@ -16,7 +16,28 @@ import type { ChangeActor } from "../auth/manage-users";
 import type { GrantPermission } from "../domain/actor";
 import { AppError } from "../errors";
 
-/** Groups and grants, each change recorded in the audit log in the same transaction. */
+/** Collections, groups and grants, each change recorded in the audit log in the same transaction. */
+
+/** Creates a collection (`collection.create`), or returns the one that already has this name. */
+export async function addCollection(
+  db: Database,
+  actor: ChangeActor,
+  input: { name: string; description?: string },
+): Promise<{ collection: Collection; isNew: boolean }> {
+  return db.transaction(async (tx) => {
+    const created = await createCollection({ db: tx, ...input });
+    if (created.isNew) {
+      const { collection } = created;
+      await appendAuditEvent(tx, {
+        actor,
+        action: "collection.create",
+        subject: `collection:${collection.id}`,
+        payload: { collectionId: collection.id, name: collection.name },
+      });
+    }
+    return created;
+  });
+}
 
 export async function createGroup(
   db: Database,
@@ -53,7 +74,7 @@ export async function removeGroup(db: Database, actor: ChangeActor, groupId: str
       actor,
       action: "group.delete",
       subject: `group:${group.id}`,
-      payload: { name: group.name, grants },
+      payload: { name: group.name, grants, collectionIds: grants.map((grant) => grant.collectionId) },
     });
   });
 }
@@ -68,11 +89,14 @@ export async function setGroupMembership(
       ? await addGroupMember({ db: tx, groupId: input.groupId, userId: input.userId })
       : await removeGroupMember({ db: tx, groupId: input.groupId, userId: input.userId });
     if (changed) {
+      // The collections the member gains or loses through the group, so an export by collection
+      // shows who came to read it this way.
+      const grants = await listGroupGrants({ db: tx, groupId: input.groupId });
       await appendAuditEvent(tx, {
         actor,
         action: input.isMember ? "group.member_add" : "group.member_remove",
         subject: `group:${input.groupId}`,
-        payload: { userId: input.userId },
+        payload: { userId: input.userId, collectionIds: grants.map((grant) => grant.collectionId) },
       });
     }
     return changed;
@@ -103,7 +127,12 @@ export async function grantCollection(
       actor,
       action: "grant.set",
       subject: `collection:${input.collectionId}`,
-      payload: { grantId: grant.id, ...input.grantee, permission: input.permission },
+      payload: {
+        grantId: grant.id,
+        collectionId: input.collectionId,
+        ...input.grantee,
+        permission: input.permission,
+      },
     });
   });
 }
@@ -121,7 +150,12 @@ export async function revokeCollection(
         actor,
         action: "grant.revoke",
         subject: `collection:${input.collectionId}`,
-        payload: { grantId: removed.id, ...input.grantee, permission: removed.permission },
+        payload: {
+          grantId: removed.id,
+          collectionId: input.collectionId,
+          ...input.grantee,
+          permission: removed.permission,
+        },
       });
     }
     return removed !== undefined;

@@ -11,7 +11,7 @@ import { sha256Hex } from "../text/sha256-hex";
 import { discoverOidcProvider, type OidcConfig } from "./oidc-discovery";
 import { oidcProfileOf } from "./oidc-profile";
 import { safeReturnTo } from "./oidc-return-to";
-import { resolveOidcUser } from "./oidc-user";
+import { recordRefusedOidcUser, resolveOidcUser } from "./oidc-user";
 import { startSession } from "./sessions";
 
 /** The one redirect URI Folio uses; register it at the IdP. */
@@ -61,6 +61,8 @@ export interface OidcCallbackInput {
   callbackParams: URLSearchParams;
   /** The state cookie the browser brought, if any. */
   stateCookie: string | undefined;
+  /** The client address, for the sign-in's audit event. */
+  address?: string;
 }
 
 /**
@@ -68,7 +70,10 @@ export interface OidcCallbackInput {
  * stored, unexpired flow, which is deleted on use (a replayed callback fails); the code is
  * exchanged with the PKCE verifier, and the ID token checked (signature, issuer, audience, expiry,
  * nonce) by openid-client. Then the user is found, linked or created (see resolveOidcUser) and a
- * new session started.
+ * new session started (`auth.sign_in`). A person the IdP vouched for but Folio refuses (no
+ * account, disabled, unverified email) is recorded as `auth.sign_in_failed`; failures before the
+ * IdP vouched for anyone (state, denial, token exchange) are not — anyone can cause those, and
+ * they change nothing.
  */
 export async function finishOidcSignIn(
   db: Database,
@@ -96,12 +101,21 @@ export async function finishOidcSignIn(
     state,
     nonce: flow.nonce,
   });
-  const user = await resolveOidcUser(db, {
-    issuer: provider.serverMetadata().issuer,
-    profile: oidcProfileOf(claims, oidc.groupsClaim),
-    autoCreateUsers: oidc.autoCreateUsers,
+  const issuer = provider.serverMetadata().issuer;
+  const profile = oidcProfileOf(claims, oidc.groupsClaim);
+  const address = input.address === undefined ? {} : { address: input.address };
+  const user = await resolveOidcUser(db, { issuer, profile, autoCreateUsers: oidc.autoCreateUsers }).catch(
+    async (error: unknown) => {
+      await recordRefusedOidcUser(db, { issuer, profile, error, ...address });
+      throw error;
+    },
+  );
+  const session = await startSession(db, {
+    userId: user.id,
+    method: "oidc",
+    policy: config.sessions,
+    context: { ...address, issuer },
   });
-  const session = await startSession(db, { userId: user.id, method: "oidc", policy: config.sessions });
   return { user, ...session, returnTo: flow.returnTo };
 }
 

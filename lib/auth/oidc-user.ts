@@ -1,11 +1,13 @@
 import type { Database, Executor } from "../../db/client";
+import { listGroupGrants } from "../../db/queries/grants";
 import { syncOidcGroupMemberships } from "../../db/queries/groups";
 import { getOidcIdentity, insertOidcIdentity } from "../../db/queries/oidc";
 import { getUserByEmail, getUserById, insertUser } from "../../db/queries/users";
 import type { User } from "../../db/schema";
 import { appendAuditEvent } from "../audit/append-audit-event";
-import { AppError } from "../errors";
+import { AppError, asAppError } from "../errors";
 import type { OidcProfile } from "./oidc-profile";
+import { recordFailedSignIn, type SignInFailureReason } from "./record-failed-sign-in";
 
 /**
  * The Folio user an IdP identity signs in as, in one transaction with its group memberships and
@@ -36,15 +38,55 @@ export async function resolveOidcUser(
       [left, "group.member_remove"],
     ] as const) {
       for (const group of groups) {
+        const grants = await listGroupGrants({ db: tx, groupId: group.id });
         await appendAuditEvent(tx, {
           actor: user.id,
           action,
           subject: `group:${group.id}`,
-          payload: { userId: user.id, via: "oidc", issuer, oidcGroup: group.oidcGroup },
+          payload: {
+            userId: user.id,
+            via: "oidc",
+            issuer,
+            oidcGroup: group.oidcGroup,
+            collectionIds: grants.map((grant) => grant.collectionId),
+          },
         });
       }
     }
     return user;
+  });
+}
+
+/** The refusals of resolveOidcUser that concern a person the IdP vouched for, by reason. */
+const refusalReasons: Partial<Record<string, SignInFailureReason>> = {
+  "forbidden:no_account": "no_account",
+  "forbidden:account_disabled": "account_disabled",
+  "conflict:email_unverified": "email_unverified",
+  "invalid:oidc_claims": "missing_email",
+};
+
+/**
+ * Records resolveOidcUser's refusal of a verified identity as `auth.sign_in_failed`, naming the
+ * Folio account it matched when there is one. Other errors (a race, an outage) record nothing.
+ */
+export async function recordRefusedOidcUser(
+  db: Database,
+  input: { issuer: string; profile: OidcProfile; error: unknown; address?: string },
+): Promise<void> {
+  const reason = refusalReasons[asAppError(input.error).code];
+  if (!reason) return;
+  const { issuer, profile } = input;
+  const linked = await getOidcIdentity({ db, issuer, subject: profile.subject });
+  const sameEmail = !linked && profile.email ? await getUserByEmail({ db, email: profile.email }) : undefined;
+  const userId = linked?.userId ?? sameEmail?.id;
+  await recordFailedSignIn(db, {
+    method: "oidc",
+    reason,
+    email: profile.email,
+    ...(userId ? { userId } : {}),
+    ...(input.address === undefined ? {} : { address: input.address }),
+    issuer,
+    oidcSubject: profile.subject,
   });
 }
 

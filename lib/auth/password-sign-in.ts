@@ -4,13 +4,16 @@ import { getUserByEmail, normalizeEmail } from "../../db/queries/users";
 import type { User } from "../../db/schema";
 import { AppError } from "../errors";
 import { verifyPassword } from "./password";
+import { recordFailedSignIn, type SignInFailureReason } from "./record-failed-sign-in";
 import { type SessionPolicy, startSession } from "./sessions";
-import { assertSignInAllowed, recordSignInFailure } from "./sign-in-rate-limit";
+import { assertSignInAllowed } from "./sign-in-rate-limit";
 
 /**
  * Email + password → a new session. Every failure looks the same (unknown account, wrong
  * password, disabled account, no password set) and costs the same time; failures count toward
- * the per-account and per-address limits.
+ * the per-account and per-address limits and are recorded as `auth.sign_in_failed` with their
+ * reason. Attempts the limit refuses (429) are not recorded one by one: they change nothing, and
+ * a client spraying them must not grow a ledger that can never shrink.
  */
 export async function signInWithPassword(
   db: Database,
@@ -20,11 +23,32 @@ export async function signInWithPassword(
   await assertSignInAllowed(db, keys);
   const user = await getUserByEmail({ db, email: input.email });
   const isValid = await verifyPassword(user?.passwordHash, input.password);
-  if (!user || !isValid || user.disabledAt) {
-    await recordSignInFailure(db, keys);
+  const reason = failureReason(user, isValid);
+  if (!user || reason) {
+    await recordFailedSignIn(db, {
+      method: "password",
+      reason: reason ?? "unknown_account",
+      email: input.email,
+      userId: user?.id,
+      address: input.address,
+      rateLimitKeys: keys,
+    });
     throw new AppError("unauthorized:credentials", { message: "The email or password is not right." });
   }
   await clearAccountFailures({ db, accountKey: keys.account });
-  const session = await startSession(db, { userId: user.id, method: "password", policy: input.policy });
+  const session = await startSession(db, {
+    userId: user.id,
+    method: "password",
+    policy: input.policy,
+    context: { address: input.address },
+  });
   return { user, ...session };
+}
+
+function failureReason(user: User | undefined, isValid: boolean): SignInFailureReason | undefined {
+  if (!user) return "unknown_account";
+  if (!user.passwordHash) return "no_password";
+  if (!isValid) return "wrong_password";
+  if (user.disabledAt) return "account_disabled";
+  return undefined;
 }

@@ -1,6 +1,6 @@
-import { createCollection, listCollections } from "../../../db/queries/collections";
+import { listCollections } from "../../../db/queries/collections";
 import { collectionAccessOf } from "../../../lib/access/collection-access";
-import { appendAuditEvent } from "../../../lib/audit/append-audit-event";
+import { addCollection } from "../../../lib/access/manage-access";
 import { toHttpResponse } from "../../../lib/http/error-response";
 import { readJson } from "../../../lib/http/read-json";
 import { authorize } from "../../_server/authorize";
@@ -32,18 +32,7 @@ export async function POST(request: Request): Promise<Response> {
   try {
     const { folio, actor } = await authorize(request, { roles: ["admin"] });
     const body = await readJson(request, createCollectionSchema);
-    const { collection, isNew } = await folio.database.db.transaction(async (tx) => {
-      const created = await createCollection({ db: tx, ...body });
-      if (created.isNew) {
-        await appendAuditEvent(tx, {
-          actor: actor.userId,
-          action: "collection.create",
-          subject: `collection:${created.collection.id}`,
-          payload: { name: created.collection.name },
-        });
-      }
-      return created;
-    });
+    const { collection, isNew } = await addCollection(folio.database.db, actor.userId, body);
     return Response.json(
       { collection: { ...collection, permission: "curate" } },
       { status: isNew ? 201 : 200 },

@@ -26,7 +26,11 @@ export async function POST(request: Request): Promise<Response> {
     const user = await addUser(db, actor.userId, { ...body, password: body.password || undefined });
     const signInLink = body.password
       ? undefined
-      : signInLinkUrl(folio.config.web.publicUrl, "sign_in", await createSignInLink(db, user.id));
+      : signInLinkUrl(
+          folio.config.web.publicUrl,
+          "sign_in",
+          await createSignInLink(db, user.id, actor.userId),
+        );
     return Response.json({ user: userView(user), signInLink }, { status: 201 });
   } catch (error) {
     return toHttpResponse(error);

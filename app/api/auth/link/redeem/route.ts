@@ -1,6 +1,7 @@
 import { redeemSignInLink } from "../../../../../lib/auth/sign-in-links";
 import { toHttpResponse } from "../../../../../lib/http/error-response";
 import { readJson } from "../../../../../lib/http/read-json";
+import { clientAddress } from "../../../../../lib/http/request-boundary";
 import { guardPublicRoute } from "../../../../_server/authorize";
 import { signedInUserOf, withSessionCookie } from "../../../../_server/session-response";
 import { redeemLinkSchema } from "../../schema";
@@ -14,6 +15,7 @@ export async function POST(request: Request): Promise<Response> {
       ...body,
       password: body.password || undefined,
       policy: folio.config.sessions,
+      address: clientAddress(request, folio.config.web),
     });
     return withSessionCookie(folio.config, token, { user: signedInUserOf(user) });
   } catch (error) {

@@ -1,6 +1,7 @@
 import { finishOidcSignIn, oidcSignInErrorCode } from "../../../../../lib/auth/oidc-sign-in";
 import { toHttpResponse } from "../../../../../lib/http/error-response";
 import { clearedOidcStateCookie, oidcStateCookieName } from "../../../../../lib/http/oidc-state-cookie";
+import { clientAddress } from "../../../../../lib/http/request-boundary";
 import { readCookie, sessionCookie } from "../../../../../lib/http/session-cookie";
 import { guardPublicRoute } from "../../../../_server/authorize";
 import { redirectToSignInError } from "../../../../_server/oidc-redirect";
@@ -21,6 +22,7 @@ export async function GET(request: Request): Promise<Response> {
     const { token, returnTo } = await finishOidcSignIn(folio.database.db, config, {
       callbackParams: new URL(request.url).searchParams,
       stateCookie: readCookie(request, oidcStateCookieName(config)),
+      address: clientAddress(request, config.web),
     });
     const headers = new Headers({
       location: new URL(returnTo, config.web.publicUrl).href,

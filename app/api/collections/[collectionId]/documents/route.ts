@@ -23,6 +23,7 @@ export async function POST(request: Request, context: RouteContext): Promise<Res
     const declared = request.headers.get("content-length");
     const password = readPdfPassword(request.headers);
     const accepted = await folio.ingest.accept({
+      actor: actor.userId,
       collectionId,
       fileName: query.name,
       body: Readable.fromWeb(request.body as NodeReadableStream<Uint8Array>),

@@ -11,11 +11,11 @@ export async function POST(
   context: { params: Promise<{ userId: string }> },
 ): Promise<Response> {
   try {
-    const { folio } = await authorize(request, { roles: ["admin"] });
+    const { folio, actor } = await authorize(request, { roles: ["admin"] });
     const { userId } = parseInput(userParamsSchema, await context.params);
     const { db } = folio.database;
     const user = await findUser(db, userId);
-    const token = await createSignInLink(db, user.id);
+    const token = await createSignInLink(db, user.id, actor.userId);
     return Response.json({ signInLink: signInLinkUrl(folio.config.web.publicUrl, "sign_in", token) });
   } catch (error) {
     return toHttpResponse(error);
