@@ -1,8 +1,9 @@
-import { sql } from "drizzle-orm";
+import { asc, eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createCollection } from "../../db/queries/collections";
 import { upsertGrant } from "../../db/queries/grants";
 import { insertUser } from "../../db/queries/users";
+import { auditEvents } from "../../db/schema";
 import { canReadAnswer } from "../../lib/access/answer-access";
 import { startAnswer } from "../../lib/answer/start-answer";
 import { auditAnswer } from "../../lib/answers/audit-answer";
@@ -296,14 +297,11 @@ describe("feedback", () => {
       comments: 1,
     });
 
-    const events = await db.execute(
-      sql`SELECT actor, subject, payload FROM audit_events WHERE action = 'feedback.create' ORDER BY seq`,
-    );
-    const rows = ("rows" in events ? events.rows : events) as {
-      actor: string;
-      subject: string;
-      payload: string;
-    }[];
+    const rows = await db
+      .select()
+      .from(auditEvents)
+      .where(eq(auditEvents.action, "feedback.create"))
+      .orderBy(asc(auditEvents.seq));
     expect(rows.map((row) => row.subject)).toEqual([
       `feedback:${asked.aliceHelmets}:${alice.userId}`,
       `feedback:${asked.aliceHelmets}:${alice.userId}`,
