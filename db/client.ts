@@ -32,6 +32,11 @@ export interface DatabaseOptions {
   pgliteDir: string | undefined;
   /** @default 10 */
   maxConnections?: number;
+  /**
+   * Apply pending migrations first. Off for a PostgreSQL role that may not change the schema
+   * (the serving role of docker-compose: `npm run db:migrate` runs as the owner). @default true
+   */
+  migrate?: boolean;
 }
 
 /** Migrations are read from the project directory: Folio always runs from it (npm scripts). */
@@ -40,7 +45,7 @@ export const migrationsFolder = path.join(process.cwd(), "db", "migrations");
 /** Opens the configured database and applies pending migrations before returning it. */
 export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHandle> {
   return options.databaseUrl
-    ? openPostgres(options.databaseUrl, options.maxConnections ?? 10)
+    ? openPostgres(options.databaseUrl, options.maxConnections ?? 10, options.migrate ?? true)
     : openPglite(options.pgliteDir);
 }
 
@@ -68,7 +73,14 @@ async function openPglite(directory: string | undefined): Promise<DatabaseHandle
 /** Several processes may start at once (web + workers): migrations run under an advisory lock. */
 const migrationLockKey = 7_340_211;
 
-async function openPostgres(url: string, maxConnections: number): Promise<DatabaseHandle> {
+async function openPostgres(url: string, maxConnections: number, migrate: boolean): Promise<DatabaseHandle> {
+  if (migrate) await migratePostgresUnderLock(url);
+  const client = postgres(url, { max: maxConnections, onnotice: () => {}, connect_timeout: 10 });
+  const db = drizzlePostgres({ client, schema });
+  return { db: db as unknown as Database, driver: "postgres", close: () => client.end({ timeout: 5 }) };
+}
+
+async function migratePostgresUnderLock(url: string): Promise<void> {
   const migrationClient = postgres(url, { max: 1, onnotice: () => {} });
   try {
     await migrationClient`select pg_advisory_lock(${migrationLockKey})`;
@@ -77,7 +89,4 @@ async function openPostgres(url: string, maxConnections: number): Promise<Databa
   } finally {
     await migrationClient.end({ timeout: 5 });
   }
-  const client = postgres(url, { max: maxConnections, onnotice: () => {}, connect_timeout: 10 });
-  const db = drizzlePostgres({ client, schema });
-  return { db: db as unknown as Database, driver: "postgres", close: () => client.end({ timeout: 5 }) };
 }

@@ -11,6 +11,12 @@ const integer = (defaultValue: number) => z.coerce.number().int().positive().def
 const environmentSchema = z.object({
   DATA_DIR: z.string().min(1).default("./data"),
   DATABASE_URL: z.string().url().optional(),
+  DATABASE_MIGRATE: z.enum(["true", "false"]).default("true"),
+  APP_DATABASE_ROLE: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]{0,62}$/, "a PostgreSQL role name: lower-case letters, digits and _")
+    .optional(),
+  APP_DATABASE_PASSWORD: z.string().min(1).optional(),
   LANCEDB_URI: z.string().min(1).optional(),
   MODELS_DIR: z.string().min(1).default("./models"),
   GENERATOR_BACKEND: z.enum(["llama-cpp", "openai"]).default("llama-cpp"),
@@ -52,6 +58,7 @@ const environmentSchema = z.object({
   CLAIM_CHECK_GENERATOR_MAX: z.coerce.number().int().min(0).max(64).default(3),
   MAX_QUEUED_ANSWERS: integer(8),
   AUDIT_KEY_FILE: z.string().min(1).optional(),
+  RETENTION_PURGE_HOURS: integer(24),
   AUDIT_CHECKPOINT_EVENTS: integer(1000),
   AUDIT_CHECKPOINT_MINUTES: integer(10),
   INGEST_WORKER: z.enum(["in-process", "off"]).default("in-process"),
@@ -83,6 +90,10 @@ export interface FolioConfig {
   dataDir: string;
   /** Unset: embedded PGlite under `dataDir/pg`. */
   databaseUrl: string | undefined;
+  /** Apply pending migrations on start (off for a serving role that may not change the schema). */
+  databaseMigrate: boolean;
+  /** `npm run db:migrate` grants this PostgreSQL role what serving needs, and no way to change the ledger. */
+  appDatabaseRole: { name: string; password: string | undefined } | undefined;
   pgliteDir: string;
   blobsDir: string;
   lanceUri: string;
@@ -159,6 +170,8 @@ export interface FolioConfig {
   maxQueuedAnswers: number;
   /** The Ed25519 private key that signs audit checkpoints: `<dataDir>/audit/signing-key.pem` by default. */
   auditKeyFile: string;
+  /** Hours between retention purges in the process that runs the ingest worker. */
+  retentionPurgeHours: number;
   /** A signed checkpoint once this many events are unsigned, or once the oldest has waited this long. */
   auditCheckpoint: { everyEvents: number; everyMinutes: number };
   ingestWorker: Environment["INGEST_WORKER"];
@@ -226,6 +239,10 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
   return {
     dataDir,
     databaseUrl: env.DATABASE_URL,
+    databaseMigrate: env.DATABASE_MIGRATE === "true",
+    appDatabaseRole: env.APP_DATABASE_ROLE
+      ? { name: env.APP_DATABASE_ROLE, password: env.APP_DATABASE_PASSWORD }
+      : undefined,
     pgliteDir: path.join(dataDir, "pg"),
     blobsDir: path.join(dataDir, "blobs"),
     lanceUri: env.LANCEDB_URI ?? path.join(dataDir, "lance"),
@@ -277,6 +294,7 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
     },
     maxQueuedAnswers: env.MAX_QUEUED_ANSWERS,
     auditKeyFile: path.resolve(env.AUDIT_KEY_FILE ?? path.join(dataDir, "audit", "signing-key.pem")),
+    retentionPurgeHours: env.RETENTION_PURGE_HOURS,
     auditCheckpoint: { everyEvents: env.AUDIT_CHECKPOINT_EVENTS, everyMinutes: env.AUDIT_CHECKPOINT_MINUTES },
     ingestWorker: env.INGEST_WORKER,
     ingestMaxAttempts: env.INGEST_MAX_ATTEMPTS,

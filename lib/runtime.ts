@@ -8,6 +8,7 @@ import { disposeCrossEncoders } from "./answer/answer-checks";
 import { AnswerQueue } from "./answer/answer-queue";
 import { prefillTokensPerSecond } from "./answer/prefill-speed";
 import type { FolioConfig } from "./config";
+import type { DeletionDependencies } from "./documents/delete-documents";
 import type { ModelAvailability, ModelKind } from "./domain/model-status";
 import type { Embedder } from "./embeddings/embedder";
 import { OnnxEmbedder } from "./embeddings/onnx-embedder";
@@ -21,6 +22,7 @@ import { RoutingGenerator } from "./llm/routing-generator";
 import { describeMissingModel, resolveEmbeddingModelDir, resolveGeneratorModelPath } from "./models/catalog";
 import { getFileSha256 } from "./models/manifest";
 import { describeVisionSetup, type VisionProblem } from "./models/vision-setup";
+import { createPurgeSchedule } from "./retention/purge-schedule";
 import { BlobStore } from "./storage/blob-store";
 import { DerivedStore } from "./storage/derived-store";
 import { LanceDbStore } from "./vector-store/lancedb-store";
@@ -72,7 +74,11 @@ export interface FolioOptions {
 
 export async function createFolio(config: FolioConfig, options: FolioOptions = {}): Promise<Folio> {
   const { overrides = {} } = options;
-  const database = await openDatabase({ databaseUrl: config.databaseUrl, pgliteDir: config.pgliteDir });
+  const database = await openDatabase({
+    databaseUrl: config.databaseUrl,
+    pgliteDir: config.pgliteDir,
+    migrate: config.databaseMigrate,
+  });
   const blobs = new BlobStore(config.blobsDir);
   const derived = new DerivedStore(config.derivedDir);
   const embedder = lazy(async () => overrides.embedder ?? loadEmbedder(config));
@@ -131,9 +137,16 @@ export async function createFolio(config: FolioConfig, options: FolioOptions = {
     },
     log,
   });
+  const retentionPurge = createPurgeSchedule({
+    db: database.db,
+    deletion: async () => ({ db: database.db, store: await store.get(), blobs, derived }),
+    intervalHours: config.retentionPurgeHours,
+    log,
+  });
   if (options.startIngestWorker) {
     ingest.worker.start();
     await checkpoints.start();
+    retentionPurge.start();
   }
 
   return {
@@ -157,6 +170,7 @@ export async function createFolio(config: FolioConfig, options: FolioOptions = {
     close: async () => {
       await ingest.close();
       await checkpoints.stop();
+      await retentionPurge.stop();
       await Promise.allSettled([
         generator.peek()?.then((loaded) => loaded.dispose()),
         store.peek()?.then((loaded) => loaded.close()),
@@ -165,6 +179,35 @@ export async function createFolio(config: FolioConfig, options: FolioOptions = {
       ]);
       await database.close();
     },
+  };
+}
+
+/**
+ * What deleting documents needs in a process that opened only the database (the admin CLI's
+ * `retention purge`): the originals, their derived files and the chunk table, opened without any
+ * model when a deletion first reaches it (under the index writer lock). With no chunk table there
+ * is no index row to delete.
+ */
+export function openDeletionParts(config: FolioConfig): Omit<DeletionDependencies, "db"> & {
+  close(): Promise<void>;
+} {
+  let table: Promise<LanceDbStore> | undefined;
+  const openTable = async () => {
+    if (!table) {
+      const dims = await LanceDbStore.existingDims({ uri: config.lanceUri });
+      if (dims === undefined) return undefined;
+      table ??= LanceDbStore.create({ uri: config.lanceUri, dims });
+    }
+    return table;
+  };
+  return {
+    blobs: new BlobStore(config.blobsDir),
+    derived: new DerivedStore(config.derivedDir),
+    store: {
+      deleteDocument: async (documentId) => (await openTable())?.deleteDocument(documentId),
+      deleteCollection: async (collectionId) => (await openTable())?.deleteCollection(collectionId),
+    },
+    close: async () => (await table)?.close(),
   };
 }
 

@@ -1,6 +1,7 @@
 import { asc, desc, eq, sql } from "drizzle-orm";
 import type { Database, Executor } from "../client";
 import { type AuditCheckpoint, type AuditEvent, auditCheckpoints, auditEvents } from "../schema";
+import { lockKeys } from "./locks";
 
 export type NewAuditEventRow = typeof auditEvents.$inferInsert;
 
@@ -9,7 +10,9 @@ export type NewAuditEventRow = typeof auditEvents.$inferInsert;
  * gapless and every prev_hash names its predecessor. Call before reading the chain head.
  */
 export async function lockAuditLog({ tx }: { tx: Executor }): Promise<void> {
-  await tx.execute(sql`LOCK TABLE audit_events IN SHARE ROW EXCLUSIVE MODE`);
+  // An advisory lock, not LOCK TABLE: that needs UPDATE, DELETE or TRUNCATE rights on the ledger,
+  // which the serving role must not have.
+  await tx.execute(sql`select pg_advisory_xact_lock(${lockKeys.auditLedger})`);
 }
 
 /** The newest event's seq and hash, or undefined for an empty log. */
@@ -27,7 +30,13 @@ export async function getAuditHead({
 }
 
 /** When event `seq` was appended, or undefined when there is no such event. */
-export async function getAuditEventTime({ tx, seq }: { tx: Executor; seq: number }): Promise<Date | undefined> {
+export async function getAuditEventTime({
+  tx,
+  seq,
+}: {
+  tx: Executor;
+  seq: number;
+}): Promise<Date | undefined> {
   const [event] = await tx.select({ ts: auditEvents.ts }).from(auditEvents).where(eq(auditEvents.seq, seq));
   return event?.ts;
 }

@@ -13,6 +13,8 @@ export const lockKeys = {
    * remove, blob references) take turns, so no blob is removed from under a new reference.
    */
   blobReferences: 7_340_213,
+  /** Appending to the audit ledger (seq and prev_hash come from the head), and signing checkpoints. */
+  auditLedger: 7_340_214,
 } as const;
 
 /**

@@ -6,6 +6,7 @@ import { type AdminCommand, type AdminContext, UsageError } from "./admin-comman
 import { auditCommands } from "./audit-commands";
 import { grantCommands } from "./grant-commands";
 import { groupCommands } from "./group-commands";
+import { holdCommands, retentionCommands } from "./retention-commands";
 import { tokenCommands } from "./token-commands";
 import { usage } from "./usage";
 import { userCommands } from "./user-commands";
@@ -21,6 +22,8 @@ const commandGroups: Record<string, Record<string, AdminCommand>> = {
   group: groupCommands,
   token: tokenCommands,
   audit: auditCommands,
+  retention: retentionCommands,
+  hold: holdCommands,
 };
 const topLevelCommands: Record<string, AdminCommand> = grantCommands;
 
@@ -83,6 +86,7 @@ export async function runAdmin(argv: string[], io: AdminIo): Promise<number> {
         databaseUrl: config.databaseUrl,
         pgliteDir: config.pgliteDir,
         maxConnections: 2,
+        migrate: config.databaseMigrate,
       }));
     const context: AdminContext = { db: database.db, config, print: io.out, readStdin: io.readStdin };
     try {
