@@ -87,7 +87,8 @@ describe("through the HTTP API", () => {
         expect.objectContaining({ chunkId: source.chunkId, contentHash: sha256Hex(source.text) }),
       ),
     );
-    expect(payload.answer).toBe(expectedAnswerText);
+    expect(payload.answerSha256).toBe(sha256Hex(expectedAnswerText));
+    expect(stored.answer.answer).toBe(expectedAnswerText);
   });
 
   it.skipIf(!hasCorpus)("cites the page of a real corpus PDF", async () => {

@@ -1,11 +1,13 @@
 import { readdir } from "node:fs/promises";
 import path from "node:path";
+import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { getAnswerWithCitations } from "../../db/queries/answers";
 import { listAuditEvents } from "../../db/queries/audit-events";
 import { createCollection } from "../../db/queries/collections";
 import { getVersionWithDocument } from "../../db/queries/documents";
 import { getJobById, requeueJob } from "../../db/queries/ingest-jobs";
+import { answerSources } from "../../db/schema";
 import { hashPrompt } from "../../lib/answer/prepare-answer";
 import { startAnswer } from "../../lib/answer/start-answer";
 import { verifyChain } from "../../lib/audit/hash-chain";
@@ -196,8 +198,18 @@ describe("ask", () => {
       expect(request.messages[0]?.content).toContain(source?.text);
       expect(chunk.contentHash).toBe(sha256Hex(source?.text ?? ""));
     }
+    // The ledger holds the texts by hash; the passages themselves are kept with the answer, as sent.
+    const kept = await folio.database.db
+      .select()
+      .from(answerSources)
+      .where(eq(answerSources.answerId, end.answerId))
+      .orderBy(answerSources.n);
+    expect(kept.map((source) => [source.chunkId, source.text, source.contentHash])).toEqual(
+      retrieval.sources.map((source) => [source.chunkId, source.text, sha256Hex(source.text)]),
+    );
     expect(payload).toMatchObject({
-      answer: expectedAnswerText,
+      questionSha256: sha256Hex("Where must helmets be worn? zone seven"),
+      answerSha256: sha256Hex(expectedAnswerText),
       rejectedMarkers: [42],
       citations: [{ n: 1 }, { n: 2 }],
       model: { sha256: "f".repeat(64) },
