@@ -9,10 +9,10 @@ import { classifyError } from "../http/error-response";
 import { oidcFlowSeconds } from "../http/oidc-state-cookie";
 import { sha256Hex } from "../text/sha256-hex";
 import { discoverOidcProvider, type OidcConfig } from "./oidc-discovery";
-import { oidcProfileOf } from "./oidc-profile";
+import { type OidcProfile, oidcProfileOf } from "./oidc-profile";
 import { safeReturnTo } from "./oidc-return-to";
 import { recordRefusedOidcUser, resolveOidcUser } from "./oidc-user";
-import { startSession } from "./sessions";
+import { type SessionPolicy, startSession } from "./sessions";
 
 /** The one redirect URI Folio uses; register it at the IdP. */
 export function oidcRedirectUri(config: Pick<FolioConfig, "web">): string {
@@ -101,10 +101,34 @@ export async function finishOidcSignIn(
     state,
     nonce: flow.nonce,
   });
-  const issuer = provider.serverMetadata().issuer;
-  const profile = oidcProfileOf(claims, oidc.groupsClaim);
+  const { user, ...session } = await signInOidcIdentity(db, {
+    issuer: provider.serverMetadata().issuer,
+    profile: oidcProfileOf(claims, oidc.groupsClaim),
+    autoCreateUsers: oidc.autoCreateUsers,
+    policy: config.sessions,
+    ...(input.address === undefined ? {} : { address: input.address }),
+  });
+  return { user, ...session, returnTo: flow.returnTo };
+}
+
+/**
+ * The part of an OIDC sign-in after the IdP vouched for `profile`: the Folio user (see
+ * resolveOidcUser) and a new session, recorded as `auth.sign_in` — or the refusal, recorded as
+ * `auth.sign_in_failed` before it is thrown.
+ */
+export async function signInOidcIdentity(
+  db: Database,
+  input: {
+    issuer: string;
+    profile: OidcProfile;
+    autoCreateUsers: boolean;
+    policy: SessionPolicy;
+    address?: string;
+  },
+): Promise<{ user: User; token: string; expiresAt: Date }> {
+  const { issuer, profile } = input;
   const address = input.address === undefined ? {} : { address: input.address };
-  const user = await resolveOidcUser(db, { issuer, profile, autoCreateUsers: oidc.autoCreateUsers }).catch(
+  const user = await resolveOidcUser(db, { issuer, profile, autoCreateUsers: input.autoCreateUsers }).catch(
     async (error: unknown) => {
       await recordRefusedOidcUser(db, { issuer, profile, error, ...address });
       throw error;
@@ -113,10 +137,10 @@ export async function finishOidcSignIn(
   const session = await startSession(db, {
     userId: user.id,
     method: "oidc",
-    policy: config.sessions,
+    policy: input.policy,
     context: { ...address, issuer },
   });
-  return { user, ...session, returnTo: flow.returnTo };
+  return { user, ...session };
 }
 
 /** The short code the sign-in page shows a message for (`/sign-in?error=<code>`). */
