@@ -1,6 +1,14 @@
 import { and, asc, desc, eq, inArray } from "drizzle-orm";
 import type { Executor } from "../client";
-import { type AnswerCitationRow, type AnswerRow, answerCitations, answers, threads } from "../schema";
+import {
+  type AnswerCitationRow,
+  type AnswerRow,
+  type AnswerSourceRow,
+  answerCitations,
+  answerSources,
+  answers,
+  threads,
+} from "../schema";
 
 export type ThreadRow = typeof threads.$inferSelect;
 
@@ -64,9 +72,11 @@ export async function touchThread({ db, id }: { db: Executor; id: string }): Pro
 export interface ThreadTurn {
   answer: AnswerRow;
   citations: AnswerCitationRow[];
+  /** The passages the answer's prompt held, as sent (none for answers recorded before they were kept). */
+  sources: AnswerSourceRow[];
 }
 
-/** The thread's answers, oldest first (at most the last `limit`), each with its citations. */
+/** The thread's answers, oldest first (at most the last `limit`), each with its citations and sources. */
 export async function listThreadTurns({
   db,
   threadId,
@@ -94,8 +104,19 @@ export async function listThreadTurns({
       ),
     )
     .orderBy(asc(answerCitations.marker));
+  const sources = await db
+    .select()
+    .from(answerSources)
+    .where(
+      inArray(
+        answerSources.answerId,
+        ordered.map((answer) => answer.id),
+      ),
+    )
+    .orderBy(asc(answerSources.n));
   return ordered.map((answer) => ({
     answer,
     citations: citations.filter((citation) => citation.answerId === answer.id),
+    sources: sources.filter((source) => source.answerId === answer.id),
   }));
 }

@@ -3,6 +3,7 @@ import { createCollection } from "../../db/queries/collections";
 import { startAnswer } from "../../lib/answer/start-answer";
 import { loadThreadContext, threadTitle } from "../../lib/conversations/thread-context";
 import { listThreads, readThread } from "../../lib/conversations/thread-view";
+import { deleteDocuments } from "../../lib/documents/delete-documents";
 import type { Actor } from "../../lib/domain/actor";
 import type { AnswerEvent } from "../../lib/domain/answer-events";
 import { textOf } from "../../lib/llm/generator";
@@ -148,6 +149,33 @@ describe("conversations", () => {
       readThread({ db: folio.database.db, store: await folio.store() }, stranger, threadId),
     ).rejects.toMatchObject({ code: "not_found:thread" });
     expect(await listThreads(folio.database.db, stranger)).toEqual([]);
+  });
+
+  // Last: it replaces, then deletes, the handbook.
+  it("opens an earlier answer's passages as the model saw them after a new version, and after a deletion", async () => {
+    const threadId = threadIdOf(await ask("Where must hard helmets be worn?"));
+    const store = await folio.store();
+    const citationsNow = async () =>
+      (await readThread({ db: folio.database.db, store }, asker, threadId)).turns[0]?.citations ?? [];
+    const before = await citationsNow();
+    const handbookId = before.find((citation) => citation.documentTitle === "handbook.pdf")?.documentId;
+    if (!handbookId) throw new Error(`the answer cites no handbook passage: ${JSON.stringify(before)}`);
+
+    const revised = buildTextPdf({ pages: [["From now on helmets are optional everywhere."]] });
+    await folio.ingest.accept({
+      collectionId,
+      fileName: "handbook.pdf",
+      body: bytesOf(revised),
+      onNameConflict: { kind: "replace", documentId: handbookId },
+    });
+    await drainQueue(folio);
+    expect(await citationsNow()).toEqual(before);
+
+    await deleteDocuments(
+      { db: folio.database.db, store, blobs: folio.blobs, derived: folio.derived },
+      { actor: asker.userId, target: { documentId: handbookId } },
+    );
+    expect(await citationsNow()).toEqual(before);
   });
 
   it("titles a thread with its first question, shortened at a word", () => {
