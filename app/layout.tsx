@@ -19,6 +19,7 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
         { href: "/", label: "Ask" },
         { href: "/documents", label: "Documents" },
         ...(user.role === "admin" ? [{ href: "/admin", label: "Admin" }] : []),
+        ...(user.role === "auditor" ? [{ href: "/audit", label: "Audit" }] : []),
         { href: "/account", label: "Account" },
       ]
     : [];

@@ -3,6 +3,7 @@
 import { type FormEvent, useCallback, useEffect, useRef, useState } from "react";
 import type { Citation, SourceRef } from "../../lib/domain/answer-events";
 import type { AnswerRefusal, ClaimVerdict } from "../../lib/domain/claim-verdicts";
+import { AnswerFeedback } from "./answer-feedback";
 import { AnswerText } from "./answer-text";
 import {
   type ApiProblem,
@@ -247,6 +248,7 @@ export function AskView() {
               {...(turn.rejectedMarkers ? { rejectedMarkers: turn.rejectedMarkers } : {})}
               onOpen={(n) => setOpenSource(turn.citations.get(n)?.source ?? null)}
             />
+            <AnswerFeedback answerId={turn.answerId} />
           </article>
         ))}
         {phase !== "idle" && !(phase === "failed" && answer === "") && (
@@ -262,6 +264,7 @@ export function AskView() {
             {refusal && <RefusalNote refusal={refusal} />}
             {claims.length > 0 && <ClaimSummary claims={claims} />}
             {timing && <p className="muted small">{timing}</p>}
+            {phase === "done" && answerId && <AnswerFeedback key={answerId} answerId={answerId} />}
             {phase === "stopped" && (
               <p className="muted small" role="status">
                 Stopped. The model was asked to stop; the partial answer is recorded as cancelled.

@@ -32,12 +32,15 @@ export function PageView({
   pageNumber,
   documentTitle,
   box,
+  pageInfoUrl,
 }: {
   documentId: string;
   versionId: string;
   pageNumber: number;
   documentTitle: string;
   box: BoundingBox | null;
+  /** Where the page's geometry and preview URL come from: the document's page route unless given (the audit workspace's). */
+  pageInfoUrl?: string;
 }) {
   const [info, setInfo] = useState<PageInfo | null>(null);
   const [problem, setProblem] = useState<ApiProblem | null>(null);
@@ -50,14 +53,14 @@ export function PageView({
     setProblem(null);
     setIsImageLoaded(false);
     const query = new URLSearchParams({ size: "reading", version: versionId });
-    callApi<PageInfo>("GET", `/api/documents/${documentId}/pages/${pageNumber}?${query}`).then(
+    callApi<PageInfo>("GET", pageInfoUrl ?? `/api/documents/${documentId}/pages/${pageNumber}?${query}`).then(
       (loaded) => isCurrent && setInfo(loaded),
       (error: unknown) => isCurrent && setProblem(asProblem(error)),
     );
     return () => {
       isCurrent = false;
     };
-  }, [documentId, versionId, pageNumber]);
+  }, [documentId, versionId, pageNumber, pageInfoUrl]);
 
   // A long page scrolls inside its frame: bring the outlined passage into view, a third from the top.
   useEffect(() => {

@@ -8,6 +8,7 @@ import {
   answerFeedback,
   answerSources,
   answers,
+  collections,
   type DocumentRow,
   documents,
   documentVersions,
@@ -24,8 +25,12 @@ export interface AnswerSearchFilters {
   to?: Date;
   /** The answer searched this collection, or one of its passages came from it. */
   collectionId?: string;
+  /** As `collectionId`, for the collections whose name contains this, any case. */
+  collectionName?: string;
   /** One of the answer's passages came from this document. */
   documentId?: string;
+  /** One of the answer's passages came from a document titled with this (as it was titled then), any case. */
+  documentTitle?: string;
   /** Part of the question or of the answer, any case. */
   text?: string;
 }
@@ -70,6 +75,16 @@ function searchConditions(filters: AnswerSearchFilters, after: AnswerSearchPosit
     const id = filters.collectionId;
     conditions.push(
       sql`(${id}::uuid = any(${answers.collectionIds}) or exists (select 1 from ${answerSources} where ${answerSources.answerId} = ${answers.id} and ${answerSources.collectionId} = ${id}::uuid))`,
+    );
+  }
+  if (filters.collectionName) {
+    conditions.push(
+      sql`exists (select 1 from ${collections} where ${collections.name} ilike ${contains(filters.collectionName)} and (${collections.id} = any(${answers.collectionIds}) or exists (select 1 from ${answerSources} where ${answerSources.answerId} = ${answers.id} and ${answerSources.collectionId} = ${collections.id})))`,
+    );
+  }
+  if (filters.documentTitle) {
+    conditions.push(
+      sql`exists (select 1 from ${answerSources} where ${answerSources.answerId} = ${answers.id} and ${answerSources.documentTitle} ilike ${contains(filters.documentTitle)})`,
     );
   }
   if (filters.documentId) {

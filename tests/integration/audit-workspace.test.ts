@@ -137,6 +137,11 @@ describe("searchAnswersForAudit", () => {
       asked.aliceInspections,
       asked.aliceHelmets,
     ]);
+    expect(idsOf(await search({ collectionName: "CANT" }))).toEqual([asked.bobCanteen]);
+    expect(idsOf(await search({ documentTitle: "handbook" }))).toEqual([
+      asked.aliceInspections,
+      asked.aliceHelmets,
+    ]);
     expect(idsOf(await search({ text: "INSPECTS" }))).toEqual([asked.aliceInspections]);
     expect(idsOf(await search({ person: "alice", from: betweenFirstAndSecond, text: "helmet" }))).toEqual([
       asked.aliceInspections,

@@ -11,7 +11,7 @@ const dateBound = z.preprocess(
 );
 const optionalText = (maxChars: number) =>
   z.preprocess(emptyAsAbsent, z.string().trim().min(1).max(maxChars).optional());
-const optionalId = z.preprocess(emptyAsAbsent, z.uuid().optional());
+const isId = (value: string) => z.uuid().safeParse(value).success;
 
 /** The auditor's answer search, as query parameters or inside an export request. */
 export const searchFieldsSchema = {
@@ -20,8 +20,10 @@ export const searchFieldsSchema = {
   from: dateBound,
   /** A date alone includes that whole day; a date-time is the exclusive end. */
   to: dateBound,
-  collection: optionalId,
-  document: optionalId,
+  /** A collection's id, or part of its name. */
+  collection: optionalText(200),
+  /** A document's id, or part of its title. */
+  document: optionalText(300),
   /** Part of the question or the answer. */
   q: optionalText(500),
 };
@@ -41,8 +43,16 @@ export function toSearchFilters(fields: SearchFields): AnswerSearchFilters {
     ...(fields.user ? { person: fields.user } : {}),
     ...(from ? { from } : {}),
     ...(to ? { to } : {}),
-    ...(fields.collection ? { collectionId: fields.collection } : {}),
-    ...(fields.document ? { documentId: fields.document } : {}),
+    ...(fields.collection
+      ? isId(fields.collection)
+        ? { collectionId: fields.collection.toLowerCase() }
+        : { collectionName: fields.collection }
+      : {}),
+    ...(fields.document
+      ? isId(fields.document)
+        ? { documentId: fields.document.toLowerCase() }
+        : { documentTitle: fields.document }
+      : {}),
     ...(fields.q ? { text: fields.q } : {}),
   };
 }
