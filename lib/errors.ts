@@ -86,6 +86,7 @@ export type ErrorSubject =
   | "preview"
   | "unreadable_file"
   | "chunk_owner"
+  | "legal_hold"
   // answering
   | "question_too_long"
   | "prompt_too_long"

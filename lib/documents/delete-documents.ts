@@ -1,16 +1,18 @@
 import type { Database } from "../../db/client";
 import { deleteCollectionRow } from "../../db/queries/collections";
-import { deleteDocumentRows, findUnreferencedBlobs } from "../../db/queries/documents";
+import { deleteDocumentRows, findUnreferencedBlobs, getDocumentById } from "../../db/queries/documents";
 import { lockKeys, withAdvisoryLock } from "../../db/queries/locks";
+import { eraseAnswerSources } from "../../db/queries/retention";
 import { appendAuditEvent } from "../audit/append-audit-event";
 import { AppError } from "../errors";
+import { refuseIfHeld } from "../retention/legal-holds";
 import type { BlobStore } from "../storage/blob-store";
 import type { DerivedStore } from "../storage/derived-store";
 import type { VectorStore } from "../vector-store/vector-store";
 
 export interface DeletionDependencies {
   db: Database;
-  store: VectorStore;
+  store: Pick<VectorStore, "deleteDocument" | "deleteCollection">;
   blobs: BlobStore;
   derived: DerivedStore;
 }
@@ -20,17 +22,33 @@ export interface DeletionResult {
   versionCount: number;
   /** Originals removed from disk, with their previews and figures (bytes another live version shares are kept). */
   removedBlobCount: number;
+  /** Passages kept with answers whose text was erased (`erase` only). */
+  erasedPassages: number;
+}
+
+export interface DeletionInput {
+  actor: string;
+  target: { documentId: string } | { collectionId: string };
+  /**
+   * Also remove the content from the answers that used it: the passages kept with those answers
+   * lose their text (their hashes stay). Without it they keep the text — the record of what the
+   * model read. @default false
+   */
+  erase?: boolean;
+  /** Why, when not a person's request: recorded in the event (`retention`). */
+  reason?: "retention";
 }
 
 /**
  * Deletes a document — every version, its index rows and its stored originals — or a whole
  * collection. Under the index writer and blob locks, in one transaction with its audit event (which
  * keeps the deleted versions' sha256): gone from retrieval the moment it commits, and an index
- * write in flight cannot bring it back. Authorization is the caller's (curate or admin).
+ * write in flight cannot bring it back. A collection under legal hold refuses (conflict).
+ * Authorization is the caller's (curate or admin).
  */
 export async function deleteDocuments(
   dependencies: DeletionDependencies,
-  input: { actor: string; target: { documentId: string } | { collectionId: string } },
+  input: DeletionInput,
 ): Promise<DeletionResult> {
   const { db, store } = dependencies;
   const { target } = input;
@@ -38,8 +56,21 @@ export async function deleteDocuments(
   // document in this collection) commits first and is deleted with them, or comes after and
   // finds them gone — never a version that cascades away unaudited with its bytes left behind.
   const locks = [lockKeys.chunkTableWriter, lockKeys.blobReferences];
-  const deleted = await withAdvisoryLock(db, locks, async (tx) => {
+  const { rows: deleted, erasedPassages } = await withAdvisoryLock(db, locks, async (tx) => {
+    const collectionId =
+      "collectionId" in target
+        ? target.collectionId
+        : (await getDocumentById({ db: tx, id: target.documentId }))?.collectionId;
+    if (collectionId) await refuseIfHeld(tx, collectionId);
     const rows = await deleteDocumentRows({ db: tx, where: target });
+    const isCollection = "collectionId" in target;
+    const erasedPassages = input.erase
+      ? await eraseAnswerSources({
+          db: tx,
+          documentIds: rows.map((row) => row.document.id),
+          ...(isCollection ? { collectionId: target.collectionId } : {}),
+        })
+      : 0;
     if ("documentId" in target) {
       if (rows.length === 0) throw new AppError("not_found:document", { message: "No such document." });
       await store.deleteDocument(target.documentId);
@@ -48,7 +79,6 @@ export async function deleteDocuments(
       if (!collection) throw new AppError("not_found:collection", { message: "No such collection." });
       await store.deleteCollection(target.collectionId);
     }
-    const isCollection = "collectionId" in target;
     await appendAuditEvent(tx, {
       actor: input.actor,
       action: isCollection ? "collection.delete" : "document.delete",
@@ -60,9 +90,11 @@ export async function deleteDocuments(
           title: document.title,
           versions,
         })),
+        ...(input.erase ? { erase: true, erasedPassages } : {}),
+        ...(input.reason ? { reason: input.reason } : {}),
       },
     });
-    return rows;
+    return { rows, erasedPassages };
   });
   const sha256s = deleted.flatMap((row) => row.versions.map((version) => version.sha256));
   const removedBlobCount = await removeUnreferencedBlobs(dependencies, sha256s);
@@ -70,6 +102,7 @@ export async function deleteDocuments(
     documentCount: deleted.length,
     versionCount: sha256s.length,
     removedBlobCount,
+    erasedPassages,
   };
 }
 

@@ -35,6 +35,21 @@ Audit ledger (also: npm run audit -- verify)
   audit checkpoint       signs the events since the last checkpoint (Ed25519, AUDIT_KEY_FILE)
   audit public-key       prints the public key that verifies the checkpoints: keep a copy apart
 
+Retention and legal holds (<collection> is a collection's name or id)
+  retention set <collection> [--answers-days <N|off>] [--documents-days <N|off>]
+                         answers that drew on the collection, and its documents, are purged N days
+                         after they were asked / last uploaded; off keeps them
+  retention show         each collection's retention and whether it is held
+  retention purge [--dry-run]
+                         purges what is due now (also done every RETENTION_PURGE_HOURS): documents go
+                         with their index rows and originals; says what a legal hold kept;
+                         --dry-run only says what it would purge
+  hold add (--collection <collection> | --user <email>) --reason <text>
+                         keeps the collection's documents and the answers that drew on it, or the
+                         user's answers, from purges; a held collection cannot be deleted
+  hold release <id>
+  hold list              active and released holds
+
 Uses the app's configuration (DATA_DIR, DATABASE_URL, PUBLIC_URL) and only the database.
 Changes are recorded in the audit log with the actor "cli".
 With the embedded database (no DATABASE_URL) stop the Folio server first; with PostgreSQL it can run.
