@@ -18,7 +18,12 @@ export interface AdminCommand {
    * Checks the arguments before the database opens (a typo costs nothing and needs no lock) and
    * returns the work to do. Throws UsageError.
    */
-  parse(args: string[]): (context: AdminContext) => Promise<void>;
+  parse(args: string[]): ((context: AdminContext) => Promise<void>) | OfflineWork;
+}
+
+/** Work that needs no database (verifying an exported file on an auditor's machine): none is opened. */
+export interface OfflineWork {
+  offline(context: Pick<AdminContext, "print" | "readStdin">): Promise<void>;
 }
 
 /** Wrong arguments: exit 2 with the command's usage, nothing changed. */

@@ -77,6 +77,10 @@ export async function runAdmin(argv: string[], io: AdminIo): Promise<number> {
     const { command, args } = findCommand(argv);
     commandUsage = command.usage;
     const work = command.parse(args);
+    if (typeof work !== "function") {
+      await work.offline({ print: io.out, readStdin: io.readStdin });
+      return exitCodes.success;
+    }
     const config = loadConfig(io.environment);
     // Imported here: usage errors and --help need neither PGlite nor the PostgreSQL driver.
     const { openDatabase } = await import("../../db/client");

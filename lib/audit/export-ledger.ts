@@ -1,0 +1,191 @@
+import { randomUUID, sign } from "node:crypto";
+import type { Database } from "../../db/client";
+import { listEventHashes } from "../../db/queries/audit-events";
+import {
+  type AuditEventFilter,
+  auditEventCondition,
+  type ExportedAnswer,
+  findMatchingSeqRange,
+  getCheckpointBefore,
+  getCheckpointFrom,
+  listAnswerTexts,
+  listCheckpointsBetween,
+  listEventsMatching,
+} from "../../db/queries/audit-export";
+import type { AuditCheckpoint, AuditEvent } from "../../db/schema";
+import { appendAuditEvent } from "./append-audit-event";
+import {
+  type AnswerLine,
+  type CheckpointLine,
+  type EventLine,
+  type ExportFilters,
+  type ExportHeader,
+  exportHeaderStatement,
+  type LinkLine,
+} from "./ledger-export-format";
+import type { SigningKey } from "./signing-key";
+
+export interface LedgerExportOptions {
+  /** Events at or after this time. */
+  from?: Date;
+  /** Events before this time (exclusive). */
+  to?: Date;
+  /** Events naming this collection (subject `collection:<id>`, or the id in the payload). */
+  collectionId?: string;
+  /** Events about these answers (subject `answer:<id>`, or the id in the payload: feedback). */
+  answerIds?: string[];
+  /** Who exports: the actor of the `audit.export` event. */
+  actor: string;
+  /** Signs the header; its public key goes in the header for reference (verify with your own copy). */
+  signingKey: SigningKey;
+  /** @default 1000 events read per query */
+  pageSize?: number;
+}
+
+const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * The ledger, or the part of it the filters select, as JSONL lines (without newlines) for an
+ * auditor to verify offline (docs/audit-export.md). When the first line is pulled, an
+ * `audit.export` event is appended in its own transaction, so the export is on record — and in
+ * the file whenever it matches the filters itself. Events are read a page at a time: memory
+ * stays flat at any ledger size.
+ *
+ * The file spans whole checkpoint spans: from the start of the span holding the first matching
+ * event to the end of the span holding the last (or the export's own event past the last
+ * checkpoint). Events of the span that do not match are `link` lines (seq and hashes only), so
+ * the chain and the checkpoints still verify; the checkpoint before the span anchors it.
+ */
+export async function* exportLedger(db: Database, options: LedgerExportOptions): AsyncGenerator<string> {
+  const filters: ExportFilters = {
+    ...(options.from ? { from: options.from.toISOString() } : {}),
+    ...(options.to ? { to: options.to.toISOString() } : {}),
+    ...(options.collectionId !== undefined ? { collectionId: options.collectionId } : {}),
+    ...(options.answerIds !== undefined ? { answerIds: [...options.answerIds] } : {}),
+  };
+  const exportId = randomUUID();
+  const exportEvent = await db.transaction((tx) =>
+    appendAuditEvent(tx, {
+      actor: options.actor,
+      action: "audit.export",
+      subject: `export:${exportId}`,
+      payload: filters,
+    }),
+  );
+  const condition = auditEventCondition(filtersOf(options));
+  const span = await findSpan(db, condition, exportEvent.seq);
+  const unsignedHeader: Omit<ExportHeader, "signature"> = {
+    type: "folio-ledger-export",
+    version: 1,
+    exportedAt: exportEvent.ts.toISOString(),
+    exportId,
+    exportSeq: exportEvent.seq,
+    filters,
+    publicKeyPem: options.signingKey.publicKeyPem,
+    keyId: options.signingKey.keyId,
+    span: span ? { fromSeq: span.fromSeq, toSeq: span.toSeq, headHash: span.headHash } : null,
+  };
+  const signature = sign(null, exportHeaderStatement(unsignedHeader), options.signingKey.privateKey);
+  yield JSON.stringify({ ...unsignedHeader, signature: signature.toString("base64") });
+  if (!span) return;
+  if (span.anchor) yield JSON.stringify(checkpointLine(span.anchor));
+
+  const pageSize = options.pageSize ?? 1_000;
+  let afterSeq = span.fromSeq - 1;
+  while (afterSeq < span.toSeq) {
+    const page = await listEventsMatching({ db, condition, afterSeq, toSeq: span.toSeq, limit: pageSize });
+    const first = page[0];
+    const last = page[page.length - 1];
+    if (!first || !last) break;
+    const answerIds = page.filter(isExportedAnswer).map((event) => event.subject.slice("answer:".length));
+    const texts = await listAnswerTexts({ db, ids: answerIds.filter((id) => uuidPattern.test(id)) });
+    const checkpoints = await listCheckpointsBetween({ db, fromSeq: first.seq, toSeq: last.seq });
+    let nextCheckpoint = 0;
+    for (const event of page) {
+      yield JSON.stringify(event.matches ? eventLine(event) : linkLine(event));
+      const text = isExportedAnswer(event) ? texts.get(event.subject.slice("answer:".length)) : undefined;
+      if (text) yield JSON.stringify(answerLine(event.seq, text));
+      const checkpoint = checkpoints[nextCheckpoint];
+      if (checkpoint?.seq === event.seq) {
+        yield JSON.stringify(checkpointLine(checkpoint));
+        nextCheckpoint += 1;
+      }
+    }
+    afterSeq = last.seq;
+  }
+}
+
+function filtersOf(options: LedgerExportOptions): AuditEventFilter {
+  return {
+    ...(options.from ? { from: options.from } : {}),
+    ...(options.to ? { to: options.to } : {}),
+    ...(options.collectionId !== undefined ? { collectionId: options.collectionId } : {}),
+    ...(options.answerIds !== undefined ? { answerIds: options.answerIds } : {}),
+  };
+}
+
+interface ExportSpan {
+  fromSeq: number;
+  toSeq: number;
+  /** The hash of event `toSeq`. */
+  headHash: string;
+  /** The checkpoint whose span ends just before `fromSeq`; none when the span starts at #1. */
+  anchor: AuditCheckpoint | undefined;
+}
+
+async function findSpan(
+  db: Database,
+  condition: ReturnType<typeof auditEventCondition>,
+  exportSeq: number,
+): Promise<ExportSpan | undefined> {
+  const range = await findMatchingSeqRange({ db, condition, toSeq: exportSeq });
+  if (!range) return undefined;
+  const anchor = await getCheckpointBefore({ db, seq: range.first });
+  const end = await getCheckpointFrom({ db, seq: range.last, toSeq: exportSeq });
+  const toSeq = end?.seq ?? exportSeq;
+  const [headHash] = await listEventHashes({ tx: db, fromSeq: toSeq, toSeq });
+  if (headHash === undefined) throw new Error(`audit event #${toSeq} is missing`);
+  return { fromSeq: (anchor?.seq ?? 0) + 1, toSeq, headHash, anchor };
+}
+
+const isExportedAnswer = (event: AuditEvent & { matches: boolean }) =>
+  event.matches && event.action === "answer.create" && event.subject.startsWith("answer:");
+
+const eventLine = (event: AuditEvent): EventLine => ({
+  type: "event",
+  seq: event.seq,
+  ts: event.ts.toISOString(),
+  actor: event.actor,
+  action: event.action,
+  subject: event.subject,
+  payload: event.payload,
+  prevHash: event.prevHash,
+  hash: event.hash,
+});
+
+const linkLine = (event: AuditEvent): LinkLine => ({
+  type: "link",
+  seq: event.seq,
+  prevHash: event.prevHash,
+  hash: event.hash,
+});
+
+const checkpointLine = (checkpoint: AuditCheckpoint): CheckpointLine => ({
+  type: "checkpoint",
+  seq: checkpoint.seq,
+  fromSeq: checkpoint.fromSeq,
+  headHash: checkpoint.headHash,
+  merkleRoot: checkpoint.merkleRoot,
+  createdAt: checkpoint.createdAt.toISOString(),
+  keyId: checkpoint.keyId,
+  signature: checkpoint.signature,
+});
+
+const answerLine = (seq: number, text: ExportedAnswer): AnswerLine => ({
+  type: "answer",
+  seq,
+  answerId: text.id,
+  question: text.question,
+  answer: text.answer,
+  sources: text.sources,
+});
