@@ -22,8 +22,8 @@ export interface DeletionResult {
   versionCount: number;
   /** Originals removed from disk, with their previews and figures (bytes another live version shares are kept). */
   removedBlobCount: number;
-  /** Passages kept with answers whose text was erased (`erase` only). */
-  erasedPassages: number;
+  /** With `erase`: passages kept with answers whose text was erased. */
+  erasedPassages?: number;
 }
 
 export interface DeletionInput {
@@ -102,7 +102,7 @@ export async function deleteDocuments(
     documentCount: deleted.length,
     versionCount: sha256s.length,
     removedBlobCount,
-    erasedPassages,
+    ...(input.erase ? { erasedPassages } : {}),
   };
 }
 

@@ -189,7 +189,7 @@ async function purgeDocuments(
         reason: "retention",
       });
       outcome.purged.push(document);
-      outcome.erasedPassages += result.erasedPassages;
+      outcome.erasedPassages += result.erasedPassages ?? 0;
     } catch (error) {
       if (isAppError(error) && error.code === "not_found:document") continue;
       if (isAppError(error) && error.code === "conflict:legal_hold") {
