@@ -23,7 +23,7 @@ import { type PurgeOptions, purgeRetention } from "../../lib/retention/purge-ret
 import { createPurgeSchedule } from "../../lib/retention/purge-schedule";
 import { setRetention } from "../../lib/retention/retention-policy";
 import { sha256Hex } from "../../lib/text/sha256-hex";
-import type { LanceDbStore } from "../../lib/vector-store/lancedb-store";
+import { LanceDbStore } from "../../lib/vector-store/lancedb-store";
 import { buildTextPdf } from "../fixtures/builders/pdf";
 import { runAdminInProcess } from "../support/admin-cli";
 import { storedBlobs, uploadTo } from "../support/instrumented-folio";
@@ -569,5 +569,26 @@ describe("admin commands", () => {
     expect(dryRun.stdout).toMatch(/Answers held back: [1-9]\d* by a hold on a collection/);
     expect(dryRun.stdout).toContain("Dry run: nothing was changed.");
     expect(await answerCount()).toBe(before);
+  });
+
+  it("purges from the command line: a document past retention goes with its index rows", async () => {
+    const collectionId = await newCollection("cli-documents", { documentRetentionDays: 1 });
+    const documentId = await indexedDocument(collectionId, "The command line purges this record.");
+    await ageDocument(documentId, 2);
+
+    const purged = await admin(["retention", "purge"]);
+    expect(purged).toMatchObject({ code: 0, stderr: "" });
+    expect(purged.stdout).toMatch(/^Purged \d+ answers? and [1-9]\d* documents?/);
+    expect(purged.stdout).toMatch(/Documents purged:\n(.*\n)* {2}The command.*\(cli-documents\)/);
+    const remaining = await db().select().from(documents).where(eq(documents.id, documentId));
+    expect(remaining).toEqual([]);
+    // Read through a handle opened now: the test's own handle was opened before another
+    // process (here, the command) rewrote the table, and LanceDB does not refresh it.
+    const fresh = await LanceDbStore.create({ uri: folio.config.lanceUri, dims: (await folio.store()).dims });
+    try {
+      expect(await fresh.countChunks({ documentId })).toBe(0);
+    } finally {
+      await fresh.close();
+    }
   });
 });
