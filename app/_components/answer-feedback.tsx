@@ -2,6 +2,7 @@
 
 import { type FormEvent, useEffect, useId, useState } from "react";
 import { type ApiProblem, asProblem, callApi } from "./api-client";
+import { ThumbIcon } from "./feedback-icons";
 import { ProblemNotice } from "./problem-notice";
 
 type Rating = 1 | -1;
@@ -89,7 +90,7 @@ export function AnswerFeedback({ answerId }: { answerId: string }) {
             disabled={isSaving}
             onClick={() => void save(1, comment.trim())}
           >
-            <span aria-hidden="true">👍</span> Helpful
+            <ThumbIcon direction="up" /> Helpful
           </button>
           <button
             type="button"
@@ -99,7 +100,7 @@ export function AnswerFeedback({ answerId }: { answerId: string }) {
             disabled={isSaving}
             onClick={() => void save(-1, comment.trim())}
           >
-            <span aria-hidden="true">👎</span> Not helpful
+            <ThumbIcon direction="down" /> Not helpful
           </button>
         </div>
         {!isCommentOpen && (

@@ -9,6 +9,7 @@ import { HashCheckBadge, LedgerCheckBadge } from "./audit-hash-badge";
 import { AuditRecord } from "./audit-record";
 import { AuditSourcePanel, versionNote } from "./audit-source-panel";
 import { ClaimSummary, RefusalNote } from "./claim-summary";
+import { ThumbIcon } from "./feedback-icons";
 import { formatDate } from "./labels";
 import { ProblemNotice } from "./problem-notice";
 
@@ -50,6 +51,12 @@ export function AuditAnswerView({ answerId }: { answerId: string }) {
   const [audit, setAudit] = useState<AnswerAuditView | null>(null);
   const [problem, setProblem] = useState<ApiProblem | null>(null);
   const [openN, setOpenN] = useState<number | null>(null);
+  // The first passage opens by itself; focus follows only a passage the auditor chose.
+  const [hasChosenSource, setHasChosenSource] = useState(false);
+  const choose = (n: number) => {
+    setOpenN(n);
+    setHasChosenSource(true);
+  };
 
   useEffect(() => {
     callApi<{ audit: AnswerAuditView }>("GET", `/api/audit/answers/${answerId}`).then(
@@ -75,9 +82,12 @@ export function AuditAnswerView({ answerId }: { answerId: string }) {
   if (problem) return <ProblemNotice problem={problem} />;
   if (!audit) return <p className="muted">Loading the answer…</p>;
   const open = audit.sources.find((source) => source.n === openN) ?? null;
-  const asker = audit.asker.email
-    ? `${audit.asker.displayName ?? ""} <${audit.asker.email}>`.trim()
-    : `deleted account (${audit.asker.userId})`;
+  const { email, displayName, userId } = audit.asker;
+  const asker = email
+    ? displayName && displayName !== email
+      ? `${displayName} <${email}>`
+      : email
+    : `deleted account (${userId})`;
 
   return (
     <div className="audit-layout">
@@ -87,7 +97,7 @@ export function AuditAnswerView({ answerId }: { answerId: string }) {
             ← Back to the answers
           </a>
         </p>
-        <h1>Answer</h1>
+        <h1>Answer record</h1>
         <dl className="facts small audit-summary">
           <dt>Asked by</dt>
           <dd data-testid="audit-asker">{asker}</dd>
@@ -112,7 +122,7 @@ export function AuditAnswerView({ answerId }: { answerId: string }) {
             citations={citations}
             claims={audit.claims}
             rejectedMarkers={audit.rejectedMarkers}
-            onOpen={setOpenN}
+            onOpen={choose}
           />
           {audit.refusal && <RefusalNote refusal={audit.refusal} />}
           {audit.claims.length > 0 && <ClaimSummary claims={audit.claims} />}
@@ -133,7 +143,7 @@ export function AuditAnswerView({ answerId }: { answerId: string }) {
                   type="button"
                   className="source-link"
                   aria-current={source.n === openN ? "true" : undefined}
-                  onClick={() => setOpenN(source.n)}
+                  onClick={() => choose(source.n)}
                 >
                   [{source.n}] {source.documentTitle}, page {source.pageNumber}
                 </button>
@@ -151,7 +161,7 @@ export function AuditAnswerView({ answerId }: { answerId: string }) {
 
         <AuditFeedbackList feedback={audit.feedback} />
       </div>
-      {open && <AuditSourcePanel answerId={audit.answerId} source={open} />}
+      {open && <AuditSourcePanel answerId={audit.answerId} source={open} shouldTakeFocus={hasChosenSource} />}
     </div>
   );
 }
@@ -177,7 +187,7 @@ function AuditFeedbackList({ feedback }: { feedback: AnswerAuditView["feedback"]
               <tr key={item.userId} data-testid="audit-feedback-row">
                 <td>{item.email ?? <span className="muted">deleted account</span>}</td>
                 <td className="nowrap">
-                  <span aria-hidden="true">{item.rating === 1 ? "👍 " : "👎 "}</span>
+                  <ThumbIcon direction={item.rating === 1 ? "up" : "down"} />{" "}
                   {item.rating === 1 ? "Helpful" : "Not helpful"}
                 </td>
                 <td className="audit-comment">{item.comment || <span className="muted">—</span>}</td>

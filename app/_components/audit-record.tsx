@@ -78,8 +78,13 @@ export function AuditRecord({ audit }: { audit: AnswerAuditView }) {
           <code className="hash" data-testid="prompt-hash">
             {audit.promptHash ?? "—"}
           </code>
-          {audit.promptTokens !== null && <span className="muted"> · {audit.promptTokens} tokens</span>}
         </dd>
+        {audit.promptTokens !== null && (
+          <>
+            <dt>Prompt size</dt>
+            <dd>{audit.promptTokens} tokens</dd>
+          </>
+        )}
         <dt>Model</dt>
         <dd data-testid="model-id">{audit.model.generatorId ?? "—"}</dd>
         <dt>Model sha256</dt>

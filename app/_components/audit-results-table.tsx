@@ -2,6 +2,7 @@
 
 import { useEffect, useRef } from "react";
 import type { AnswerListItemView } from "./audit-data";
+import { CommentIcon, ThumbIcon } from "./feedback-icons";
 import { formatDate } from "./labels";
 
 function ClaimCounts({ claims }: { claims: AnswerListItemView["claims"] }) {
@@ -26,9 +27,18 @@ function FeedbackCounts({ feedback }: { feedback: AnswerListItemView["feedback"]
   return (
     <span className="feedback-counts" title={label}>
       <span className="sr-only">{label}</span>
-      <span aria-hidden="true">
-        👍 {feedback.up} · 👎 {feedback.down}
-        {feedback.comments > 0 ? ` · 💬 ${feedback.comments}` : ""}
+      <span aria-hidden="true" className="icon-counts">
+        <span>
+          <ThumbIcon direction="up" /> {feedback.up}
+        </span>
+        <span>
+          <ThumbIcon direction="down" /> {feedback.down}
+        </span>
+        {feedback.comments > 0 && (
+          <span>
+            <CommentIcon /> {feedback.comments}
+          </span>
+        )}
       </span>
     </span>
   );

@@ -23,12 +23,21 @@ export function versionNote(source: AuditedSourceView): string {
  * with the passage outlined (or why it cannot be shown), its hashes and their checks, and the
  * text exactly as sent. Takes focus when another passage is opened.
  */
-export function AuditSourcePanel({ answerId, source }: { answerId: string; source: AuditedSourceView }) {
+export function AuditSourcePanel({
+  answerId,
+  source,
+  shouldTakeFocus,
+}: {
+  answerId: string;
+  source: AuditedSourceView;
+  /** False for the passage opened with the page: focus stays where the reader is. */
+  shouldTakeFocus: boolean;
+}) {
   const panelRef = useRef<HTMLElement>(null);
 
   // biome-ignore lint/correctness/useExhaustiveDependencies: focus moves when another passage opens
   useEffect(() => {
-    panelRef.current?.focus();
+    if (shouldTakeFocus) panelRef.current?.focus();
   }, [source.n]);
 
   return (
@@ -64,6 +73,15 @@ export function AuditSourcePanel({ answerId, source }: { answerId: string; sourc
           {deletedDocumentNote}
         </p>
       )}
+      <h3 className="small-heading">Passage as sent to the model</h3>
+      {source.text === null ? (
+        <p className="note" data-testid="audit-passage-erased">
+          The text was erased{source.erasedAt ? ` on ${formatDate(source.erasedAt)}` : ""}; its sha256 (below)
+          remains.
+        </p>
+      ) : (
+        <PassageText text={source.text} />
+      )}
       <dl className="facts audit-facts small">
         <dt>Checks</dt>
         <dd className="check-list">
@@ -93,15 +111,6 @@ export function AuditSourcePanel({ answerId, source }: { answerId: string; sourc
           </>
         )}
       </dl>
-      <h3 className="small-heading">Passage as sent to the model</h3>
-      {source.text === null ? (
-        <p className="note" data-testid="audit-passage-erased">
-          The text was erased{source.erasedAt ? ` on ${formatDate(source.erasedAt)}` : ""}; its sha256 above
-          remains.
-        </p>
-      ) : (
-        <PassageText text={source.text} />
-      )}
     </aside>
   );
 }

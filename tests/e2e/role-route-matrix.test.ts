@@ -77,6 +77,8 @@ const get = (route: string) => (caller: Caller) => caller.api.request(route);
 const signedIn = (status: number) => [401, status, status, status, status] as const;
 const adminOnly = (status: number) => [401, 403, 403, 403, status] as const;
 const everyone = (status: number) => [status, status, status, status, status] as const;
+/** The audit workspace: to anyone but an auditor it looks absent, like another person's answer. */
+const auditorOnly = (status: number) => [401, 404, 404, status, 404] as const;
 
 const rows: Row[] = [
   { route: "GET /api/auth/options", expected: everyone(200), send: get("/api/auth/options") },
@@ -327,6 +329,42 @@ const rows: Row[] = [
     route: "GET /api/answers/:answerId (the read employee's)",
     expected: [401, 200, 404, 200, 404],
     send: (caller, fixtures) => caller.api.request(`/api/answers/${fixtures.readerAnswerId}`),
+  },
+  {
+    route: "PUT /api/answers/:answerId/feedback (the read employee's)",
+    expected: [401, 200, 404, 200, 404],
+    send: (caller, fixtures) =>
+      caller.api.sendJson("PUT", `/api/answers/${fixtures.readerAnswerId}/feedback`, { rating: 1 }),
+  },
+  {
+    route: "GET /api/answers/:answerId/feedback (the read employee's)",
+    expected: [401, 200, 404, 200, 404],
+    send: (caller, fixtures) => caller.api.request(`/api/answers/${fixtures.readerAnswerId}/feedback`),
+  },
+  { route: "GET /api/audit/answers", expected: auditorOnly(200), send: get("/api/audit/answers?q=safety") },
+  {
+    route: "GET /api/audit/answers/:answerId",
+    expected: auditorOnly(200),
+    send: (caller, fixtures) => caller.api.request(`/api/audit/answers/${fixtures.readerAnswerId}`),
+  },
+  {
+    route: "GET /api/audit/answers/:answerId/sources/:n/page",
+    expected: auditorOnly(200),
+    send: (caller, fixtures) =>
+      caller.api.request(`/api/audit/answers/${fixtures.readerAnswerId}/sources/1/page`),
+  },
+  {
+    route: "GET /api/audit/answers/:answerId/sources/:n/preview",
+    expected: auditorOnly(200),
+    send: (caller, fixtures) =>
+      caller.api.request(`/api/audit/answers/${fixtures.readerAnswerId}/sources/1/preview?size=thumbnail`),
+  },
+  { route: "GET /api/audit/status", expected: auditorOnly(200), send: get("/api/audit/status") },
+  {
+    route: "POST /api/audit/export",
+    expected: auditorOnly(200),
+    send: (caller, fixtures) =>
+      caller.api.sendJson("POST", "/api/audit/export", { answerIds: [fixtures.readerAnswerId] }),
   },
   { route: "GET /api/threads", expected: signedIn(200), send: get("/api/threads") },
   {

@@ -8,6 +8,7 @@ import { canReadAnswer } from "../../lib/access/answer-access";
 import { startAnswer } from "../../lib/answer/start-answer";
 import { auditAnswer } from "../../lib/answers/audit-answer";
 import { auditedSourcePage } from "../../lib/answers/audited-source-page";
+import { exportForAudit } from "../../lib/answers/export-for-audit";
 import { giveFeedback, readOwnFeedback } from "../../lib/answers/feedback";
 import { type AnswerSearchFilters, searchAnswersForAudit } from "../../lib/answers/search-answers";
 import { ledgerStatus, ledgerStatusCacheMs } from "../../lib/audit/ledger-status";
@@ -319,6 +320,37 @@ describe("feedback", () => {
       collectionIds: [handbookCollection],
     });
     expect((await verifyLedger(db)).isIntact).toBe(true);
+  });
+});
+
+describe("exportForAudit", () => {
+  async function linesOf(request: Parameters<typeof exportForAudit>[2]) {
+    const { firstLine, rest } = await exportForAudit(folio, auditor, request);
+    const lines = [firstLine ?? ""];
+    for await (const line of rest) lines.push(line);
+    return lines.map((line) => JSON.parse(line) as { type: string; subject?: string; action?: string });
+  }
+  const answerEvents = (lines: { type: string; subject?: string; action?: string }[]) =>
+    lines
+      .filter((line) => line.type === "event" && line.action === "answer.create")
+      .map((line) => line.subject);
+
+  it("exports chosen answers, or the answers a search by person matches, and records the export", async () => {
+    const chosen = await linesOf({ answerIds: [asked.bobCanteen], filters: {} });
+    expect(chosen[0]?.type).toBe("folio-ledger-export");
+    expect(answerEvents(chosen)).toEqual([`answer:${asked.bobCanteen}`]);
+    const byPerson = await linesOf({ filters: { person: "alice" } });
+    expect(answerEvents(byPerson).sort()).toEqual(
+      [`answer:${asked.aliceHelmets}`, `answer:${asked.aliceInspections}`].sort(),
+    );
+    const exports = await folio.database.db
+      .select()
+      .from(auditEvents)
+      .where(eq(auditEvents.action, "audit.export"));
+    expect(exports.map((event) => event.actor)).toEqual([auditor.userId, auditor.userId]);
+    await expect(exportForAudit(folio, alice, { filters: {} })).rejects.toMatchObject({
+      code: "not_found:audit",
+    });
   });
 });
 
