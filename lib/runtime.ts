@@ -7,12 +7,12 @@ import { createIngestService, type IngestService } from "../ingest/ingest-servic
 import { disposeCrossEncoders } from "./answer/answer-checks";
 import { AnswerQueue } from "./answer/answer-queue";
 import { prefillTokensPerSecond } from "./answer/prefill-speed";
+import { createCheckpointSchedule } from "./audit/checkpoint-schedule";
 import type { FolioConfig } from "./config";
 import type { DeletionDependencies } from "./documents/delete-documents";
 import type { ModelAvailability, ModelKind } from "./domain/model-status";
 import type { Embedder } from "./embeddings/embedder";
 import { OnnxEmbedder } from "./embeddings/onnx-embedder";
-import { createCheckpointSchedule } from "./audit/checkpoint-schedule";
 import { AppError, type ErrorCode, isAppError } from "./errors";
 import type { Generator } from "./llm/generator";
 import { LlamaCppGenerator } from "./llm/llama-cpp-generator";
