@@ -1,6 +1,7 @@
 import { cpus, platform, release, totalmem } from "node:os";
 import path from "node:path";
 import { runAskBench } from "./bench/ask-bench";
+import { runAuditBench } from "./bench/audit-bench";
 import { runAuthBench } from "./bench/auth-bench";
 import { writeBenchmarksDoc } from "./bench/benchmarks-doc";
 import {
@@ -81,6 +82,15 @@ const benches: readonly BenchEntry[] = [
   { name: "startup", run: (context) => runStartupBench(context.runs) },
   { name: "auth", run: (context) => runAuthBench(context.runs) },
   {
+    name: "audit",
+    options: ["events", "checkpoint-every"],
+    run: (context) =>
+      runAuditBench({
+        events: numberOption(context, "events", 100_000),
+        checkpointEvery: numberOption(context, "checkpoint-every", 1_000),
+      }),
+  },
+  {
     name: "layout",
     needsPdfCorpus: true,
     run: async () => {
@@ -106,7 +116,8 @@ const askFileCount = 20;
 
 const usage =
   `usage: npm run bench -- <${[...benches.map((bench) => bench.name), "all", "report", "doc"].join("|")}> [--runs N]` +
-  "   (default: --runs 3)\n  embedder: [--layers 12] [--chunks 128] [--output last_hidden_state|sentence_embedding]";
+  "   (default: --runs 3)\n  embedder: [--layers 12] [--chunks 128] [--output last_hidden_state|sentence_embedding]" +
+  "\n  audit: [--events 100000] [--checkpoint-every 1000] (one run; PostgreSQL too when DATABASE_URL is set)";
 
 class UsageError extends Error {}
 

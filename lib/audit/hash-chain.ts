@@ -56,6 +56,37 @@ export interface ChainVerification {
   reason?: string;
 }
 
+/** An event whose contents were withheld (a ledger export's `link` line): only its place in the chain is checked. */
+export interface ChainLink {
+  seq: number;
+  prevHash: string;
+  hash: string;
+}
+
+/**
+ * Whether `event` fits the chain after `expected` (the seq it must have, the hash it must link
+ * to): its seq, its `prevHash` and — when it comes with its contents — its hash, recomputed.
+ * Null when it fits; else the first bad seq (a missing event is named by its own number) and why.
+ */
+export function chainEventProblem(
+  event: (ChainedEventFields & { hash: string }) | ChainLink,
+  expected: { seq: number; prevHash: string },
+): { seq: number; reason: string } | null {
+  if (event.seq > expected.seq)
+    return { seq: expected.seq, reason: `event #${expected.seq} is missing (the next is #${event.seq})` };
+  if (event.seq < expected.seq) {
+    return {
+      seq: expected.seq,
+      reason: `expected event #${expected.seq}, found #${event.seq} (out of order or repeated)`,
+    };
+  }
+  if (event.prevHash !== expected.prevHash)
+    return { seq: event.seq, reason: "prev_hash does not match the previous event's hash" };
+  if ("payload" in event && computeEventHash(event) !== event.hash)
+    return { seq: event.seq, reason: "hash does not match the event's contents" };
+  return null;
+}
+
 /**
  * Checks events in `seq` order: gapless numbering from `startSeq`, each `prevHash` equal to the
  * previous event's hash, each `hash` equal to the recomputed one. Any edit, deletion, insertion
@@ -65,33 +96,13 @@ export function verifyChain(
   events: Iterable<ChainedEventFields & { hash: string }>,
   start: { seq: number; prevHash: string } = { seq: 1, prevHash: genesisHash },
 ): ChainVerification {
-  let expectedSeq = start.seq;
-  let expectedPrevHash = start.prevHash;
+  let expected = start;
   let checkedEvents = 0;
   for (const event of events) {
-    const bad = (reason: string): ChainVerification => ({
-      isIntact: false,
-      checkedEvents,
-      firstBadSeq: event.seq,
-      reason,
-    });
-    if (event.seq > expectedSeq) {
-      return {
-        ...bad(`event #${expectedSeq} is missing (the next is #${event.seq})`),
-        firstBadSeq: expectedSeq,
-      };
-    }
-    if (event.seq < expectedSeq) {
-      return {
-        ...bad(`expected event #${expectedSeq}, found #${event.seq} (out of order or repeated)`),
-        firstBadSeq: expectedSeq,
-      };
-    }
-    if (event.prevHash !== expectedPrevHash) return bad("prev_hash does not match the previous event's hash");
-    if (computeEventHash(event) !== event.hash) return bad("hash does not match the event's contents");
+    const problem = chainEventProblem(event, expected);
+    if (problem) return { isIntact: false, checkedEvents, firstBadSeq: problem.seq, reason: problem.reason };
     checkedEvents += 1;
-    expectedSeq += 1;
-    expectedPrevHash = event.hash;
+    expected = { seq: event.seq + 1, prevHash: event.hash };
   }
   return { isIntact: true, checkedEvents };
 }

@@ -1,7 +1,7 @@
 import type { KeyObject } from "node:crypto";
 import type { AuditCheckpoint } from "../../db/schema";
 import { isSignedBy } from "./checkpoints";
-import { type ChainedEventFields, computeEventHash, genesisHash } from "./hash-chain";
+import { type ChainedEventFields, type ChainLink, chainEventProblem, genesisHash } from "./hash-chain";
 import { MerkleAccumulator } from "./merkle-accumulator";
 
 /** The key checkpoints must be signed by: the copy an auditor holds. */
@@ -12,13 +12,7 @@ export interface ExpectedKey {
 
 /** An event with its contents: its hash is recomputed. */
 export type ChainEvent = ChainedEventFields & { hash: string };
-
-/** An event whose contents were withheld (an export's `link` line): only its place in the chain is checked. */
-export interface ChainLink {
-  seq: number;
-  prevHash: string;
-  hash: string;
-}
+export type { ChainLink };
 
 export interface LedgerProblem {
   /** The first event (or checkpoint) that is wrong. */
@@ -70,20 +64,13 @@ export class LedgerChecker {
   }
 
   addEvent(event: ChainEvent | ChainLink): LedgerProblem | null {
-    const bad = (reason: string) => ({ seq: event.seq, reason });
-    const expectedSeq = this.headSeq + 1;
-    // Named by the seq that should be here: a removed event is named, not its successor.
-    if (event.seq !== expectedSeq)
-      return { seq: expectedSeq, reason: `expected seq ${expectedSeq}, found ${event.seq}` };
-    if (event.prevHash !== this.headHash) return bad("prev_hash does not match the previous event's hash");
-    const hasContents = "payload" in event;
-    if (hasContents && computeEventHash(event) !== event.hash)
-      return bad("hash does not match the event's contents");
+    const problem = chainEventProblem(event, { seq: this.headSeq + 1, prevHash: this.headHash });
+    if (problem) return problem;
     this.headSeq = event.seq;
     this.headHash = event.hash;
     this.span.add(event.hash);
     this.checkedEvents += 1;
-    if (hasContents) this.eventsWithContents += 1;
+    if ("payload" in event) this.eventsWithContents += 1;
     return null;
   }
 

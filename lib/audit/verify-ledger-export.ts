@@ -100,6 +100,9 @@ class ExportVerifier {
 
   feed(text: string): ExportProblem | null {
     this.lineNumber += 1;
+    // `npm run audit -- export > file` puts npm's banner (a blank line, then `> …` lines) before
+    // the header: nothing in it is vouched for, and skipping it changes nothing that is checked.
+    if (!this.header && (text.trim() === "" || text.startsWith("> "))) return null;
     const parsed = parseLine(text);
     if ("reason" in parsed) return this.problem(parsed.reason, parsed.seq);
     const line = parsed.line;

@@ -117,17 +117,27 @@ function describeVerifiedExport(result: ExportVerification): string[] {
   const span = header?.span;
   if (!header || !span) return ["The export is intact: no event matched its filters."];
   const count = (n: number, noun: string) => `${n.toLocaleString("en")} ${noun}${n === 1 ? "" : "s"}`;
+  const events = (from: number, to: number) =>
+    from === to ? `event #${from} is` : `events #${from}–#${to} are`;
+  const signedUpTo = result.lastCheckpointSeq;
   const signed =
-    result.lastCheckpointSeq === undefined
-      ? `; no checkpoint in its span yet: events #${span.fromSeq}–#${span.toSeq} are not yet signed`
-      : result.lastCheckpointSeq === span.toSeq
-        ? `, verified up to #${result.lastCheckpointSeq}`
-        : `, verified up to #${result.lastCheckpointSeq}; events after #${result.lastCheckpointSeq} are not yet signed`;
-  return [
+    signedUpTo === undefined
+      ? `; ${events(span.fromSeq, span.toSeq)} not yet signed by a checkpoint`
+      : signedUpTo === span.toSeq
+        ? `, verified up to #${signedUpTo}`
+        : `, verified up to #${signedUpTo}; events after #${signedUpTo} are not yet signed`;
+  const lines = [
     `The export is intact: ${count(result.events, "event")} #${span.fromSeq}–#${span.toSeq} (${result.eventsWithContents.toLocaleString("en")} with contents), ${count(result.checkpoints, "checkpoint")}${signed}.`,
-    `Answers: ${count(answers.checked, "answer")} match the ledger's hashes (${count(answers.erasedPassages, "passage")} erased, hash kept); ${count(answers.notStored, "answer")} no longer stored.`,
-    `Exported ${header.exportedAt} (event #${header.exportSeq}), filters ${JSON.stringify(header.filters)}, signed by key ${header.keyId}.`,
   ];
+  if (answers.checked + answers.notStored > 0) {
+    lines.push(
+      `Answers: ${count(answers.checked, "answer")} match the ledger's hashes (${count(answers.erasedPassages, "passage")} erased, hash kept); ${count(answers.notStored, "answer")} no longer stored.`,
+    );
+  }
+  lines.push(
+    `Exported ${header.exportedAt} (event #${header.exportSeq}), filters ${JSON.stringify(header.filters)}, signed by key ${header.keyId}.`,
+  );
+  return lines;
 }
 
 /** `2026-03-01` (UTC; as `--to`, the whole day is included) or an ISO date-time (no zone: UTC). */

@@ -224,8 +224,11 @@ describe("npm run audit -- export, then verify --file", () => {
     );
   });
 
-  it("verifies with the script alone: no database opened, none reachable", async () => {
-    const { file } = await exportToFile([], "offline.jsonl");
+  it("verifies with the script alone (no database opened, none reachable), npm's banner atop the file", async () => {
+    const { lines } = await exportToFile([], "offline.jsonl");
+    const file = path.join(directory, "offline-npm.jsonl");
+    const banner = "\n> folio@0.1.0 audit\n> tsx scripts/admin.ts audit export\n\n";
+    await writeFile(file, `${banner}${lines.join("\n")}\n`);
     const offline = {
       DATA_DIR: path.join(directory, "no-such-install"),
       DATABASE_URL: "postgres://nobody@127.0.0.1:1/none",
@@ -393,7 +396,7 @@ describe("verify --file names the first bad line and event of a tampered export"
       name: "a deleted event line",
       tamper: (lines) => lines.filter((_, index) => index !== indexOf(lines, "event", seqOf.plain)),
       seq: () => seqOf.plain,
-      reason: () => `expected seq ${seqOf.plain}, found ${seqOf.plain + 1}`,
+      reason: () => `event #${seqOf.plain} is missing (the next is #${seqOf.plain + 1})`,
     },
     {
       name: "two event lines swapped",
@@ -404,7 +407,7 @@ describe("verify --file names the first bad line and event of a tampered export"
         return copy;
       },
       seq: () => seqOf.plain,
-      reason: () => `expected seq ${seqOf.plain}, found ${seqOf.plain + 1}`,
+      reason: () => `event #${seqOf.plain} is missing (the next is #${seqOf.plain + 1})`,
     },
     {
       name: "the last line deleted",
