@@ -34,6 +34,11 @@ Audit ledger (also: npm run audit -- verify)
                          (against the key given, else this install's); exit 1 names the first bad event
   audit checkpoint       signs the events since the last checkpoint (Ed25519, AUDIT_KEY_FILE)
   audit public-key       prints the public key that verifies the checkpoints: keep a copy apart
+  audit export [--from <date>] [--to <date>] [--collection <name or id>] > ledger.jsonl
+                         the ledger (or the events matching) as signed JSONL; a bare --to date
+                         includes that day (docs/audit-export.md)
+  audit verify --file <ledger.jsonl> --public-key <file.pem>
+                         checks an export offline, no database opened; exit 1 names the first bad line
 
 Retention and legal holds (<collection> is a collection's name or id)
   retention set <collection> [--answers-days <N|off>] [--documents-days <N|off>]
