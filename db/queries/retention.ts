@@ -167,12 +167,17 @@ export async function listExpiredDocuments({
 }
 
 /** Passages kept with answers that came from these documents (or this collection), not yet erased. */
+/**
+ * The passages of these documents (or this collection) still holding their text — except in
+ * answers whose asker is under an active legal hold: the hold preserves what they were shown.
+ */
 function unerasedSourcesOf(target: { documentIds: readonly string[]; collectionId?: string }) {
   const ofTarget = or(
     target.documentIds.length > 0 ? inArray(answerSources.documentId, [...target.documentIds]) : undefined,
     target.collectionId ? eq(answerSources.collectionId, target.collectionId) : undefined,
   );
-  return and(isNull(answerSources.erasedAt), ofTarget ?? sql`false`);
+  const askerIsHeld = sql`exists (select 1 from ${answers} join ${legalHolds} on ${hold.userId}::text = ${answer.actor} and ${hold.releasedAt} is null where ${answer.id} = ${source.answerId})`;
+  return and(isNull(answerSources.erasedAt), ofTarget ?? sql`false`, sql`not ${askerIsHeld}`);
 }
 
 /** Removes the text of those passages (their hashes stay); returns how many were erased. */

@@ -391,6 +391,34 @@ describe("document retention and erasure", () => {
     expect(JSON.parse(event?.payload ?? "{}")).toMatchObject({ erase: true, erasedPassages: 1 });
   });
 
+  it("keeps the passages in the answers of a user under a legal hold when a document's content is erased", async () => {
+    const collectionId = await newCollection("erase-under-user-hold");
+    const documentId = await indexedDocument(collectionId, "Held users keep this passage.");
+    const heldUser = await newUser("held-reader@example.com");
+    const source = { documentId, collectionId, text: "Held users keep this passage." };
+    const heldAnswer = await recordAnswer({
+      actor: heldUser,
+      collectionIds: [collectionId],
+      sources: [source],
+      ageDays: 0,
+    });
+    const otherAnswer = await recordAnswer({
+      actor: randomUUID(),
+      collectionIds: [collectionId],
+      sources: [source],
+      ageDays: 0,
+    });
+    await createHold(db(), "tester", { target: { userId: heldUser }, reason: "case 12" });
+    const parts = { db: db(), store: await folio.store(), blobs: folio.blobs, derived: folio.derived };
+    expect(
+      await deleteDocuments(parts, { actor: "tester", target: { documentId }, erase: true }),
+    ).toMatchObject({ erasedPassages: 1 });
+    const textOf = async (answerId: string) =>
+      (await db().select().from(answerSources).where(eq(answerSources.answerId, answerId)))[0]?.text;
+    expect(await textOf(heldAnswer)).toBe("Held users keep this passage.");
+    expect(await textOf(otherAnswer)).toBeNull();
+  });
+
   it("keeps a held collection's documents past retention and refuses deleting them or the collection", async () => {
     const collectionId = await newCollection("documents-held", { documentRetentionDays: 1 });
     const documentId = await indexedDocument(collectionId, "Held documents stay where they are.");
