@@ -385,7 +385,9 @@ export const legalHolds = pgTable(
     createdAt: createdAt(),
     releasedAt: timestamp("released_at", { withTimezone: true, mode: "date" }),
   },
-  (table) => [check("legal_holds_one_target", sql`(${table.collectionId} IS NULL) <> (${table.userId} IS NULL)`)],
+  (table) => [
+    check("legal_holds_one_target", sql`(${table.collectionId} IS NULL) <> (${table.userId} IS NULL)`),
+  ],
 );
 
 /**

@@ -3,9 +3,9 @@ import { getDocumentsByIds } from "../../db/queries/documents";
 import { touchThread } from "../../db/queries/threads";
 import type { AuditEvent } from "../../db/schema";
 import { appendAuditEvent } from "../audit/append-audit-event";
-import { sha256Hex } from "../text/sha256-hex";
 import type { Citation } from "../domain/answer-events";
 import type { AnswerRefusal, ClaimVerdict } from "../domain/claim-verdicts";
+import { sha256Hex } from "../text/sha256-hex";
 import type { AnswerDependencies, PreparedAnswer } from "./prepare-answer";
 
 export interface AnswerOutcome {
@@ -34,7 +34,10 @@ export async function recordAnswerOutcome(
 ): Promise<AuditEvent> {
   return dependencies.db.transaction(async (tx) => {
     await touchThread({ db: tx, id: prepared.threadId });
-    const documents = await getDocumentsByIds({ db: tx, ids: prepared.sources.map((source) => source.documentId) });
+    const documents = await getDocumentsByIds({
+      db: tx,
+      ids: prepared.sources.map((source) => source.documentId),
+    });
     const collectionOf = new Map(documents.map((document) => [document.id, document.collectionId]));
     await insertAnswer({
       tx,
