@@ -1,8 +1,8 @@
 /**
  * Runs one `npm run audit -- …` command in this process, exactly as scripts/admin.ts does, and
  * prints `AUDIT_PROBE {json}`: its exit code, how long it took (opening the database included)
- * and this process's peak resident memory — the audit bench runs each command as a child, so
- * the figure is the command's own. `tsx scripts/bench/audit-probe.ts <output file | -> <args…>`
+ * and resident memory — at the start, at its peak while the command ran, and the process's peak —
+ * the audit bench runs each command as a child, so the figures are the command's own. `tsx scripts/bench/audit-probe.ts <output file | -> <args…>`
  * (`-`: the command's output is kept only to be reported).
  */
 import { closeSync, openSync, writeSync } from "node:fs";
@@ -17,8 +17,14 @@ const flush = () => {
   buffer = "";
 };
 
-// After the imports: what the admin CLI's code costs before the command does anything.
-const startRssMb = Math.round(process.memoryUsage().rss / 1024 ** 2);
+// After the imports: what the admin CLI's code costs before the command does anything. Then the
+// command's own peak, sampled (the process's maxRSS also holds transient peaks of loading the code).
+const rssMb = () => Math.round(process.memoryUsage().rss / 1024 ** 2);
+const startRssMb = rssMb();
+let commandPeakRssMb = startRssMb;
+const sampler = setInterval(() => {
+  commandPeakRssMb = Math.max(commandPeakRssMb, rssMb());
+}, 20);
 const startedAt = performance.now();
 const code = await runAdmin(args, {
   environment: process.env,
@@ -32,9 +38,11 @@ const code = await runAdmin(args, {
   err: (line) => printed.push(line),
   readStdin: async () => undefined,
 });
+const ms = Math.round(performance.now() - startedAt);
+clearInterval(sampler);
+commandPeakRssMb = Math.max(commandPeakRssMb, rssMb());
 flush();
 if (file !== undefined) closeSync(file);
-const ms = Math.round(performance.now() - startedAt);
 console.log(
-  `AUDIT_PROBE ${JSON.stringify({ code, ms, startRssMb, peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024), printed })}`,
+  `AUDIT_PROBE ${JSON.stringify({ code, ms, startRssMb, commandPeakRssMb, processPeakRssMb: Math.round(process.resourceUsage().maxRSS / 1024), printed })}`,
 );
