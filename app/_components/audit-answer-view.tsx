@@ -136,6 +136,13 @@ export function AuditAnswerView({ answerId }: { answerId: string }) {
             Kept with the answer exactly as sent, each checked against the sha256 taken when it was sent and
             the one in the ledger. Choose one to see its page.
           </p>
+          {audit.missingSources.length > 0 && (
+            <p className="check-badge check-mismatch" role="alert" data-testid="missing-sources">
+              <span aria-hidden="true">✗</span> The ledger records passage
+              {audit.missingSources.length === 1 ? "" : "s"}{" "}
+              {audit.missingSources.map((n) => `[${n}]`).join(", ")}, no longer kept with this answer
+            </p>
+          )}
           <ol className="audit-sources">
             {audit.sources.map((source) => (
               <li key={source.n} data-testid="audit-source" data-n={source.n}>

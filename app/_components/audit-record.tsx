@@ -15,6 +15,12 @@ function ledgerVerdict(ledger: NonNullable<AnswerAuditView["ledger"]>): { isGood
     ledger.question !== "match" ? "question" : null,
     ledger.answer !== "match" ? "answer" : null,
   ].filter((part) => part !== null);
+  if (ledger.laterEventSeqs.length > 0) {
+    return {
+      isGood: false,
+      text: `Later events (${ledger.laterEventSeqs.map((seq) => `#${seq}`).join(", ")}) also claim to record this answer`,
+    };
+  }
   if (differing.length === 0 && ledger.isHashValid) {
     return { isGood: true, text: "Question and answer match the ledger" };
   }

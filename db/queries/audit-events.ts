@@ -1,4 +1,4 @@
-import { asc, desc, eq, sql } from "drizzle-orm";
+import { and, asc, desc, eq, sql } from "drizzle-orm";
 import type { Database, Executor } from "../client";
 import { type AuditCheckpoint, type AuditEvent, auditCheckpoints, auditEvents } from "../schema";
 import { lockKeys } from "./locks";
@@ -77,8 +77,30 @@ export async function getAuditEventBySubject({
   db: Database;
   subject: string;
 }): Promise<AuditEvent | undefined> {
-  const [event] = await db.select().from(auditEvents).where(eq(auditEvents.subject, subject)).limit(1);
+  const [event] = await db
+    .select()
+    .from(auditEvents)
+    .where(eq(auditEvents.subject, subject))
+    .orderBy(asc(auditEvents.seq))
+    .limit(1);
   return event;
+}
+
+/** Every event about `subject` (of `action`), oldest first. */
+export async function listAuditEventsBySubject({
+  db,
+  subject,
+  action,
+}: {
+  db: Database;
+  subject: string;
+  action: string;
+}): Promise<AuditEvent[]> {
+  return db
+    .select()
+    .from(auditEvents)
+    .where(and(eq(auditEvents.subject, subject), eq(auditEvents.action, action)))
+    .orderBy(asc(auditEvents.seq));
 }
 
 export async function getLatestCheckpoint({ tx }: { tx: Executor }): Promise<AuditCheckpoint | undefined> {

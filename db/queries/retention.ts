@@ -169,15 +169,22 @@ export async function listExpiredDocuments({
 /** Passages kept with answers that came from these documents (or this collection), not yet erased. */
 /**
  * The passages of these documents (or this collection) still holding their text — except in
- * answers whose asker is under an active legal hold: the hold preserves what they were shown.
+ * answers under an active legal hold, on their asker or on any collection they drew on: the hold
+ * preserves what they were shown. Callers lock `legal_holds` first (lockLegalHolds).
  */
 function unerasedSourcesOf(target: { documentIds: readonly string[]; collectionId?: string }) {
   const ofTarget = or(
     target.documentIds.length > 0 ? inArray(answerSources.documentId, [...target.documentIds]) : undefined,
     target.collectionId ? eq(answerSources.collectionId, target.collectionId) : undefined,
   );
-  const askerIsHeld = sql`exists (select 1 from ${answers} join ${legalHolds} on ${hold.userId}::text = ${answer.actor} and ${hold.releasedAt} is null where ${answer.id} = ${source.answerId})`;
-  return and(isNull(answerSources.erasedAt), ofTarget ?? sql`false`, sql`not ${askerIsHeld}`);
+  const answerIsHeld = sql`exists (
+    select 1 from answers held_answer join legal_holds held_by on held_by.released_at is null and (
+      held_by.user_id::text = held_answer.actor
+      or held_by.collection_id = any(held_answer.collection_ids)
+      or exists (select 1 from answer_sources drawn_on where drawn_on.answer_id = held_answer.id and drawn_on.collection_id = held_by.collection_id)
+    )
+    where held_answer.id = ${source.answerId})`;
+  return and(isNull(answerSources.erasedAt), ofTarget ?? sql`false`, sql`not ${answerIsHeld}`);
 }
 
 /** Removes the text of those passages (their hashes stay); returns how many were erased. */

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import type { Database } from "../../db/client";
-import { getAuditEventBySubject } from "../../db/queries/audit-events";
+import { listAuditEventsBySubject } from "../../db/queries/audit-events";
 import { getAuditedAnswer, getVersionsAndDocuments } from "../../db/queries/audit-workspace";
 import { listFeedbackWithUsers } from "../../db/queries/feedback";
 import type { AnswerSourceRow, AuditEvent } from "../../db/schema";
@@ -36,7 +36,10 @@ export interface AuditedSource {
   erasedAt: Date | null;
   contentHash: string;
   hashCheck: HashCheck;
-  /** This passage's contentHash against the one the ledger event holds for passage `n`. */
+  /**
+   * This passage against what the ledger event holds for passage `n`: its hash and where it came
+   * from (chunk, document, version, page, image). `mismatch` also when the ledger has no passage `n`.
+   */
   ledgerCheck: LedgerCheck;
   /** A figure sent to the model as an image: sha256 of the image's bytes. */
   imageSha256: string | null;
@@ -71,6 +74,8 @@ export interface AuditedLedgerEvent {
   ts: Date;
   /** The event's hash recomputes from its stored fields (the chain badge checks the links). */
   isHashValid: boolean;
+  /** Later `answer.create` events naming this answer: none is legitimate (each answer is recorded once). */
+  laterEventSeqs: number[];
   question: LedgerCheck;
   answer: LedgerCheck;
   promptHash: LedgerCheck;
@@ -91,6 +96,8 @@ export interface AnswerAudit {
   rejectedMarkers: number[];
   refusal: AnswerRefusal | null;
   sources: AuditedSource[];
+  /** Passages the ledger says the prompt held that are no longer kept with the answer (rows removed). */
+  missingSources: number[];
   promptHash: string | null;
   promptTokens: number | null;
   model: { generatorId: string | null; sha256: string | null; contextTokens?: number; embedderId?: string };
@@ -107,7 +114,21 @@ const answerPayloadSchema = z
     answerSha256: z.string().optional(),
     promptHash: z.string().nullable().optional(),
     promptTokens: z.number().optional(),
-    chunks: z.array(z.object({ n: z.number(), contentHash: z.string() }).loose()).optional(),
+    chunks: z
+      .array(
+        z
+          .object({
+            n: z.number(),
+            contentHash: z.string(),
+            chunkId: z.string().optional(),
+            documentId: z.string().optional(),
+            versionId: z.string().optional(),
+            pageNumber: z.number().optional(),
+            imageSha256: z.string().optional(),
+          })
+          .loose(),
+      )
+      .optional(),
     model: z
       .object({
         generatorId: z.string().nullable().optional(),
@@ -140,6 +161,28 @@ const compare = (actual: string | null, recorded: string | null | undefined): Le
       ? "match"
       : "mismatch";
 
+type LedgerChunk = NonNullable<AnswerPayload["chunks"]>[number];
+
+/** The kept passage against the ledger's record of passage `n`: its hash and every locator. */
+function ledgerCheckOf(source: AnswerSourceRow, chunks: AnswerPayload["chunks"]): LedgerCheck {
+  if (chunks === undefined) return "not_recorded";
+  const recorded = chunks.find((chunk) => chunk.n === source.n);
+  if (!recorded) return "mismatch";
+  const kept: Partial<LedgerChunk> = {
+    contentHash: source.contentHash,
+    chunkId: source.chunkId,
+    documentId: source.documentId,
+    versionId: source.versionId,
+    pageNumber: source.pageNumber,
+  };
+  const isSame =
+    Object.entries(kept).every(([field, value]) => {
+      const inLedger = recorded[field as keyof LedgerChunk];
+      return inLedger === undefined || inLedger === value;
+    }) && (recorded.imageSha256 ?? null) === source.imageSha256;
+  return isSame ? "match" : "mismatch";
+}
+
 function hashCheckOf(source: AnswerSourceRow): HashCheck {
   if (source.text === null) return "erased";
   return sha256Hex(source.text) === source.contentHash ? "match" : "mismatch";
@@ -155,8 +198,8 @@ export async function auditAnswer(db: Database, actor: Actor, answerId: string):
   const found = await getAuditedAnswer({ db, id: answerId });
   if (!found) throw new AppError("not_found:answer", { message: "No such answer." });
   const { answer, sources } = found;
-  const [event, feedback, current] = await Promise.all([
-    getAuditEventBySubject({ db, subject: `answer:${answerId}` }),
+  const [events, feedback, current] = await Promise.all([
+    listAuditEventsBySubject({ db, subject: `answer:${answerId}`, action: "answer.create" }),
     listFeedbackWithUsers({ db, answerId }),
     getVersionsAndDocuments({
       db,
@@ -164,8 +207,10 @@ export async function auditAnswer(db: Database, actor: Actor, answerId: string):
       documentIds: sources.map((source) => source.documentId),
     }),
   ]);
+  // The answer's own event is the first; anything appended later for it is suspect, not a correction.
+  const [event, ...laterEvents] = events;
   const payload = parsePayload(event);
-  const ledgerHashOf = new Map((payload.chunks ?? []).map((chunk) => [chunk.n, chunk.contentHash]));
+  const keptNumbers = new Set(sources.map((source) => source.n));
   const versionOf = new Map(current.versions.map((version) => [version.id, version]));
   const documentOf = new Map(current.documents.map((document) => [document.id, document]));
   const citedMarkers = new Set(found.citations.map((citation) => citation.marker));
@@ -219,7 +264,7 @@ export async function auditAnswer(db: Database, actor: Actor, answerId: string):
         erasedAt: source.erasedAt,
         contentHash: source.contentHash,
         hashCheck: hashCheckOf(source),
-        ledgerCheck: compare(source.contentHash, ledgerHashOf.get(source.n)),
+        ledgerCheck: event ? ledgerCheckOf(source, payload.chunks) : "not_recorded",
         imageSha256: source.imageSha256,
         isCited: citedMarkers.has(source.n),
         version: isVersionOfDocument
@@ -232,6 +277,7 @@ export async function auditAnswer(db: Database, actor: Actor, answerId: string):
         },
       };
     }),
+    missingSources: (payload.chunks ?? []).map((chunk) => chunk.n).filter((n) => !keptNumbers.has(n)),
     promptHash: answer.promptHash,
     promptTokens: payload.promptTokens ?? metrics.promptTokens ?? null,
     model: {
@@ -247,6 +293,7 @@ export async function auditAnswer(db: Database, actor: Actor, answerId: string):
           hash: event.hash,
           ts: event.ts,
           isHashValid: computeEventHash(event) === event.hash,
+          laterEventSeqs: laterEvents.map((later) => later.seq),
           question: compare(sha256Hex(answer.question), payload.questionSha256),
           answer: compare(sha256Hex(answer.answer), payload.answerSha256),
           promptHash: compare(answer.promptHash, payload.promptHash),

@@ -1,6 +1,7 @@
 import type { Database } from "../../db/client";
 import { deleteCollectionRow } from "../../db/queries/collections";
 import { deleteDocumentRows, findUnreferencedBlobs, getDocumentById } from "../../db/queries/documents";
+import { lockLegalHolds } from "../../db/queries/legal-holds";
 import { lockKeys, withAdvisoryLock } from "../../db/queries/locks";
 import { eraseAnswerSources } from "../../db/queries/retention";
 import { appendAuditEvent } from "../audit/append-audit-event";
@@ -64,6 +65,8 @@ export async function deleteDocuments(
     if (collectionId) await refuseIfHeld(tx, collectionId);
     const rows = await deleteDocumentRows({ db: tx, where: target });
     const isCollection = "collectionId" in target;
+    // A hold placed meanwhile is either seen by the erasure or waits for it.
+    if (input.erase) await lockLegalHolds({ tx });
     const erasedPassages = input.erase
       ? await eraseAnswerSources({
           db: tx,

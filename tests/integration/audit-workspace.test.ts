@@ -11,6 +11,7 @@ import { auditedSourcePage } from "../../lib/answers/audited-source-page";
 import { exportForAudit } from "../../lib/answers/export-for-audit";
 import { giveFeedback, readOwnFeedback } from "../../lib/answers/feedback";
 import { type AnswerSearchFilters, searchAnswersForAudit } from "../../lib/answers/search-answers";
+import { appendAuditEvent } from "../../lib/audit/append-audit-event";
 import { ledgerStatus, ledgerStatusCacheMs } from "../../lib/audit/ledger-status";
 import { verifyLedger } from "../../lib/audit/verify-ledger";
 import { deleteDocuments } from "../../lib/documents/delete-documents";
@@ -217,6 +218,30 @@ describe("auditAnswer", () => {
       expect(source.erasedAt).toBeInstanceOf(Date);
     }
     expect(audit.ledger).toMatchObject({ question: "match", answer: "mismatch" });
+  });
+
+  it("names a passage moved to another page or removed, and an event appended later for the same answer", async () => {
+    const { db } = folio.database;
+    const answerId = await ask(bob, "When does the canteen serve soup?", canteenCollection);
+    await db.execute(
+      sql`UPDATE answer_sources SET page_number = page_number + 1 WHERE answer_id = ${answerId} AND n = 1`,
+    );
+    const moved = await auditAnswer(db, auditor, answerId);
+    expect(moved.sources[0]).toMatchObject({ n: 1, hashCheck: "match", ledgerCheck: "mismatch" });
+
+    await db.execute(sql`DELETE FROM answer_sources WHERE answer_id = ${answerId} AND n = 1`);
+    await db.transaction((tx) =>
+      appendAuditEvent(tx, {
+        actor: bob.userId,
+        action: "answer.create",
+        subject: `answer:${answerId}`,
+        payload: {},
+      }),
+    );
+    const removed = await auditAnswer(db, auditor, answerId);
+    expect(removed.missingSources).toEqual([1]);
+    expect(removed.ledger?.laterEventSeqs).toHaveLength(1);
+    expect(removed.ledger).toMatchObject({ question: "match", answer: "match" });
   });
 
   it("serves the cited version's page, and says the document was deleted once it is", async () => {

@@ -419,6 +419,33 @@ describe("document retention and erasure", () => {
     expect(await textOf(otherAnswer)).toBeNull();
   });
 
+  it("keeps the passages in answers that drew on a held collection when another collection's document is erased", async () => {
+    const heldCollection = await newCollection("held-for-erasure");
+    const otherCollection = await newCollection("erased-elsewhere");
+    const heldDocument = await indexedDocument(heldCollection, "Held collection passage.");
+    const otherDocument = await indexedDocument(otherCollection, "Other collection passage.");
+    const answerId = await recordAnswer({
+      actor: randomUUID(),
+      collectionIds: [heldCollection, otherCollection],
+      sources: [
+        { documentId: heldDocument, collectionId: heldCollection, text: "Held collection passage." },
+        { documentId: otherDocument, collectionId: otherCollection, text: "Other collection passage." },
+      ],
+      ageDays: 0,
+    });
+    await createHold(db(), "tester", { target: { collectionId: heldCollection }, reason: "case 13" });
+    const parts = { db: db(), store: await folio.store(), blobs: folio.blobs, derived: folio.derived };
+    expect(
+      await deleteDocuments(parts, { actor: "tester", target: { documentId: otherDocument }, erase: true }),
+    ).toMatchObject({ erasedPassages: 0 });
+    const texts = await db()
+      .select()
+      .from(answerSources)
+      .where(eq(answerSources.answerId, answerId))
+      .orderBy(answerSources.n);
+    expect(texts.map((row) => row.text)).toEqual(["Held collection passage.", "Other collection passage."]);
+  });
+
   it("keeps a held collection's documents past retention and refuses deleting them or the collection", async () => {
     const collectionId = await newCollection("documents-held", { documentRetentionDays: 1 });
     const documentId = await indexedDocument(collectionId, "Held documents stay where they are.");
