@@ -28,8 +28,13 @@ const uuidPattern = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12
 /** `%`, `_` and `\` match themselves in LIKE (PostgreSQL's default escape is `\`). */
 const containing = (text: string) => `%${text.replace(/[\\%_]/g, (character) => `\\${character}`)}%`;
 
-/** The filter as one SQL condition, so the span and the pages agree on what matches. */
-export function auditEventCondition(filter: AuditEventFilter): SQL {
+/**
+ * Whether an event of seq range (`afterSeq`, `toSeq`] matches `filter`, as one SQL condition, so
+ * the span and the pages agree. Answer ids are matched as sets the planner hashes (one parameter
+ * however many ids — a selection may hold 10,000 — and each payload of the range scanned once for
+ * the UUIDs it names), not id by id for every event.
+ */
+function matchCondition(filter: AuditEventFilter, range: { afterSeq: number; toSeq: number }): SQL {
   const conditions: SQL[] = [];
   if (filter.from) conditions.push(sql`${auditEvents.ts} >= ${filter.from.toISOString()}::timestamptz`);
   if (filter.to) conditions.push(sql`${auditEvents.ts} < ${filter.to.toISOString()}::timestamptz`);
@@ -39,14 +44,12 @@ export function auditEventCondition(filter: AuditEventFilter): SQL {
     );
   }
   if (filter.answerIds !== undefined) {
-    // One parameter however many ids (an auditor's selection may hold 10,000): a set built once,
-    // and each payload scanned once for the UUIDs it names.
-    const idsJson = JSON.stringify(filter.answerIds.map((id) => id.toLowerCase()));
-    const ids = sql`array(select jsonb_array_elements_text(${idsJson}::jsonb))`;
-    const subjects = sql`array(select 'answer:' || jsonb_array_elements_text(${idsJson}::jsonb))`;
-    conditions.push(
-      sql`(${auditEvents.subject} = any(${subjects}) or exists (select 1 from regexp_matches(${auditEvents.payload}, ${uuidPattern}, 'g') as named(id) where named.id[1] = any(${ids})))`,
-    );
+    const ids = JSON.stringify(filter.answerIds.map((id) => id.toLowerCase()));
+    conditions.push(sql`(${auditEvents.subject} in (select 'answer:' || jsonb_array_elements_text(${ids}::jsonb))
+      or ${auditEvents.seq} in (
+        select naming.seq from ${auditEvents} as naming, regexp_matches(naming.payload, ${uuidPattern}, 'g') as named(id)
+        where naming.seq > ${range.afterSeq} and naming.seq <= ${range.toSeq}
+          and named.id[1] in (select jsonb_array_elements_text(${ids}::jsonb))))`);
   }
   return conditions.length === 0 ? sql`true` : sql.join(conditions, sql` and `);
 }
@@ -54,11 +57,11 @@ export function auditEventCondition(filter: AuditEventFilter): SQL {
 /** The first and last event up to `toSeq` that match, or undefined when none does. */
 export async function findMatchingSeqRange({
   db,
-  condition,
+  filter,
   toSeq,
 }: {
   db: Executor;
-  condition: SQL;
+  filter: AuditEventFilter;
   toSeq: number;
 }): Promise<{ first: number; last: number } | undefined> {
   const [range] = await db
@@ -67,24 +70,22 @@ export async function findMatchingSeqRange({
       last: sql<string | null>`max(${auditEvents.seq})`,
     })
     .from(auditEvents)
-    .where(and(lte(auditEvents.seq, toSeq), condition));
+    .where(and(lte(auditEvents.seq, toSeq), matchCondition(filter, { afterSeq: 0, toSeq })));
   if (range?.first == null || range.last == null) return undefined;
   return { first: Number(range.first), last: Number(range.last) };
 }
 
-/** Events after `afterSeq` up to `toSeq`, in order, each with whether it matches `condition`. */
+/** Events `afterSeq + 1`…`toSeq`, in order, each with whether it matches `filter`. */
 export async function listEventsMatching({
   db,
-  condition,
+  filter,
   afterSeq,
   toSeq,
-  limit,
 }: {
   db: Executor;
-  condition: SQL;
+  filter: AuditEventFilter;
   afterSeq: number;
   toSeq: number;
-  limit: number;
 }): Promise<(AuditEvent & { matches: boolean })[]> {
   return db
     .select({
@@ -96,12 +97,11 @@ export async function listEventsMatching({
       payload: auditEvents.payload,
       prevHash: auditEvents.prevHash,
       hash: auditEvents.hash,
-      matches: sql<boolean>`coalesce(${condition}, false)`.mapWith(Boolean),
+      matches: sql<boolean>`coalesce(${matchCondition(filter, { afterSeq, toSeq })}, false)`.mapWith(Boolean),
     })
     .from(auditEvents)
     .where(and(sql`${auditEvents.seq} > ${afterSeq}`, lte(auditEvents.seq, toSeq)))
-    .orderBy(asc(auditEvents.seq))
-    .limit(limit);
+    .orderBy(asc(auditEvents.seq));
 }
 
 /** The newest checkpoint before event `seq`, i.e. the one whose span ends just before it. */

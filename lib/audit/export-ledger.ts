@@ -3,7 +3,6 @@ import type { Database } from "../../db/client";
 import { listEventHashes } from "../../db/queries/audit-events";
 import {
   type AuditEventFilter,
-  auditEventCondition,
   type ExportedAnswer,
   findMatchingSeqRange,
   getCheckpointBefore,
@@ -72,8 +71,8 @@ export async function* exportLedger(db: Database, options: LedgerExportOptions):
       payload: filters,
     }),
   );
-  const condition = auditEventCondition(filtersOf(options));
-  const span = await findSpan(db, condition, exportEvent.seq);
+  const filter = filterOf(options);
+  const span = await findSpan(db, filter, exportEvent.seq);
   const unsignedHeader: Omit<ExportHeader, "signature"> = {
     type: "folio-ledger-export",
     version: 1,
@@ -91,15 +90,13 @@ export async function* exportLedger(db: Database, options: LedgerExportOptions):
   if (span.anchor) yield JSON.stringify(checkpointLine(span.anchor));
 
   const pageSize = options.pageSize ?? 1_000;
-  let afterSeq = span.fromSeq - 1;
-  while (afterSeq < span.toSeq) {
-    const page = await listEventsMatching({ db, condition, afterSeq, toSeq: span.toSeq, limit: pageSize });
-    const first = page[0];
-    const last = page[page.length - 1];
-    if (!first || !last) break;
+  // Pages by seq range, not LIMIT: the matching of a page is computed over the same range.
+  for (let afterSeq = span.fromSeq - 1; afterSeq < span.toSeq; afterSeq += pageSize) {
+    const pageToSeq = Math.min(afterSeq + pageSize, span.toSeq);
+    const page = await listEventsMatching({ db, filter, afterSeq, toSeq: pageToSeq });
     const answerIds = page.filter(isExportedAnswer).map((event) => event.subject.slice("answer:".length));
     const texts = await listAnswerTexts({ db, ids: answerIds.filter((id) => uuidPattern.test(id)) });
-    const checkpoints = await listCheckpointsBetween({ db, fromSeq: first.seq, toSeq: last.seq });
+    const checkpoints = await listCheckpointsBetween({ db, fromSeq: afterSeq + 1, toSeq: pageToSeq });
     let nextCheckpoint = 0;
     for (const event of page) {
       yield JSON.stringify(event.matches ? eventLine(event) : linkLine(event));
@@ -111,11 +108,10 @@ export async function* exportLedger(db: Database, options: LedgerExportOptions):
         nextCheckpoint += 1;
       }
     }
-    afterSeq = last.seq;
   }
 }
 
-function filtersOf(options: LedgerExportOptions): AuditEventFilter {
+function filterOf(options: LedgerExportOptions): AuditEventFilter {
   return {
     ...(options.from ? { from: options.from } : {}),
     ...(options.to ? { to: options.to } : {}),
@@ -135,10 +131,10 @@ interface ExportSpan {
 
 async function findSpan(
   db: Database,
-  condition: ReturnType<typeof auditEventCondition>,
+  filter: AuditEventFilter,
   exportSeq: number,
 ): Promise<ExportSpan | undefined> {
-  const range = await findMatchingSeqRange({ db, condition, toSeq: exportSeq });
+  const range = await findMatchingSeqRange({ db, filter, toSeq: exportSeq });
   if (!range) return undefined;
   const anchor = await getCheckpointBefore({ db, seq: range.first });
   const end = await getCheckpointFrom({ db, seq: range.last, toSeq: exportSeq });

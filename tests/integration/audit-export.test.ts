@@ -309,6 +309,17 @@ describe("npm run audit -- export, then verify --file", () => {
     });
   });
 
+  it("reads the ledger a page at a time: pages of two events give the same lines", async () => {
+    for (const filter of [{}, { answerIds: [ids.answers[0] ?? ""] }, { collectionId: ids.collectionB }]) {
+      const whole = (await exportLines(filter)).slice(1);
+      const paged = await exportLines({ ...filter, pageSize: 2 });
+      // The same lines, then the second export's own event.
+      expect(paged.slice(1, whole.length + 1)).toEqual(whole);
+      expect(parse(paged.slice(whole.length + 1))).toMatchObject([{ type: "event", action: "audit.export" }]);
+      expect(await verifyLines(paged)).toMatchObject({ isIntact: true });
+    }
+  });
+
   it("exports only a header when nothing matches, and that verifies", async () => {
     const lines = await exportLines({ from: new Date("2019-01-01"), to: new Date("2019-02-01") });
     expect(lines).toHaveLength(1);
