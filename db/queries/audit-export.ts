@@ -159,7 +159,7 @@ export async function listCheckpointsBetween({
 export type ExportedAnswer = Pick<AnswerRow, "id" | "question" | "answer"> & {
   sources: Pick<
     AnswerSourceRow,
-    "n" | "documentId" | "versionId" | "pageNumber" | "text" | "contentHash" | "imageSha256"
+    "n" | "chunkId" | "documentId" | "versionId" | "pageNumber" | "text" | "contentHash" | "imageSha256"
   >[];
 };
 
@@ -183,6 +183,7 @@ export async function listAnswerTexts({
     .select({
       answerId: answerSources.answerId,
       n: answerSources.n,
+      chunkId: answerSources.chunkId,
       documentId: answerSources.documentId,
       versionId: answerSources.versionId,
       pageNumber: answerSources.pageNumber,

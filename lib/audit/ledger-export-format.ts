@@ -79,6 +79,7 @@ export type CheckpointLine = z.infer<typeof checkpointLineSchema>;
 export const answerSourceLineSchema = z
   .object({
     n: z.number().int(),
+    chunkId: z.string(),
     documentId: z.string(),
     versionId: z.string(),
     pageNumber: z.number().int(),
@@ -129,6 +130,7 @@ export const answerPayloadSchema = z.object({
     .array(
       z.object({
         n: z.number(),
+        chunkId: z.string().optional(),
         documentId: z.string().optional(),
         versionId: z.string().optional(),
         pageNumber: z.number().optional(),

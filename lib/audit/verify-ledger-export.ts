@@ -40,6 +40,9 @@ export interface ExportVerification {
     erasedPassages: number;
     /** `answer.create` events without an `answer` line: the answer is no longer stored. */
     notStored: number;
+    /** Passages the ledger records that an answer line lacks (rows removed), the first few named. */
+    missingPassages: number;
+    missingExamples: { answerId: string; n: number }[];
   };
 }
 
@@ -81,7 +84,13 @@ class ExportVerifier {
   private checker: LedgerChecker | undefined;
   /** The `answer.create` event on the line before, whose `answer` line may follow. */
   private answerEvent: EventLine | undefined;
-  private readonly answers = { checked: 0, erasedPassages: 0, notStored: 0 };
+  private readonly answers: ExportVerification["answers"] = {
+    checked: 0,
+    erasedPassages: 0,
+    notStored: 0,
+    missingPassages: 0,
+    missingExamples: [],
+  };
 
   constructor(private readonly publicKey: ExpectedKey) {}
 
@@ -235,6 +244,11 @@ class ExportVerifier {
     if (typeof result === "string") return this.problem(`answer ${line.answerId}: ${result}`, event.seq);
     this.answers.checked += 1;
     this.answers.erasedPassages += result.erasedPassages;
+    this.answers.missingPassages += result.missingPassages.length;
+    for (const n of result.missingPassages) {
+      if (this.answers.missingExamples.length < maxMissingExamples)
+        this.answers.missingExamples.push({ answerId: line.answerId, n });
+    }
     return null;
   }
 }
@@ -257,14 +271,21 @@ function parseLine(text: string): { line: ExportLine } | { reason: string; seq?:
   };
 }
 
+/** How many passages missing from answer lines are named (the count is kept for all). */
+const maxMissingExamples = 10;
+
 const asCheckpoint = (line: CheckpointLine) => ({ ...line, createdAt: new Date(line.createdAt) });
 
 /**
  * Whether an answer's stored texts are what its `answer.create` event hashed: the question, the
- * answer, and each passage (its hash and place equal to the ledger's chunk, its text hashing to
- * it unless erased). A string says what differs.
+ * answer, and each passage (its hash and whole locator equal to the ledger's chunk, its text
+ * hashing to it unless erased). A string says what differs; else the erased passages and those
+ * the ledger records that the line lacks.
  */
-function answerProblem(event: EventLine, line: AnswerLine): string | { erasedPassages: number } {
+function answerProblem(
+  event: EventLine,
+  line: AnswerLine,
+): string | { erasedPassages: number; missingPassages: number[] } {
   if (event.subject !== `answer:${line.answerId}`) return `its event #${event.seq} is about ${event.subject}`;
   let raw: { question?: unknown; answer?: unknown };
   try {
@@ -290,15 +311,17 @@ function answerProblem(event: EventLine, line: AnswerLine): string | { erasedPas
     if (source.contentHash !== chunk.contentHash)
       return `passage [${source.n}]: its content hash differs from the ledger's`;
     if (
+      (chunk.chunkId !== undefined && source.chunkId !== chunk.chunkId) ||
       source.documentId !== chunk.documentId ||
       source.versionId !== chunk.versionId ||
       source.pageNumber !== chunk.pageNumber ||
       source.imageSha256 !== (chunk.imageSha256 ?? null)
     )
-      return `passage [${source.n}]: its document, version, page or image differs from the ledger's`;
+      return `passage [${source.n}]: its chunk, document, version, page or image differs from the ledger's`;
     if (source.text === null) erasedPassages += 1;
     else if (sha256Hex(source.text) !== source.contentHash)
       return `passage [${source.n}]: its text does not hash to its content hash (the text was changed)`;
   }
-  return { erasedPassages };
+  const kept = new Set(line.sources.map((source) => source.n));
+  return { erasedPassages, missingPassages: [...chunks.keys()].filter((n) => !kept.has(n)) };
 }

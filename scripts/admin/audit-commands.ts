@@ -134,6 +134,12 @@ function describeVerifiedExport(result: ExportVerification): string[] {
       `Answers: ${count(answers.checked, "answer")} match the ledger's hashes (${count(answers.erasedPassages, "passage")} erased, hash kept); ${count(answers.notStored, "answer")} no longer stored.`,
     );
   }
+  if (answers.missingPassages > 0) {
+    const named = answers.missingExamples.map(({ answerId, n }) => `${answerId} [${n}]`).join(", ");
+    lines.push(
+      `Warning: ${count(answers.missingPassages, "passage")} the ledger records ${answers.missingPassages === 1 ? "is" : "are"} no longer kept with ${answers.missingPassages === 1 ? "its answer" : "their answers"} (rows removed): ${named}${answers.missingPassages > answers.missingExamples.length ? ", …" : ""}.`,
+    );
+  }
   lines.push(
     `Exported ${header.exportedAt} (event #${header.exportSeq}), filters ${JSON.stringify(header.filters)}, signed by key ${header.keyId}.`,
   );

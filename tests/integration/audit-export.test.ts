@@ -474,6 +474,19 @@ describe("verify --file names the first bad line and event of a tampered export"
       reason: "the answer's sha256 differs from the ledger's",
     },
     {
+      name: "a passage put on another chunk",
+      tamper: (lines) =>
+        edit(lines, indexOf(lines, "answer", seqOf.answer), (line) => ({
+          ...line,
+          sources: (line.sources as { chunkId: string }[]).map((source) => ({
+            ...source,
+            chunkId: "chunk-x",
+          })),
+        })),
+      seq: () => seqOf.answer,
+      reason: "passage [1]: its chunk, document, version, page or image differs from the ledger's",
+    },
+    {
       name: "a passage's text altered",
       tamper: (lines) =>
         edit(lines, indexOf(lines, "answer", seqOf.answer), (line) => ({
@@ -487,6 +500,28 @@ describe("verify --file names the first bad line and event of a tampered export"
       reason: "passage [1]: its text does not hash to its content hash",
     },
   ];
+
+  it("warns of passages the ledger records that an answer no longer keeps (a row removed)", async () => {
+    const second = ids.answers[1] ?? "";
+    const seq =
+      parse(lines).find((line) => line.type === "event" && line.subject === `answer:${second}`)?.seq ?? 0;
+    const file = path.join(directory, "passage-removed.jsonl");
+    const index = indexOf(lines, "answer", seq);
+    const changed = edit(lines, index, (line) => ({
+      ...line,
+      sources: (line.sources as unknown[]).slice(0, 1),
+    }));
+    expect((await verifyLines(changed)).answers).toMatchObject({
+      missingPassages: 1,
+      missingExamples: [{ answerId: second, n: 2 }],
+    });
+    await writeFile(file, `${changed.join("\n")}\n`);
+    const result = await admin(["audit", "verify", "--file", file, "--public-key", publicKeyFile]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain(
+      `Warning: 1 passage the ledger records is no longer kept with its answer (rows removed): ${second} [2].`,
+    );
+  });
 
   it("accepts the untouched export", async () => {
     expect(await verifyLines(lines)).toMatchObject({ isIntact: true });
