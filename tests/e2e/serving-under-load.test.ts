@@ -1,6 +1,7 @@
 import type { ServerResponse } from "node:http";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { sha256Hex } from "../../lib/text/sha256-hex";
 import { buildTextPdf } from "../fixtures/builders/pdf";
 import { type FolioApi, readEvents } from "../support/api";
 import { type StartedFolioServer, startFolioServer } from "../support/folio-server";
@@ -109,7 +110,8 @@ describe("serving answers under load", () => {
       expect(end.auditSeq).toBeGreaterThan(0);
       const stored = await api.answer(end.answerId);
       expect(stored.answer.status).toBe("complete");
-      expect(JSON.parse(stored.audit.payload).answer).toBe("In zone seven [1].");
+      expect(stored.answer.answer).toBe("In zone seven [1].");
+      expect(JSON.parse(stored.audit.payload).answerSha256).toBe(sha256Hex("In zone seven [1]."));
     }
   });
 
