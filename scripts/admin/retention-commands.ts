@@ -5,7 +5,6 @@ import { createHold, listHolds, releaseHold } from "../../lib/retention/legal-ho
 import { type PurgeReport, purgeRetention } from "../../lib/retention/purge-retention";
 import { describePurge } from "../../lib/retention/purge-schedule";
 import { maxRetentionDays, setRetention } from "../../lib/retention/retention-policy";
-import { openDeletionParts } from "../../lib/runtime";
 import {
   type AdminCommand,
   type AdminContext,
@@ -98,6 +97,8 @@ const purge: AdminCommand = {
     const { values } = parseCommandArgs(args, { "dry-run": { type: "boolean" } }, []);
     const isDryRun = values["dry-run"] === true;
     return async (context) => {
+      // Loaded here: the index and storage modules are heavy, and the other commands need none.
+      const { openDeletionParts } = await import("../../lib/runtime");
       const parts = openDeletionParts(context.config);
       let report: PurgeReport;
       try {
