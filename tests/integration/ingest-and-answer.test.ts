@@ -1,6 +1,6 @@
 import { readdir } from "node:fs/promises";
 import path from "node:path";
-import { eq } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { getAnswerWithCitations } from "../../db/queries/answers";
 import { listAuditEvents } from "../../db/queries/audit-events";
@@ -251,6 +251,42 @@ describe("ask", () => {
     expect(payload).toMatchObject({ status: "error", errorCode: "aborted:answer" });
     expect((await getAnswerWithCitations({ db, id: answerId }))?.answer.status).toBe("error");
     expect(verifyChain(audit).isIntact).toBe(true);
+  });
+
+  it("ends with an error, not answer-end, when the answer cannot be recorded, and stores nothing", async () => {
+    const { db } = folio.database;
+    const before = (await listAuditEvents({ db })).length;
+    // A real fault in the database: every append to the ledger fails until the trigger goes.
+    await db.execute(
+      sql.raw(`CREATE FUNCTION refuse_append() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN RAISE EXCEPTION 'the ledger is unavailable'; END; $$`),
+    );
+    await db.execute(
+      sql.raw(
+        "CREATE TRIGGER refuse_append BEFORE INSERT ON audit_events FOR EACH ROW EXECUTE FUNCTION refuse_append()",
+      ),
+    );
+    let events: AnswerEvent[];
+    try {
+      events = await collect(
+        await startAnswer(folio, {
+          question: "helmets zone seven",
+          collectionIds: [safetyId],
+          actor: "tester",
+        }),
+      );
+    } finally {
+      await db.execute(sql.raw("DROP TRIGGER refuse_append ON audit_events"));
+      await db.execute(sql.raw("DROP FUNCTION refuse_append()"));
+    }
+    expect(events.some((event) => event.type === "text-delta")).toBe(true);
+    expect(events.some((event) => event.type === "answer-end")).toBe(false);
+    expect(events.at(-1)).toMatchObject({
+      type: "error",
+      code: "unavailable:audit",
+      message: expect.stringContaining("must not be relied on"),
+    });
+    expect(await listAuditEvents({ db })).toHaveLength(before);
   });
 
   it("says so instead of generating when nothing can be retrieved", async () => {
