@@ -1,9 +1,9 @@
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
-import type { Browser, Page } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { writeTinyGguf } from "../fixtures/builders/tiny-gguf";
-import { launchChromium, signedInPage } from "../support/browser";
+import { contrastOf, launchChromium, signedInPage } from "../support/browser";
 import { claimHandbook, claimScript } from "../support/claim-script";
 import { type StartedFolioServer, startFolioServer } from "../support/folio-server";
 import { buildTestModels, testModelEnvironment } from "../support/test-models";
@@ -33,28 +33,6 @@ afterAll(async () => {
   await browser?.close();
   await server?.stop();
 });
-
-/** WCAG contrast of the badge's text on its background, from the computed colours. */
-function contrastOf(page: Page, selector: string): Promise<number> {
-  return page
-    .locator(selector)
-    .first()
-    .evaluate((element) => {
-      const style = getComputedStyle(element);
-      const channels = (color: string) => (color.match(/[\d.]+/g) ?? []).slice(0, 3).map(Number);
-      const luminance = (color: string) => {
-        const [r = 0, g = 0, b = 0] = channels(color).map((value) => {
-          const c = value / 255;
-          return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
-        });
-        return 0.2126 * r + 0.7152 * g + 0.0722 * b;
-      };
-      const [lighter, darker] = [luminance(style.color), luminance(style.backgroundColor)].sort(
-        (a, b) => b - a,
-      );
-      return ((lighter ?? 0) + 0.05) / ((darker ?? 0) + 0.05);
-    });
-}
 
 it("shows a verdict badge after each cited sentence, with an accessible name, its reasons on focus, and enough contrast", async () => {
   await mkdir(outputDir, { recursive: true });
