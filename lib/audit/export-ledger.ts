@@ -22,6 +22,7 @@ import {
   exportHeaderStatement,
   type LinkLine,
 } from "./ledger-export-format";
+import { MerkleAccumulator } from "./merkle-accumulator";
 import type { SigningKey } from "./signing-key";
 
 export interface LedgerExportOptions {
@@ -53,7 +54,9 @@ const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{1
  * The file spans whole checkpoint spans: from the start of the span holding the first matching
  * event to the end of the span holding the last (or the export's own event past the last
  * checkpoint). Events of the span that do not match are `link` lines (seq and hashes only), so
- * the chain and the checkpoints still verify; the checkpoint before the span anchors it.
+ * the chain and the checkpoints still verify; the checkpoint before the span anchors it. Events
+ * past the last checkpoint (the tail) are vouched for by the header's signature over their
+ * Merkle root, as a checkpoint vouches for its span.
  */
 export async function* exportLedger(db: Database, options: LedgerExportOptions): AsyncGenerator<string> {
   const filters: ExportFilters = {
@@ -72,31 +75,45 @@ export async function* exportLedger(db: Database, options: LedgerExportOptions):
     }),
   );
   const filter = filterOf(options);
-  const span = await findSpan(db, filter, exportEvent.seq);
+  const pageSize = options.pageSize ?? 1_000;
+  const span = await findSpan(db, filter, exportEvent.seq, pageSize);
   const unsignedHeader: Omit<ExportHeader, "signature"> = {
     type: "folio-ledger-export",
-    version: 1,
+    version: 2,
     exportedAt: exportEvent.ts.toISOString(),
     exportId,
     exportSeq: exportEvent.seq,
     filters,
     publicKeyPem: options.signingKey.publicKeyPem,
     keyId: options.signingKey.keyId,
-    span: span ? { fromSeq: span.fromSeq, toSeq: span.toSeq, headHash: span.headHash } : null,
+    span: span
+      ? {
+          fromSeq: span.fromSeq,
+          toSeq: span.toSeq,
+          headHash: span.headHash,
+          tailFromSeq: span.tail?.fromSeq ?? null,
+          tailMerkleRoot: span.tail?.merkleRoot ?? null,
+        }
+      : null,
   };
   const signature = sign(null, exportHeaderStatement(unsignedHeader), options.signingKey.privateKey);
   yield JSON.stringify({ ...unsignedHeader, signature: signature.toString("base64") });
   if (!span) return;
   if (span.anchor) yield JSON.stringify(checkpointLine(span.anchor));
 
-  const pageSize = options.pageSize ?? 1_000;
+  // A checkpoint written since the tail was measured is left out: the header signed that tail.
+  const lastCheckpointSeq = span.tail ? span.tail.fromSeq - 1 : span.toSeq;
   // Pages by seq range, not LIMIT: the matching of a page is computed over the same range.
   for (let afterSeq = span.fromSeq - 1; afterSeq < span.toSeq; afterSeq += pageSize) {
     const pageToSeq = Math.min(afterSeq + pageSize, span.toSeq);
     const page = await listEventsMatching({ db, filter, afterSeq, toSeq: pageToSeq });
     const answerIds = page.filter(isExportedAnswer).map((event) => event.subject.slice("answer:".length));
     const texts = await listAnswerTexts({ db, ids: answerIds.filter((id) => uuidPattern.test(id)) });
-    const checkpoints = await listCheckpointsBetween({ db, fromSeq: afterSeq + 1, toSeq: pageToSeq });
+    const checkpoints = await listCheckpointsBetween({
+      db,
+      fromSeq: afterSeq + 1,
+      toSeq: Math.min(pageToSeq, lastCheckpointSeq),
+    });
     let nextCheckpoint = 0;
     for (const event of page) {
       yield JSON.stringify(event.matches ? eventLine(event) : linkLine(event));
@@ -127,12 +144,15 @@ interface ExportSpan {
   headHash: string;
   /** The checkpoint whose span ends just before `fromSeq`; none when the span starts at #1. */
   anchor: AuditCheckpoint | undefined;
+  /** The events after the last checkpoint, `fromSeq`…`toSeq` of the export; none when it ends at one. */
+  tail: { fromSeq: number; merkleRoot: string } | undefined;
 }
 
 async function findSpan(
   db: Database,
   filter: AuditEventFilter,
   exportSeq: number,
+  pageSize: number,
 ): Promise<ExportSpan | undefined> {
   const range = await findMatchingSeqRange({ db, filter, toSeq: exportSeq });
   if (!range) return undefined;
@@ -141,7 +161,29 @@ async function findSpan(
   const toSeq = end?.seq ?? exportSeq;
   const [headHash] = await listEventHashes({ tx: db, fromSeq: toSeq, toSeq });
   if (headHash === undefined) throw new Error(`audit event #${toSeq} is missing`);
-  return { fromSeq: (anchor?.seq ?? 0) + 1, toSeq, headHash, anchor };
+  const fromSeq = (anchor?.seq ?? 0) + 1;
+  if (end) return { fromSeq, toSeq, headHash, anchor, tail: undefined };
+  const lastCheckpoint = await getCheckpointBefore({ db, seq: toSeq + 1 });
+  const tailFromSeq = (lastCheckpoint?.seq ?? 0) + 1;
+  return { fromSeq, toSeq, headHash, anchor, tail: await measureTail(db, tailFromSeq, toSeq, pageSize) };
+}
+
+/** The Merkle root of the hashes of events `fromSeq`…`toSeq`, read a page at a time. */
+async function measureTail(
+  db: Database,
+  fromSeq: number,
+  toSeq: number,
+  pageSize: number,
+): Promise<{ fromSeq: number; merkleRoot: string }> {
+  const tree = new MerkleAccumulator();
+  for (let pageFromSeq = fromSeq; pageFromSeq <= toSeq; pageFromSeq += pageSize) {
+    const pageToSeq = Math.min(pageFromSeq + pageSize - 1, toSeq);
+    const hashes = await listEventHashes({ tx: db, fromSeq: pageFromSeq, toSeq: pageToSeq });
+    if (hashes.length !== pageToSeq - pageFromSeq + 1)
+      throw new Error(`audit events #${pageFromSeq}–#${pageToSeq} are not all there`);
+    for (const hash of hashes) tree.add(hash);
+  }
+  return { fromSeq, merkleRoot: tree.root() };
 }
 
 const isExportedAnswer = (event: AuditEvent & { matches: boolean }) =>

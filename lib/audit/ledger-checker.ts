@@ -63,6 +63,18 @@ export class LedgerChecker {
     return { seq: this.headSeq, hash: this.headHash };
   }
 
+  /**
+   * The events checked since the last checkpoint (or the anchor): the seq they start at, how many,
+   * and the Merkle root of their hashes (null with none), built as a checkpoint's.
+   */
+  get unsignedTail(): { fromSeq: number; events: number; merkleRoot: string | null } {
+    return {
+      fromSeq: this.previousCheckpointSeq + 1,
+      events: this.span.leafCount,
+      merkleRoot: this.span.leafCount > 0 ? this.span.root() : null,
+    };
+  }
+
   addEvent(event: ChainEvent | ChainLink): LedgerProblem | null {
     const problem = chainEventProblem(event, { seq: this.headSeq + 1, prevHash: this.headHash });
     if (problem) return problem;

@@ -25,7 +25,10 @@ export type ExportFilters = z.infer<typeof exportFiltersSchema>;
 export const exportHeaderSchema = z
   .object({
     type: z.literal("folio-ledger-export"),
-    version: z.literal(1),
+    version: z.literal(2, {
+      error:
+        "expected 2: version 1 did not sign the events after the last checkpoint, export the ledger again",
+    }),
     exportedAt: isoTime,
     /** The `audit.export` event that records this export: subject `export:<exportId>`. */
     exportId: z.string(),
@@ -34,8 +37,26 @@ export const exportHeaderSchema = z
     publicKeyPem: z.string(),
     keyId: hex64,
     /** Events `fromSeq`…`toSeq` are in the file (as `event` or `link` lines); null when nothing matched. */
-    span: z.object({ fromSeq: seq, toSeq: seq, headHash: hex64 }).strict().nullable(),
-    /** Ed25519 over `exportHeaderStatement(header)`, base64: the span's end cannot be cut unseen. */
+    span: z
+      .object({
+        fromSeq: seq,
+        toSeq: seq,
+        headHash: hex64,
+        /**
+         * The tail: events `tailFromSeq`…`toSeq`, after the last checkpoint (null, both, when the
+         * span ends at a checkpoint). `tailMerkleRoot` is the Merkle root of their hashes, as a
+         * checkpoint's: the header's signature vouches for every event and link line of the tail.
+         */
+        tailFromSeq: seq.nullable(),
+        tailMerkleRoot: hex64.nullable(),
+      })
+      .strict()
+      .refine(
+        (span) => (span.tailFromSeq === null) === (span.tailMerkleRoot === null),
+        "tailFromSeq and tailMerkleRoot are null together",
+      )
+      .nullable(),
+    /** Ed25519 over `exportHeaderStatement(header)`, base64: filters, span, tail and all; nothing in it can change unseen. */
     signature: z.string(),
   })
   .strict();

@@ -1,6 +1,5 @@
 import { verify } from "node:crypto";
 import { createReadStream } from "node:fs";
-import { createInterface } from "node:readline";
 import { sha256Hex } from "../text/sha256-hex";
 import { type ExpectedKey, LedgerChecker, signatureProblem } from "./ledger-checker";
 import {
@@ -46,14 +45,64 @@ export interface ExportVerification {
   };
 }
 
+export interface ExportVerificationOptions {
+  publicKey: ExpectedKey;
+  /**
+   * A longer line is a problem, read no further: memory stays bounded whatever the file holds.
+   * An answer line with long passages is large, but nowhere near this.
+   * @default 64 MiB (bytes of UTF-8)
+   */
+  maxLineBytes?: number;
+}
+
+const defaultMaxLineBytes = 64 * 1024 * 1024;
+
+/** A line longer than `maxLineBytes`, not read to its end. */
+const lineTooLong = Symbol("line too long");
+
 /** Verifies an export file (docs/audit-export.md) line by line, without any database. */
 export async function verifyLedgerExportFile(
   file: string,
-  options: { publicKey: ExpectedKey },
+  options: ExportVerificationOptions,
 ): Promise<ExportVerification> {
-  const input = createReadStream(file, { encoding: "utf8" });
+  return verifyLines(readLines(file, options.maxLineBytes ?? defaultMaxLineBytes), options);
+}
+
+/**
+ * The lines of a file (without `\n` or `\r\n`), then `lineTooLong` instead of a line over
+ * `maxLineBytes`, after which nothing more is read. readline would buffer a line of any length
+ * (and throw a RangeError past V8's string limit).
+ */
+async function* readLines(file: string, maxLineBytes: number): AsyncGenerator<string | typeof lineTooLong> {
+  const input = createReadStream(file);
+  const decode = (pieces: Buffer[]) => {
+    const text = Buffer.concat(pieces).toString("utf8");
+    return text.endsWith("\r") ? text.slice(0, -1) : text;
+  };
   try {
-    return await verifyLedgerExport(createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY }), options);
+    let pieces: Buffer[] = [];
+    let length = 0;
+    for await (const chunk of input as AsyncIterable<Buffer>) {
+      let start = 0;
+      for (let end = chunk.indexOf(0x0a); end !== -1; end = chunk.indexOf(0x0a, start)) {
+        if (length + end - start > maxLineBytes) {
+          yield lineTooLong;
+          return;
+        }
+        pieces.push(chunk.subarray(start, end));
+        yield decode(pieces);
+        pieces = [];
+        length = 0;
+        start = end + 1;
+      }
+      length += chunk.length - start;
+      if (length > maxLineBytes) {
+        yield lineTooLong;
+        return;
+      }
+      if (start < chunk.length) pieces.push(chunk.subarray(start));
+    }
+    if (length > 0) yield decode(pieces);
   } finally {
     input.destroy();
   }
@@ -68,15 +117,35 @@ export async function verifyLedgerExportFile(
  */
 export async function verifyLedgerExport(
   lines: AsyncIterable<string> | Iterable<string>,
-  options: { publicKey: ExpectedKey },
+  options: ExportVerificationOptions,
 ): Promise<ExportVerification> {
+  return verifyLines(lines, options);
+}
+
+async function verifyLines(
+  lines: AsyncIterable<string | typeof lineTooLong> | Iterable<string | typeof lineTooLong>,
+  options: ExportVerificationOptions,
+): Promise<ExportVerification> {
+  const maxLineBytes = options.maxLineBytes ?? defaultMaxLineBytes;
   const verifier = new ExportVerifier(options.publicKey);
   for await (const text of lines) {
-    const problem = verifier.feed(text);
+    const problem =
+      text === lineTooLong || isLongerThan(text, maxLineBytes)
+        ? verifier.tooLong(maxLineBytes)
+        : verifier.feed(text);
     if (problem) return verifier.result(problem);
   }
   return verifier.result(verifier.end());
 }
+
+/** Whether `text` takes more than `maxBytes` in UTF-8 (1 to 3 bytes a UTF-16 unit). */
+const isLongerThan = (text: string, maxBytes: number) =>
+  text.length > maxBytes || (text.length * 3 > maxBytes && Buffer.byteLength(text) > maxBytes);
+
+const describeBytes = (bytes: number) =>
+  bytes % (1024 * 1024) === 0
+    ? `${(bytes / (1024 * 1024)).toLocaleString("en")} MiB`
+    : `${bytes.toLocaleString("en")} bytes`;
 
 class ExportVerifier {
   private lineNumber = 0;
@@ -105,6 +174,13 @@ class ExportVerifier {
       ...(this.checker?.lastCheckpoint ? { lastCheckpointSeq: this.checker.lastCheckpoint.seq } : {}),
       answers: this.answers,
     };
+  }
+
+  tooLong(maxLineBytes: number): ExportProblem {
+    this.lineNumber += 1;
+    return this.problem(
+      `the line is longer than ${describeBytes(maxLineBytes)}, more than any export line holds (not read further)`,
+    );
   }
 
   feed(text: string): ExportProblem | null {
@@ -155,6 +231,36 @@ class ExportVerifier {
         `event #${head.seq}'s hash differs from the chain head the header signed`,
         head.seq,
       );
+    return this.tailProblem(started, span);
+  }
+
+  /**
+   * Whether the events after the last checkpoint are those the header signed: a `link` line's
+   * hash cannot be recomputed, so without this an event of the tail could be rewritten (its hash
+   * recomputed) and the next one turned into a link to it, keeping the signed head.
+   */
+  private tailProblem(checker: LedgerChecker, span: NonNullable<ExportHeader["span"]>): ExportProblem | null {
+    const tail = checker.unsignedTail;
+    const range = `#${tail.fromSeq}–#${span.toSeq}`;
+    if (span.tailFromSeq === null) {
+      if (tail.events === 0) return null;
+      return this.problem(
+        `the header signed a span ending at checkpoint #${span.toSeq}, yet events ${range} follow the last checkpoint in the file: a checkpoint line was removed`,
+        tail.fromSeq,
+      );
+    }
+    if (tail.fromSeq !== span.tailFromSeq) {
+      return this.problem(
+        `the events after the last checkpoint start at #${tail.fromSeq}, but the header signed them from #${span.tailFromSeq}: a checkpoint line was removed or added`,
+        tail.fromSeq,
+      );
+    }
+    if (tail.merkleRoot !== span.tailMerkleRoot) {
+      return this.problem(
+        `the Merkle root of events ${range} (after the last checkpoint) differs from the one the header signed: an event or link line among them was changed`,
+        tail.fromSeq,
+      );
+    }
     return null;
   }
 
@@ -223,6 +329,12 @@ class ExportVerifier {
     if (span && line.seq > span.toSeq)
       return this.problem(
         `event #${line.seq} lies beyond the span the header signed (#${span.toSeq})`,
+        line.seq,
+      );
+    // Only a filtered export leaves events out; in a whole-ledger one a link line hides an event.
+    if (line.type === "link" && this.header && Object.keys(this.header.filters).length === 0)
+      return this.problem(
+        `event #${line.seq} is a link line, its contents withheld: a whole-ledger export withholds no event`,
         line.seq,
       );
     const problem =

@@ -14,7 +14,7 @@ import { computeEventHash } from "../../lib/audit/hash-chain";
 import type { ExpectedKey } from "../../lib/audit/ledger-checker";
 import type { ExportHeader } from "../../lib/audit/ledger-export-format";
 import { keyIdOf, loadOrCreateSigningKey, type SigningKey } from "../../lib/audit/signing-key";
-import { verifyLedgerExport } from "../../lib/audit/verify-ledger-export";
+import { verifyLedgerExport, verifyLedgerExportFile } from "../../lib/audit/verify-ledger-export";
 import { loadConfig } from "../../lib/config";
 import { sha256Hex } from "../../lib/text/sha256-hex";
 import { parseExportDate } from "../../scripts/admin/audit-commands";
@@ -363,9 +363,32 @@ function rewriteChain(lines: string[], fromIndex: number, change: (line: Line) =
   return copy;
 }
 
+/**
+ * The adversarial review's forgery of the unsigned tail: event `seq` changed and its hash
+ * recomputed, the next event or link turned into a link to it that keeps its own hash.
+ */
+function forgeTail(lines: string[], seq: number, change: (line: Line) => Line): string[] {
+  const copy = [...lines];
+  const at = indexOf(copy, "event", seq);
+  const forged = change(JSON.parse(copy[at] ?? "{}") as Line);
+  const hash = computeEventHash({ ...forged, ts: new Date(String(forged.ts)) } as never);
+  copy[at] = JSON.stringify({ ...forged, hash });
+  const nextAt = at + 1 + copy.slice(at + 1).findIndex((text) => /^\{"type":"(event|link)"/.test(text));
+  const next = JSON.parse(copy[nextAt] ?? "{}") as Line;
+  copy[nextAt] = JSON.stringify({ type: "link", seq: next.seq, prevHash: hash, hash: next.hash });
+  return copy;
+}
+
 describe("verify --file names the first bad line and event of a tampered export", () => {
   let lines: string[];
-  let seqOf: { answer: number; plain: number; lastCheckpoint: number; last: number };
+  let seqOf: {
+    answer: number;
+    plain: number;
+    checkpoints: number[];
+    lastCheckpoint: number;
+    tailEvent: number;
+    last: number;
+  };
   beforeAll(async () => {
     lines = await exportLines();
     const parsed = parse(lines);
@@ -375,7 +398,10 @@ describe("verify --file names the first bad line and event of a tampered export"
       answer: events.find((line) => line.subject === `answer:${ids.answers[0]}`)?.seq ?? 0,
       // An event with another event after it, not a checkpoint.
       plain: events.find((line) => line.subject === `collection:${ids.collectionB}`)?.seq ?? 0,
+      checkpoints,
       lastCheckpoint: checkpoints.at(-1) ?? 0,
+      // After the last checkpoint, with another event after it.
+      tailEvent: events.find((line) => line.subject === "user:u3")?.seq ?? 0,
       last: events.at(-1)?.seq ?? 0,
     };
   });
@@ -462,6 +488,31 @@ describe("verify --file names the first bad line and event of a tampered export"
         })),
       seq: () => seqOf.last,
       reason: "hash differs from the chain head the header signed",
+    },
+    {
+      name: "an event hidden as a link line (a whole-ledger export withholds none)",
+      tamper: (lines) =>
+        edit(lines, indexOf(lines, "event", seqOf.plain), ({ seq, prevHash, hash }) => ({
+          type: "link",
+          seq,
+          prevHash,
+          hash,
+        })),
+      seq: () => seqOf.plain,
+      reason: "is a link line, its contents withheld: a whole-ledger export withholds no event",
+    },
+    {
+      name: "an event after the last checkpoint rewritten, the next made a link to it keeping its hash",
+      tamper: (lines) => forgeTail(lines, seqOf.tailEvent, (line) => ({ ...line, actor: "someone else" })),
+      seq: () => seqOf.tailEvent + 1,
+      reason: "a whole-ledger export withholds no event",
+    },
+    {
+      name: "the last checkpoint line removed",
+      tamper: (lines) =>
+        lines.filter((_, index) => index !== indexOf(lines, "checkpoint", seqOf.lastCheckpoint)),
+      seq: () => (seqOf.checkpoints.at(-2) ?? 0) + 1,
+      reason: "a checkpoint line was removed",
     },
     {
       name: "an answer's text altered",
@@ -570,6 +621,65 @@ describe("verify --file names the first bad line and event of a tampered export"
     const missing = await admin(["audit", "verify", "--file", file, "--public-key", `${bad}.none`]);
     expect(missing).toMatchObject({ code: 1, stderr: `Cannot read the public key ${bad}.none (ENOENT).\n` });
     expect(await admin(["audit", "verify", "--file", file])).toMatchObject({ code: 2 });
+  });
+});
+
+describe("verify --file vouches for a filtered export's tail and reads lines of bounded length", () => {
+  it("names a tail rewritten as the review's probe does, where the rewritten event's successor is a link anyway", async () => {
+    const lines = await exportLines({ collectionId: ids.collectionB });
+    const purged = parse(lines).find((line) => line.subject === `answer:${ids.answers[3]}`);
+    const lastCheckpoint = parse(lines)
+      .filter((line) => line.type === "checkpoint")
+      .at(-1)?.seq;
+    expect(purged?.seq).toBeGreaterThan(lastCheckpoint ?? Number.POSITIVE_INFINITY);
+    expect(parse(lines)[indexOf(lines, "event", purged?.seq ?? 0) + 1]?.type).toBe("link");
+    expect(await verifyLines(lines)).toMatchObject({ isIntact: true });
+
+    const forged = forgeTail(lines, purged?.seq ?? 0, (line) => ({ ...line, actor: "someone else" }));
+    const verified = await verifyLines(forged);
+    expect(verified.isIntact).toBe(false);
+    expect(verified.problem).toMatchObject({ line: forged.length, seq: (lastCheckpoint ?? 0) + 1 });
+    expect(verified.problem?.reason).toContain(
+      "(after the last checkpoint) differs from the one the header signed: an event or link line among them was changed",
+    );
+  });
+
+  it("refuses a filtered export whose header claims the whole ledger: the signature covers the filters", async () => {
+    const lines = await exportLines({ collectionId: ids.collectionB });
+    const verified = await verifyLines(edit(lines, 0, (line) => ({ ...line, filters: {} })));
+    expect(verified.problem).toMatchObject({ line: 1 });
+    expect(verified.problem?.reason).toContain("the header's signature does not verify");
+  });
+
+  it("stops at a line longer than the limit, naming it, without reading it whole", async () => {
+    const lines = await exportLines({ answerIds: [ids.answers[0] ?? ""] });
+    const file = path.join(directory, "long-line.jsonl");
+    await writeFile(
+      file,
+      `${lines[0]}\n{"type":"event","actor":"${"x".repeat(100_000)}"}\n${lines.slice(1).join("\n")}\n`,
+    );
+    const verified = await verifyLedgerExportFile(file, { publicKey: expectedKey(), maxLineBytes: 8_192 });
+    expect(verified.problem).toEqual({
+      line: 2,
+      reason: "the line is longer than 8,192 bytes, more than any export line holds (not read further)",
+    });
+    expect(
+      (
+        await verifyLedgerExport([lines[0] ?? "", "x".repeat(10_000)], {
+          publicKey: expectedKey(),
+          maxLineBytes: 8_192,
+        })
+      ).problem,
+    ).toMatchObject({ line: 2, reason: expect.stringContaining("longer than 8,192 bytes") });
+  });
+
+  it("reads a file with CRLF line ends and no final newline", async () => {
+    const lines = await exportLines({ answerIds: [ids.answers[0] ?? ""] });
+    const file = path.join(directory, "crlf.jsonl");
+    await writeFile(file, lines.join("\r\n"));
+    expect(await verifyLedgerExportFile(file, { publicKey: expectedKey() })).toMatchObject({
+      isIntact: true,
+    });
   });
 });
 
