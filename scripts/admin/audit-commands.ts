@@ -122,10 +122,10 @@ function describeVerifiedExport(result: ExportVerification): string[] {
   const signedUpTo = result.lastCheckpointSeq;
   const signed =
     signedUpTo === undefined
-      ? `; ${events(span.fromSeq, span.toSeq)} not yet signed by a checkpoint`
+      ? `; ${events(span.fromSeq, span.toSeq)} signed by the export alone, not yet by a checkpoint`
       : signedUpTo === span.toSeq
         ? `, verified up to #${signedUpTo}`
-        : `, verified up to #${signedUpTo}; events after #${signedUpTo} are not yet signed`;
+        : `, verified up to #${signedUpTo}; events after #${signedUpTo} are signed by the export alone, not yet by a checkpoint`;
   const lines = [
     `The export is intact: ${count(result.events, "event")} #${span.fromSeq}–#${span.toSeq} (${result.eventsWithContents.toLocaleString("en")} with contents), ${count(result.checkpoints, "checkpoint")}${signed}.`,
   ];

@@ -217,7 +217,7 @@ describe("npm run audit -- export, then verify --file", () => {
     const total = events.length;
     const lastCheckpoint = parsed.filter((line) => line.type === "checkpoint").at(-1)?.seq;
     expect(verified.stdout).toContain(
-      `The export is intact: ${total} events #1–#${total} (${total} with contents), 3 checkpoints, verified up to #${lastCheckpoint}; events after #${lastCheckpoint} are not yet signed.`,
+      `The export is intact: ${total} events #1–#${total} (${total} with contents), 3 checkpoints, verified up to #${lastCheckpoint}; events after #${lastCheckpoint} are signed by the export alone, not yet by a checkpoint.`,
     );
     expect(verified.stdout).toContain(
       "Answers: 3 answers match the ledger's hashes (1 passage erased, hash kept); 1 answer no longer stored.",
