@@ -9,6 +9,7 @@ import { verifyChain } from "../../lib/audit/hash-chain";
 import type { AnswerEvent } from "../../lib/domain/answer-events";
 import type { ClaimVerdict } from "../../lib/domain/claim-verdicts";
 import { LlamaCppGenerator } from "../../lib/llm/llama-cpp-generator";
+import { sha256Hex } from "../../lib/text/sha256-hex";
 import { writeTinyGguf } from "../fixtures/builders/tiny-gguf";
 import { claimAnswer, claimScript, claimHandbook as handbook } from "../support/claim-script";
 import { recordingGenerator } from "../support/recording-generator";
@@ -136,7 +137,7 @@ describe("claim verdicts through the real pipeline", () => {
     expect(stored.checks.claims).toBeNull();
     expect(stored.payload).toMatchObject({
       refusal: end.refusal,
-      answer: noEvidenceAnswer,
+      answerSha256: sha256Hex(noEvidenceAnswer),
       status: "complete",
     });
   });
