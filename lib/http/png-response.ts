@@ -1,4 +1,5 @@
 import { readFile } from "node:fs/promises";
+import type { PageGeometry } from "../domain/page-geometry";
 
 /**
  * A PNG Folio made (a page preview, a figure crop) as a response: private to the caller's browser
@@ -19,4 +20,14 @@ export async function pngResponse(
       ...options.headers,
     },
   });
+}
+
+/** A page preview's size in the unit of its passage boxes, as the `X-Page-*` headers clients read. */
+export function pageGeometryHeaders(geometry: PageGeometry): Record<string, string> {
+  return {
+    "x-page-width": String(geometry.width),
+    "x-page-height": String(geometry.height),
+    "x-page-unit": geometry.unit,
+    "x-page-count": String(geometry.pageCount),
+  };
 }

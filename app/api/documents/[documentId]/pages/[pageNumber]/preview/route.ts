@@ -1,6 +1,6 @@
 import { toHttpResponse } from "../../../../../../../lib/http/error-response";
 import { parseInput } from "../../../../../../../lib/http/parse-input";
-import { pngResponse } from "../../../../../../../lib/http/png-response";
+import { pageGeometryHeaders, pngResponse } from "../../../../../../../lib/http/png-response";
 import { readablePagePreview } from "../../../../../../../lib/previews/preview-access";
 import { authorize } from "../../../../../../_server/authorize";
 import { pageParamsSchema, pageQuerySchema } from "../schema";
@@ -26,12 +26,7 @@ export async function GET(
     return await pngResponse(filePath, {
       // A named version's page never changes; "the current version" may move on.
       maxAgeSeconds: query.version ? 86_400 : 300,
-      headers: {
-        "x-page-width": String(geometry.width),
-        "x-page-height": String(geometry.height),
-        "x-page-unit": geometry.unit,
-        "x-page-count": String(geometry.pageCount),
-      },
+      headers: pageGeometryHeaders(geometry),
     });
   } catch (error) {
     return toHttpResponse(error);

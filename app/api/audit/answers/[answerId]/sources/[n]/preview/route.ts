@@ -1,7 +1,7 @@
 import { auditedSourcePage } from "../../../../../../../../lib/answers/audited-source-page";
 import { toHttpResponse } from "../../../../../../../../lib/http/error-response";
 import { parseInput } from "../../../../../../../../lib/http/parse-input";
-import { pngResponse } from "../../../../../../../../lib/http/png-response";
+import { pageGeometryHeaders, pngResponse } from "../../../../../../../../lib/http/png-response";
 import { authorize } from "../../../../../../../_server/authorize";
 import { sourcePageQuerySchema, sourceParamsSchema } from "../../../../../schema";
 
@@ -22,12 +22,7 @@ export async function GET(
     return await pngResponse(filePath, {
       // A version's page never changes.
       maxAgeSeconds: 86_400,
-      headers: {
-        "x-page-width": String(geometry.width),
-        "x-page-height": String(geometry.height),
-        "x-page-unit": geometry.unit,
-        "x-page-count": String(geometry.pageCount),
-      },
+      headers: pageGeometryHeaders(geometry),
     });
   } catch (error) {
     return toHttpResponse(error);
