@@ -250,6 +250,11 @@ export const ingestJobs = pgTable(
     progress: real("progress").notNull().default(0),
     attempts: integer("attempts").notNull().default(0),
     leaseUntil: timestamp("lease_until", { withTimezone: true, mode: "date" }),
+    /**
+     * New at each claim: only the worker holding this token may renew, report on, finish or
+     * release the job, so a worker whose lease expired (and was taken over) cannot overwrite it.
+     */
+    leaseToken: uuid("lease_token"),
     errorCode: text("error_code"),
     errorMessage: text("error_message"),
     createdAt: createdAt(),
