@@ -18,6 +18,9 @@ const environmentSchema = z.object({
     .optional(),
   APP_DATABASE_PASSWORD: z.string().min(1).optional(),
   LANCEDB_URI: z.string().min(1).optional(),
+  LANCEDB_READ_CONSISTENCY_SECONDS: z.coerce.number().min(0).default(1),
+  LANCEDB_OPTIMIZE_MINUTES: z.coerce.number().int().min(0).default(10),
+  LANCEDB_CLEANUP_AFTER_MINUTES: z.coerce.number().int().min(0).default(60),
   MODELS_DIR: z.string().min(1).default("./models"),
   GENERATOR_BACKEND: z.enum(["llama-cpp", "openai"]).default("llama-cpp"),
   GENERATOR_MODEL: z.string().min(1).default("gemma-4-e2b-it"),
@@ -97,6 +100,14 @@ export interface FolioConfig {
   pgliteDir: string;
   blobsDir: string;
   lanceUri: string;
+  lance: {
+    /** How stale a read of the chunk table may be (commits by other processes); 0: checked on every read. */
+    readConsistencySeconds: number;
+    /** Minutes between compactions, version cleanups and index refreshes where the ingest worker runs; 0: never. */
+    optimizeEveryMinutes: number;
+    /** Table versions superseded longer ago than this are removed by the scheduled optimize. */
+    keepVersionsMinutes: number;
+  };
   modelsDir: string;
   generator: {
     backend: Environment["GENERATOR_BACKEND"];
@@ -246,6 +257,11 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
     pgliteDir: path.join(dataDir, "pg"),
     blobsDir: path.join(dataDir, "blobs"),
     lanceUri: env.LANCEDB_URI ?? path.join(dataDir, "lance"),
+    lance: {
+      readConsistencySeconds: env.LANCEDB_READ_CONSISTENCY_SECONDS,
+      optimizeEveryMinutes: env.LANCEDB_OPTIMIZE_MINUTES,
+      keepVersionsMinutes: env.LANCEDB_CLEANUP_AFTER_MINUTES,
+    },
     modelsDir: path.resolve(env.MODELS_DIR),
     generator: {
       backend: env.GENERATOR_BACKEND,

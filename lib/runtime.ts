@@ -85,7 +85,11 @@ export async function createFolio(config: FolioConfig, options: FolioOptions = {
   const store = lazy(async () => {
     if (overrides.store) return overrides.store;
     const dims = (await LanceDbStore.existingDims({ uri: config.lanceUri })) ?? (await embedder.get()).dims;
-    return LanceDbStore.create({ uri: config.lanceUri, dims });
+    return LanceDbStore.create({
+      uri: config.lanceUri,
+      dims,
+      readConsistencySeconds: config.lance.readConsistencySeconds,
+    });
   });
   const embeddingParts = async () => {
     const [loadedEmbedder, loadedStore] = [await embedder.get(), await store.get()];
@@ -196,7 +200,11 @@ export function openDeletionParts(config: FolioConfig): Omit<DeletionDependencie
     if (!table) {
       const dims = await LanceDbStore.existingDims({ uri: config.lanceUri });
       if (dims === undefined) return undefined;
-      table ??= LanceDbStore.create({ uri: config.lanceUri, dims });
+      table ??= LanceDbStore.create({
+        uri: config.lanceUri,
+        dims,
+        readConsistencySeconds: config.lance.readConsistencySeconds,
+      });
     }
     return table;
   };

@@ -10,6 +10,13 @@ export interface LanceDbStoreOptions {
   dims: number;
   /** @default "chunks" */
   tableName?: string;
+  /**
+   * How stale a read may be, in seconds: a read checks for commits by other processes (ingest
+   * workers, another node) once this long has passed since the last check; 0 checks on every
+   * read. Without it a table handle keeps the version it opened until the process restarts.
+   * @default 1
+   */
+  readConsistencySeconds?: number;
 }
 
 /** Row layout in LanceDB (snake_case columns; the box as JSON text, empty when unknown). */
@@ -84,7 +91,9 @@ export class LanceDbStore implements VectorStore {
   }
 
   static async create(options: LanceDbStoreOptions): Promise<LanceDbStore> {
-    const connection = await lancedb.connect(options.uri);
+    const connection = await lancedb.connect(options.uri, {
+      readConsistencyInterval: options.readConsistencySeconds ?? 1,
+    });
     const tableName = options.tableName ?? "chunks";
     const table = (await connection.tableNames()).includes(tableName)
       ? await connection.openTable(tableName)
@@ -128,12 +137,40 @@ export class LanceDbStore implements VectorStore {
         });
       }
     }
-    await this.table.delete(`document_id = ${sqlString(input.documentId)}`);
-    if (input.chunks.length > 0) await this.table.add(input.chunks.map(toRow));
-    return { tableVersion: await this.table.version() };
+    const ofDocument = `document_id = ${sqlString(input.documentId)}`;
+    if (input.chunks.length === 0) return { tableVersion: (await this.table.delete(ofDocument)).version };
+    // One commit: rows with the same id are rewritten, new ones added, and the document's other
+    // rows (older versions) deleted. A delete then an append would be two commits, and a reader
+    // (or a crash) between them would find the document with no chunks at all.
+    const merged = await this.table
+      .mergeInsert("id")
+      .whenMatchedUpdateAll()
+      .whenNotMatchedInsertAll()
+      .whenNotMatchedBySourceDelete({ where: ofDocument })
+      .execute(input.chunks.map(toRow));
+    return { tableVersion: merged.version };
   }
 
   async search(request: SearchRequest): Promise<SearchHit[]> {
+    return this.readLatest(() => this.searchOnce(request));
+  }
+
+  /**
+   * Runs a read, and once more on the newest table version if the version it read was cleaned
+   * up meanwhile (its files removed by an erasing delete or a scheduled optimize in another
+   * process, before this handle's read-consistency check moved on).
+   */
+  private async readLatest<T>(read: () => Promise<T>): Promise<T> {
+    try {
+      return await read();
+    } catch (error) {
+      if (!isMissingFileError(error)) throw error;
+      await this.table.checkoutLatest();
+      return read();
+    }
+  }
+
+  private async searchOnce(request: SearchRequest): Promise<SearchHit[]> {
     if (request.collectionIds.length === 0 || request.limit <= 0) return [];
     if (request.queryVector.length !== this.dims) {
       throw new AppError("internal:embedding_dims_mismatch", {
@@ -175,14 +212,16 @@ export class LanceDbStore implements VectorStore {
     chunkIds: readonly string[];
   }): Promise<StoredChunk[]> {
     if (input.collectionIds.length === 0 || input.chunkIds.length === 0) return [];
-    const rows: ChunkRow[] = await this.table
-      .query()
-      .where(
-        `collection_id IN (${input.collectionIds.map(sqlString).join(", ")}) AND ` +
-          `id IN (${input.chunkIds.map(sqlString).join(", ")})`,
-      )
-      .select([...chunkColumns])
-      .toArray();
+    const filter =
+      `collection_id IN (${input.collectionIds.map(sqlString).join(", ")}) AND ` +
+      `id IN (${input.chunkIds.map(sqlString).join(", ")})`;
+    const rows: ChunkRow[] = await this.readLatest(() =>
+      this.table
+        .query()
+        .where(filter)
+        .select([...chunkColumns])
+        .toArray(),
+    );
     return rows.map(fromRow);
   }
 
@@ -207,15 +246,25 @@ export class LanceDbStore implements VectorStore {
   }
 
   async countChunks(filter?: { versionId?: string; documentId?: string }): Promise<number> {
-    if (filter?.versionId) return this.table.countRows(`version_id = ${sqlString(filter.versionId)}`);
-    if (filter?.documentId) return this.table.countRows(`document_id = ${sqlString(filter.documentId)}`);
-    return this.table.countRows();
+    const where = filter?.versionId
+      ? `version_id = ${sqlString(filter.versionId)}`
+      : filter?.documentId
+        ? `document_id = ${sqlString(filter.documentId)}`
+        : undefined;
+    return this.readLatest(() => (where ? this.table.countRows(where) : this.table.countRows()));
   }
 
   async close(): Promise<void> {
     this.table.close();
     this.connection.close();
   }
+}
+
+/** LanceDB reports a data file removed under a reader as an IO "not found" error. */
+function isMissingFileError(error: unknown): boolean {
+  return (
+    error instanceof Error && /not found/i.test(error.message) && /\.lance\b|No such file/.test(error.message)
+  );
 }
 
 function chunkSchema(dims: number): Schema {
