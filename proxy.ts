@@ -4,13 +4,20 @@ import { isAllowedHost } from "./lib/http/request-boundary";
 const { web } = loadConfig();
 
 /**
+ * Probes and scrapers address a node by its IP, which is in no ALLOWED_HOSTS list. These routes
+ * use no cookie: health and readiness say nothing about anyone, and /api/metrics takes its bearer
+ * token from any Host but applies the Host check itself before accepting a session.
+ */
+const anyHostPaths = new Set(["/api/health", "/api/ready", "/api/metrics"]);
+
+/**
  * Refuses a Host this server does not answer for on every path, pages and assets included
  * (DNS rebinding). Only this check lives here: sign-in and access are decided in each route
  * handler and page (SECURITY.md: never only in middleware).
  */
 export function proxy(request: Request): Response | undefined {
   const host = (request.headers.get("host") ?? "").trim().toLowerCase();
-  if (isAllowedHost(host, web)) return undefined;
+  if (isAllowedHost(host, web) || anyHostPaths.has(new URL(request.url).pathname)) return undefined;
   return Response.json(
     { error: { code: "misdirected:host", message: "This server does not answer for that host name." } },
     { status: 421 },

@@ -70,6 +70,11 @@ const environmentSchema = z.object({
   HF_ENDPOINT: z.string().url().default("https://huggingface.co"),
   HF_TOKEN: z.string().min(1).optional(),
   AUTO_PULL_MODELS: z.enum(["true", "false"]).default("true"),
+  LOG_FORMAT: z.enum(["json", "text"]).optional(),
+  LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
+  // A shared secret Prometheus sends as `Authorization: Bearer …`: long enough not to be guessed.
+  METRICS_TOKEN: z.string().min(32, "at least 32 characters (e.g. openssl rand -hex 32)").optional(),
+  READY_TIMEOUT_MS: integer(2000),
   PORT: integer(3000),
   HOST: z.string().min(1).default("127.0.0.1"),
   PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
@@ -192,6 +197,14 @@ export interface FolioConfig {
   huggingFace: { endpoint: string; token: string | undefined };
   /** `npm start` downloads missing catalog models in the background. */
   autoPullModels: boolean;
+  /** Logs, /api/metrics and /api/ready (docs: README "Operations"). */
+  observability: {
+    log: LogSettings;
+    /** Unset: only signed-in admins and auditors may read /api/metrics. */
+    metricsToken: string | undefined;
+    /** How long /api/ready waits for one check (database, index, a model) before calling it not ready. */
+    readyTimeoutMs: number;
+  };
   port: number;
   /** Interface `npm start` binds; loopback unless exposed on purpose (behind TLS). */
   host: string;
@@ -317,6 +330,11 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
     ingestConcurrency: env.INGEST_CONCURRENCY,
     huggingFace: { endpoint: env.HF_ENDPOINT.replace(/\/+$/, ""), token: env.HF_TOKEN },
     autoPullModels: env.AUTO_PULL_MODELS === "true",
+    observability: {
+      log: logSettingsOf(env),
+      metricsToken: env.METRICS_TOKEN,
+      readyTimeoutMs: env.READY_TIMEOUT_MS,
+    },
     port: env.PORT,
     host: env.HOST,
     web: {
@@ -346,4 +364,28 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
           }
         : undefined,
   };
+}
+
+export interface LogSettings {
+  /** One JSON object a line, or readable text; unset: text on a terminal, JSON otherwise. */
+  format: "json" | "text" | undefined;
+  /** @default "info" */
+  level: "debug" | "info" | "warn" | "error";
+}
+
+/**
+ * The log settings alone, readable before (and when) the whole configuration fails to parse, so
+ * the message naming the bad variable is itself logged in the configured format; an invalid
+ * value here falls back to the default (loadConfig then names it).
+ */
+export function loadLogSettings(environment: Record<string, string | undefined> = process.env): LogSettings {
+  const parsed = environmentSchema.pick({ LOG_FORMAT: true, LOG_LEVEL: true }).safeParse({
+    LOG_FORMAT: environment.LOG_FORMAT || undefined,
+    LOG_LEVEL: environment.LOG_LEVEL || undefined,
+  });
+  return parsed.success ? logSettingsOf(parsed.data) : { format: undefined, level: "info" };
+}
+
+function logSettingsOf(env: Pick<Environment, "LOG_FORMAT" | "LOG_LEVEL">): LogSettings {
+  return { format: env.LOG_FORMAT, level: env.LOG_LEVEL };
 }

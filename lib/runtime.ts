@@ -22,6 +22,7 @@ import { RoutingGenerator } from "./llm/routing-generator";
 import { describeMissingModel, resolveEmbeddingModelDir, resolveGeneratorModelPath } from "./models/catalog";
 import { getFileSha256 } from "./models/manifest";
 import { describeVisionSetup, type VisionProblem } from "./models/vision-setup";
+import { getLogger } from "./observability/log";
 import { createPurgeSchedule } from "./retention/purge-schedule";
 import { BlobStore } from "./storage/blob-store";
 import { DerivedStore } from "./storage/derived-store";
@@ -62,7 +63,7 @@ export interface Folio {
 export interface FolioOptions {
   /** Run the ingest worker loop in this process. @default false */
   startIngestWorker?: boolean;
-  /** Where the worker logs. @default console.info */
+  /** Where the worker and the schedules log. @default the process logger (lib/observability/log.ts), at info */
   log?: (message: string) => void;
   /** Replacements injected by tests only (a recording generator, a fault-injecting store). */
   overrides?: {
@@ -102,7 +103,7 @@ export async function createFolio(config: FolioConfig, options: FolioOptions = {
     }
     return { embedder: loadedEmbedder, store: loadedStore };
   };
-  const log = options.log ?? console.info;
+  const log = options.log ?? ((message: string) => getLogger().info(message));
   // Why the loaded answering model reads no images although it could (shown with its status).
   let visionProblem: (VisionProblem & { code: ErrorCode }) | undefined;
   const generator = lazy(
@@ -130,7 +131,7 @@ export async function createFolio(config: FolioConfig, options: FolioOptions = {
     blobs,
     derived,
     embeddingParts,
-    log: options.log,
+    log,
   });
   const checkpoints = createCheckpointSchedule({
     db: database.db,
@@ -219,7 +220,11 @@ export function openDeletionParts(config: FolioConfig): Omit<DeletionDependencie
   };
 }
 
-async function availability(kind: ModelKind, load: () => Promise<unknown>): Promise<ModelAvailability> {
+/** Whether `load` succeeds, and if not the problem a user can act on (shared with /api/ready). */
+export async function availability(
+  kind: ModelKind,
+  load: () => Promise<unknown>,
+): Promise<ModelAvailability> {
   try {
     await load();
     return { kind, isReady: true };

@@ -1,6 +1,7 @@
 import "server-only";
 import { createSetupLinkIfNoUsers, signInLinkUrl } from "../../lib/auth/sign-in-links";
 import { loadConfig } from "../../lib/config";
+import { getLogger } from "../../lib/observability/log";
 import { createFolio, type Folio } from "../../lib/runtime";
 
 /**
@@ -24,8 +25,9 @@ async function startFolio(): Promise<Folio> {
   const folio = await createFolio(config, { startIngestWorker: config.ingestWorker === "in-process" });
   const setupToken = await createSetupLinkIfNoUsers(folio.database.db);
   if (setupToken) {
-    console.info(
-      `\n  Folio has no users yet. Create the first admin (one-time link, valid 24 h):\n\n    ${signInLinkUrl(config.web.publicUrl, "setup", setupToken)}\n`,
+    // The one secret Folio ever logs, on purpose: an empty install has no other way in.
+    getLogger().info(
+      `Folio has no users yet. Create the first admin (one-time link, valid 24 h): ${signInLinkUrl(config.web.publicUrl, "setup", setupToken)}`,
     );
   }
   for (const signal of ["SIGTERM", "SIGINT"] as const) {

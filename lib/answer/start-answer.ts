@@ -1,4 +1,5 @@
 import type { AnswerEvent } from "../domain/answer-events";
+import { recordAnswer } from "../observability/metrics";
 import type { Folio } from "../runtime";
 import { configuredAnswerChecks } from "./answer-checks";
 import { holdingSlot } from "./answer-queue";
@@ -18,11 +19,13 @@ const topK = 64;
  * stream, and the slot is freed when the stream ends.
  */
 export async function startAnswer(folio: Folio, request: AnswerRequest): Promise<AsyncIterable<AnswerEvent>> {
-  const release = folio.answerQueue.admit();
+  let release: (() => void) | undefined;
   try {
+    release = folio.answerQueue.admit();
     return holdingSlot(await prepareAndStream(folio, request), release);
   } catch (error) {
-    release();
+    release?.();
+    recordAnswer("rejected");
     throw error;
   }
 }

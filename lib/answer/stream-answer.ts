@@ -1,6 +1,8 @@
 import type { AnswerEvent, Citation } from "../domain/answer-events";
 import type { AnswerRefusal, ClaimVerdict } from "../domain/claim-verdicts";
 import { asAppError } from "../errors";
+import { getLogger } from "../observability/log";
+import { answerOutcomeOf, meteredGeneration, recordAnswer } from "../observability/metrics";
 import { type AnswerChecks, defaultAnswerChecks, refusalFor, verdictsFor } from "./answer-checks";
 import { CitationMarkerTracker } from "./citation-markers";
 import type { AnswerDependencies, PreparedAnswer } from "./prepare-answer";
@@ -34,6 +36,7 @@ export async function* streamAnswer(
   let isRecorded = false;
   const record = (failure: AnswerOutcome["failure"]) => {
     isRecorded = true;
+    recordAnswer(answerOutcomeOf(failure, refusal !== null));
     return recordAnswerOutcome(dependencies, prepared, {
       answer: tracker.fullText,
       citations,
@@ -66,7 +69,11 @@ export async function* streamAnswer(
       yield { type: "text-delta", text: noEvidenceAnswer };
     } else {
       try {
-        for await (const text of dependencies.generator.generate(prepared.generateRequest)) {
+        const pieces = meteredGeneration(
+          dependencies.generator.generate(prepared.generateRequest),
+          prepared.startedAt,
+        );
+        for await (const text of pieces) {
           firstTokenMs ??= performance.now() - prepared.startedAt;
           yield { type: "text-delta", text };
           const check = tracker.push(text);
@@ -128,7 +135,7 @@ export async function* streamAnswer(
   } finally {
     if (!isRecorded) {
       await record(cancelled).catch((error: unknown) =>
-        console.error("[answer] could not record a cancelled answer", error),
+        getLogger().error("[answer] could not record a cancelled answer", { error }),
       );
     }
   }

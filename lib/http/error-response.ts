@@ -1,5 +1,6 @@
 import { isDatabaseUnavailableError } from "../../db/errors";
 import { AppError, asAppError, httpStatusOf, isAppError, toErrorBody } from "../errors";
+import { getLogger } from "../observability/log";
 
 /**
  * Any thrown value → an AppError, recognising a database that went away as a 503. An AppError
@@ -21,7 +22,7 @@ export function classifyError(error: unknown): AppError {
 export function toHttpResponse(error: unknown): Response {
   const appError = classifyError(error);
   if (appError.category === "internal" || appError.code === "unavailable:database") {
-    console.error(`[http] ${appError.code}`, appError.cause ?? appError);
+    getLogger().error(`[http] ${appError.code}`, { error: appError.cause ?? appError });
   }
   const headers = new Headers({ "cache-control": "no-store" });
   if (appError.retryAfterSeconds !== undefined)
