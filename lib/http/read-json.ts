@@ -23,17 +23,8 @@ export async function readJson<Schema extends z.ZodType>(
     });
   }
   const declared = Number(request.headers.get("content-length") ?? "0");
-  if (declared > maxBytes) {
-    throw new AppError("too_large:body", {
-      message: `The request body exceeds ${maxBytes} bytes.`,
-    });
-  }
-  const text = await request.text();
-  if (text.length > maxBytes) {
-    throw new AppError("too_large:body", {
-      message: `The request body exceeds ${maxBytes} bytes.`,
-    });
-  }
+  if (declared > maxBytes) throw tooLarge(maxBytes);
+  const text = await readCappedText(request, maxBytes);
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -44,4 +35,32 @@ export async function readJson<Schema extends z.ZodType>(
     });
   }
   return parseInput(schema, value);
+}
+
+/**
+ * The body as UTF-8 text, read piece by piece and abandoned (the stream cancelled) as soon as it
+ * passes `maxBytes`: a chunked body without Content-Length, or one that never ends, is never held
+ * whole in memory.
+ */
+async function readCappedText(request: Request, maxBytes: number): Promise<string> {
+  if (!request.body) return "";
+  const reader = request.body.getReader();
+  const pieces: Uint8Array[] = [];
+  let byteCount = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    byteCount += value.byteLength;
+    if (byteCount > maxBytes) {
+      await reader.cancel().catch(() => undefined);
+      throw tooLarge(maxBytes);
+    }
+    pieces.push(value);
+  }
+  // As `request.text()` decodes: UTF-8, a leading BOM dropped, malformed bytes replaced.
+  return new TextDecoder().decode(Buffer.concat(pieces));
+}
+
+function tooLarge(maxBytes: number): AppError {
+  return new AppError("too_large:body", { message: `The request body exceeds ${maxBytes} bytes.` });
 }
