@@ -1,6 +1,6 @@
 import type { Database } from "../db/client";
 import { getVersionWithDocument, setCurrentVersion, updateVersion } from "../db/queries/documents";
-import { lockKeys, withAdvisoryLock } from "../db/queries/locks";
+import { lockKeys, withWriterLock } from "../db/queries/locks";
 import type { IngestJob } from "../db/schema";
 import { appendAuditEvent } from "../lib/audit/append-audit-event";
 import type { Embedder } from "../lib/embeddings/embedder";
@@ -47,8 +47,8 @@ export interface IngestOutcome {
 
 /**
  * read → chunk → embed, streamed page by page (the PDF children read ahead while pages are
- * embedded), then one index write for the version, which marks it indexed (and records
- * `version.indexed` in the same transaction). Each stage is its own module; this function only
+ * embedded), then one index write for the version (one LanceDB commit), after which it is marked indexed
+ * and `version.indexed` recorded in one transaction. Each stage is its own module; this function only
  * sequences them. Idempotent: running the same job again rewrites the same chunk ids (and records
  * a second `version.indexed`: it was indexed again).
  */
@@ -102,11 +102,13 @@ export async function runIngestJob(
   }
 
   report("indexing", readingShare);
-  // Under the single-writer lock, and in one transaction with the version's status: a deletion
-  // (which takes the same lock) cannot interleave, and an older version finishing late never
-  // replaces a newer one that is already being served.
-  const { tableVersion } = await withAdvisoryLock(db, lockKeys.chunkTableWriter, async (tx) => {
-    const live = await getVersionWithDocument({ db: tx, versionId: version.id });
+  // Under the single-writer lock, which deletions take too: a deletion cannot interleave, and an
+  // older version finishing late never replaces a newer one that is already being served. The
+  // LanceDB write runs outside any database transaction (PGlite has one connection, which every
+  // API query needs meanwhile); the version's status and its `version.indexed` event then commit
+  // together in one short transaction.
+  const tableVersion = await withWriterLock(db, lockKeys.chunkTableWriter, async () => {
+    const live = await getVersionWithDocument({ db, versionId: version.id });
     if (!live) {
       throw new AppError("not_found:version", {
         message: "The document was deleted while it was being indexed.",
@@ -115,7 +117,7 @@ export async function runIngestJob(
     const servedId = live.document.currentVersionId;
     const served =
       servedId && servedId !== version.id
-        ? await getVersionWithDocument({ db: tx, versionId: servedId })
+        ? await getVersionWithDocument({ db, versionId: servedId })
         : undefined;
     const isSuperseded = served !== undefined && served.version.createdAt > version.createdAt;
     const written = isSuperseded
@@ -127,34 +129,36 @@ export async function runIngestJob(
           chunks,
           vectors,
         });
-    await updateVersion({
-      db: tx,
-      versionId: version.id,
-      changes: {
-        status: "indexed",
-        pageCount: read.pageCount,
-        chunkCount: chunks.length,
-        lanceVersion: written.tableVersion,
-        embedderId: embedder.id,
-        indexedAt: new Date(),
-      },
-    });
-    if (!isSuperseded) await setCurrentVersion({ db: tx, documentId: document.id, versionId: version.id });
-    await appendAuditEvent(tx, {
-      actor: "system",
-      action: "version.indexed",
-      subject: `version:${version.id}`,
-      payload: {
+    await db.transaction(async (tx) => {
+      await updateVersion({
+        db: tx,
         versionId: version.id,
-        documentId: document.id,
-        collectionId: document.collectionId,
-        pageCount: read.pageCount,
-        chunkCount: chunks.length,
-        embedderId: embedder.id,
-        isServed: !isSuperseded,
-      },
+        changes: {
+          status: "indexed",
+          pageCount: read.pageCount,
+          chunkCount: chunks.length,
+          lanceVersion: written.tableVersion,
+          embedderId: embedder.id,
+          indexedAt: new Date(),
+        },
+      });
+      if (!isSuperseded) await setCurrentVersion({ db: tx, documentId: document.id, versionId: version.id });
+      await appendAuditEvent(tx, {
+        actor: "system",
+        action: "version.indexed",
+        subject: `version:${version.id}`,
+        payload: {
+          versionId: version.id,
+          documentId: document.id,
+          collectionId: document.collectionId,
+          pageCount: read.pageCount,
+          chunkCount: chunks.length,
+          embedderId: embedder.id,
+          isServed: !isSuperseded,
+        },
+      });
     });
-    return written;
+    return written.tableVersion;
   });
   report("indexing", 1);
   return { pageCount: read.pageCount, chunkCount: chunks.length, tableVersion };

@@ -2,7 +2,7 @@ import type { Database } from "../../db/client";
 import { deleteCollectionRow } from "../../db/queries/collections";
 import { deleteDocumentRows, findUnreferencedBlobs, getDocumentById } from "../../db/queries/documents";
 import { lockLegalHolds } from "../../db/queries/legal-holds";
-import { lockKeys, withAdvisoryLock } from "../../db/queries/locks";
+import { lockKeys, withAdvisoryLock, withWriterLock } from "../../db/queries/locks";
 import { eraseAnswerSources } from "../../db/queries/retention";
 import { appendAuditEvent } from "../audit/append-audit-event";
 import { AppError } from "../errors";
@@ -53,52 +53,56 @@ export async function deleteDocuments(
 ): Promise<DeletionResult> {
   const { db, store } = dependencies;
   const { target } = input;
-  // The blob lock too: an upload deciding on a new version of these documents (or a new
+  // The index writer lock first (no index write or optimize runs meanwhile), then the blob lock
+  // in the transaction: an upload deciding on a new version of these documents (or a new
   // document in this collection) commits first and is deleted with them, or comes after and
   // finds them gone — never a version that cascades away unaudited with its bytes left behind.
-  const locks = [lockKeys.chunkTableWriter, lockKeys.blobReferences];
-  const { rows: deleted, erasedPassages } = await withAdvisoryLock(db, locks, async (tx) => {
-    const collectionId =
-      "collectionId" in target
-        ? target.collectionId
-        : (await getDocumentById({ db: tx, id: target.documentId }))?.collectionId;
-    if (collectionId) await refuseIfHeld(tx, collectionId);
-    const rows = await deleteDocumentRows({ db: tx, where: target });
-    const isCollection = "collectionId" in target;
-    // A hold placed meanwhile is either seen by the erasure or waits for it.
-    if (input.erase) await lockLegalHolds({ tx });
-    const erasedPassages = input.erase
-      ? await eraseAnswerSources({
-          db: tx,
-          documentIds: rows.map((row) => row.document.id),
-          ...(isCollection ? { collectionId: target.collectionId } : {}),
-        })
-      : 0;
-    if ("documentId" in target) {
-      if (rows.length === 0) throw new AppError("not_found:document", { message: "No such document." });
-      await store.deleteDocument(target.documentId);
-    } else {
-      const collection = await deleteCollectionRow({ db: tx, id: target.collectionId });
-      if (!collection) throw new AppError("not_found:collection", { message: "No such collection." });
-      await store.deleteCollection(target.collectionId);
-    }
-    await appendAuditEvent(tx, {
-      actor: input.actor,
-      action: isCollection ? "collection.delete" : "document.delete",
-      subject: isCollection ? `collection:${target.collectionId}` : `document:${target.documentId}`,
-      payload: {
-        documents: rows.map(({ document, versions }) => ({
-          documentId: document.id,
-          collectionId: document.collectionId,
-          title: document.title,
-          versions,
-        })),
-        ...(input.erase ? { erase: true, erasedPassages } : {}),
-        ...(input.reason ? { reason: input.reason } : {}),
-      },
-    });
-    return { rows, erasedPassages };
-  });
+  // The chunks are deleted (and erased from disk) inside the transaction, so a failure there
+  // leaves the rows too; deletions are rare, so holding it that long is accepted.
+  const { rows: deleted, erasedPassages } = await withWriterLock(db, lockKeys.chunkTableWriter, () =>
+    withAdvisoryLock(db, lockKeys.blobReferences, async (tx) => {
+      const collectionId =
+        "collectionId" in target
+          ? target.collectionId
+          : (await getDocumentById({ db: tx, id: target.documentId }))?.collectionId;
+      if (collectionId) await refuseIfHeld(tx, collectionId);
+      const rows = await deleteDocumentRows({ db: tx, where: target });
+      const isCollection = "collectionId" in target;
+      // A hold placed meanwhile is either seen by the erasure or waits for it.
+      if (input.erase) await lockLegalHolds({ tx });
+      const erasedPassages = input.erase
+        ? await eraseAnswerSources({
+            db: tx,
+            documentIds: rows.map((row) => row.document.id),
+            ...(isCollection ? { collectionId: target.collectionId } : {}),
+          })
+        : 0;
+      if ("documentId" in target) {
+        if (rows.length === 0) throw new AppError("not_found:document", { message: "No such document." });
+        await store.deleteDocument(target.documentId);
+      } else {
+        const collection = await deleteCollectionRow({ db: tx, id: target.collectionId });
+        if (!collection) throw new AppError("not_found:collection", { message: "No such collection." });
+        await store.deleteCollection(target.collectionId);
+      }
+      await appendAuditEvent(tx, {
+        actor: input.actor,
+        action: isCollection ? "collection.delete" : "document.delete",
+        subject: isCollection ? `collection:${target.collectionId}` : `document:${target.documentId}`,
+        payload: {
+          documents: rows.map(({ document, versions }) => ({
+            documentId: document.id,
+            collectionId: document.collectionId,
+            title: document.title,
+            versions,
+          })),
+          ...(input.erase ? { erase: true, erasedPassages } : {}),
+          ...(input.reason ? { reason: input.reason } : {}),
+        },
+      });
+      return { rows, erasedPassages };
+    }),
+  );
   const sha256s = deleted.flatMap((row) => row.versions.map((version) => version.sha256));
   const removedBlobCount = await removeUnreferencedBlobs(dependencies, sha256s);
   return {
