@@ -1,8 +1,11 @@
-import type { Database } from "../db/client";
+import type { Database, Executor } from "../db/client";
 import { getVersionWithDocument, updateVersion } from "../db/queries/documents";
 import {
   claimNextJob,
   finishJob,
+  type JobLease,
+  leaseOf,
+  releaseJob,
   renewJobLease,
   reportJobProgress,
   retryJobLater,
@@ -16,7 +19,10 @@ export interface WorkerOptions {
   db: Database;
   /** Resolves when the models are loaded; rejects (AppError "unavailable") while one is missing. */
   pipelineDependencies: () => Promise<PipelineDependencies>;
-  /** A job that failed for a transient reason this many times fails for good. */
+  /**
+   * A job fails for good after this many attempts: failed for a transient reason, or its worker
+   * died while running it (then the next claim fails it instead of running it again).
+   */
   maxAttempts: number;
   /** @default 60_000 — a dead worker's job is taken over after this long. */
   leaseMs?: number;
@@ -35,7 +41,17 @@ export interface WorkerOptions {
 export type JobResult =
   | { jobId: string; state: "succeeded"; outcome: IngestOutcome }
   | { jobId: string; state: "failed"; error: AppError }
-  | { jobId: string; state: "retrying"; error: AppError };
+  | { jobId: string; state: "retrying"; error: AppError }
+  /** The lease ran out and another worker took the job over: nothing of this run was recorded. */
+  | { jobId: string; state: "lease_lost" };
+
+export interface StopOptions {
+  /**
+   * How long running jobs may take to finish; those still running then are released to the
+   * queue (not counted as an attempt) for another worker to take at once. @default no limit
+   */
+  deadlineMs?: number;
+}
 
 /** File problems are permanent; a missing model, a database outage or a crash may pass. */
 const permanentCategories = new Set(["invalid", "unsupported", "too_large", "not_found"]);
@@ -45,12 +61,17 @@ const progressWriteIntervalMs = 250;
 
 /**
  * Runs ingest jobs from the durable queue, `concurrency` at a time per worker. Any number of
- * workers, in any number of processes, can share a queue: claims use row locks and leases.
+ * workers, in any number of processes, can share a queue: claims use row locks and leases, and
+ * only the holder of a job's current lease can write its outcome.
  */
 export class IngestWorker {
   private isRunning = false;
+  private isStopping = false;
+  private stopping: Promise<void> | undefined;
   private loops: Promise<void>[] = [];
   private readonly wakeUps = new Set<() => void>();
+  /** Jobs this worker is running, by job id. */
+  private readonly held = new Map<string, JobLease>();
   private lastWaitReason = "";
 
   constructor(private readonly options: WorkerOptions) {}
@@ -58,6 +79,8 @@ export class IngestWorker {
   start(): void {
     if (this.isRunning) return;
     this.isRunning = true;
+    this.isStopping = false;
+    this.stopping = undefined;
     this.loops = Array.from({ length: Math.max(1, this.options.concurrency ?? 1) }, () => this.run());
   }
 
@@ -66,10 +89,40 @@ export class IngestWorker {
     for (const wakeUp of [...this.wakeUps]) wakeUp();
   }
 
-  async stop(): Promise<void> {
+  /**
+   * Stops claiming at once and waits for the running jobs, up to `deadlineMs`; the jobs still
+   * running then go back to the queue. Calling it again returns the same stop.
+   */
+  stop(options: StopOptions = {}): Promise<void> {
+    this.stopping ??= this.shutDown(options.deadlineMs);
+    return this.stopping;
+  }
+
+  private async shutDown(deadlineMs: number | undefined): Promise<void> {
     this.isRunning = false;
+    this.isStopping = true;
     this.wake();
-    await Promise.all(this.loops);
+    const loops = Promise.all(this.loops);
+    if (deadlineMs === undefined) return void (await loops);
+    let timer: NodeJS.Timeout | undefined;
+    const hasFinished = await Promise.race([
+      loops.then(() => true),
+      new Promise<boolean>((resolve) => {
+        timer = setTimeout(() => resolve(false), deadlineMs);
+      }),
+    ]);
+    clearTimeout(timer);
+    if (hasFinished) return;
+    await Promise.all(
+      [...this.held.values()].map(async (lease) => {
+        this.held.delete(lease.jobId);
+        const isReleased = await releaseJob({ db: this.options.db, lease }).catch((error: unknown) => {
+          this.log(`job ${lease.jobId}: could not release it (${String(error)}); its lease will run out`);
+          return false;
+        });
+        if (isReleased) this.log(`job ${lease.jobId}: released to the queue at shutdown`);
+      }),
+    );
   }
 
   /**
@@ -77,22 +130,51 @@ export class IngestWorker {
    * there was nothing it could do.
    */
   async runOnce(): Promise<JobResult | undefined> {
-    const { db } = this.options;
+    const { db, maxAttempts } = this.options;
     const dependencies = await this.options.pipelineDependencies();
+    if (this.isStopping) return undefined;
     const leaseMs = this.options.leaseMs ?? 60_000;
-    const job = await claimNextJob({ db, leaseMs });
+    const job = await claimNextJob({
+      db,
+      leaseMs,
+      maxAttempts,
+      failAbandoned: async (tx, abandoned) => {
+        const failure = {
+          code: "internal:worker_crashed",
+          message: `Processing stopped the worker ${abandoned.attempts} times (the process died); the file was not indexed.`,
+        };
+        await failJobForGood(tx, abandoned, leaseOf(abandoned), failure);
+        this.log(`job ${abandoned.id}: failed (${failure.code}) ${failure.message}`);
+      },
+    });
     if (!job) return undefined;
-    return this.process(job, dependencies, leaseMs);
+    const lease = leaseOf(job);
+    this.held.set(job.id, lease);
+    try {
+      return await this.process(job, lease, dependencies, leaseMs);
+    } finally {
+      this.held.delete(job.id);
+    }
   }
 
   private async process(
     job: IngestJob,
+    lease: JobLease,
     dependencies: PipelineDependencies,
     leaseMs: number,
   ): Promise<JobResult> {
     const { db } = this.options;
+    let isLeaseLost = false;
+    const loseLease = () => {
+      if (isLeaseLost) return;
+      isLeaseLost = true;
+      this.log(`job ${job.id}: lease lost to another worker; this run records nothing`);
+    };
     const heartbeat = setInterval(
-      () => void renewJobLease({ db, jobId: job.id, leaseMs }).catch(() => {}),
+      () =>
+        void renewJobLease({ db, lease, leaseMs })
+          .then((isOurs) => isOurs || loseLease())
+          .catch(() => {}),
       leaseMs / 3,
     );
     let lastWriteAt = 0;
@@ -100,25 +182,29 @@ export class IngestWorker {
     try {
       const outcome = await runIngestJob(dependencies, job, (stage, progress) => {
         const now = Date.now();
-        if (now - lastWriteAt < progressWriteIntervalMs && progress < 1) return;
+        if (isLeaseLost || (now - lastWriteAt < progressWriteIntervalMs && progress < 1)) return;
         lastWriteAt = now;
         progressWrite = progressWrite
-          .then(() => reportJobProgress({ db, jobId: job.id, stage, progress }))
+          .then(() => reportJobProgress({ db, lease, stage, progress }))
+          .then((isOurs) => void (isOurs || loseLease()))
           .catch(() => {});
       });
       await progressWrite;
-      await finishJob({ db, jobId: job.id, outcome: { state: "succeeded" } });
+      if (!(await finishJob({ db, lease, outcome: { state: "succeeded" } }))) {
+        loseLease();
+        return { jobId: job.id, state: "lease_lost" };
+      }
       this.log(`job ${job.id}: indexed ${outcome.pageCount} pages, ${outcome.chunkCount} chunks`);
       return { jobId: job.id, state: "succeeded", outcome };
     } catch (thrown) {
       await progressWrite;
-      return this.recordFailure(job, asAppError(thrown));
+      return this.recordFailure(job, lease, asAppError(thrown));
     } finally {
       clearInterval(heartbeat);
     }
   }
 
-  private async recordFailure(job: IngestJob, error: AppError): Promise<JobResult> {
+  private async recordFailure(job: IngestJob, lease: JobLease, error: AppError): Promise<JobResult> {
     const { db } = this.options;
     const isPermanent = permanentCategories.has(error.category) || job.attempts >= this.options.maxAttempts;
     const message =
@@ -126,39 +212,23 @@ export class IngestWorker {
     if (error.category === "internal") console.error(`job ${job.id} failed:`, error.cause ?? error);
     if (!isPermanent) {
       const delayMs = (this.options.retryBaseDelayMs ?? 1_000) * 2 ** job.attempts;
-      await retryJobLater({ db, jobId: job.id, delayMs, errorCode: error.code, errorMessage: message });
+      if (!(await retryJobLater({ db, lease, delayMs, errorCode: error.code, errorMessage: message }))) {
+        return this.leaseLost(job);
+      }
       this.log(`job ${job.id}: ${error.code}, retrying in ${delayMs} ms`);
       return { jobId: job.id, state: "retrying", error };
     }
-    await db.transaction(async (tx) => {
-      await finishJob({
-        db: tx,
-        jobId: job.id,
-        outcome: { state: "failed", errorCode: error.code, errorMessage: message },
-      });
-      // A version deleted while it was being read fails with it, but there is nothing left to mark.
-      const found = await getVersionWithDocument({ db: tx, versionId: job.versionId });
-      if (!found) return;
-      await updateVersion({
-        db: tx,
-        versionId: job.versionId,
-        changes: { status: "failed", errorCode: error.code, errorMessage: message },
-      });
-      await appendAuditEvent(tx, {
-        actor: "system",
-        action: "version.failed",
-        subject: `version:${job.versionId}`,
-        payload: {
-          versionId: job.versionId,
-          documentId: found.document.id,
-          collectionId: found.document.collectionId,
-          errorCode: error.code,
-          attempts: job.attempts,
-        },
-      });
-    });
+    const isOurs = await db.transaction((tx) =>
+      failJobForGood(tx, job, lease, { code: error.code, message }),
+    );
+    if (!isOurs) return this.leaseLost(job);
     this.log(`job ${job.id}: failed (${error.code}) ${message}`);
     return { jobId: job.id, state: "failed", error };
+  }
+
+  private leaseLost(job: IngestJob): JobResult {
+    this.log(`job ${job.id}: lease lost to another worker; its failure here is not recorded`);
+    return { jobId: job.id, state: "lease_lost" };
   }
 
   private async run(): Promise<void> {
@@ -190,4 +260,44 @@ export class IngestWorker {
   private log(message: string): void {
     (this.options.log ?? console.info)(`[ingest] ${message}`);
   }
+}
+
+/**
+ * Fails a job for good with its version, and records `version.failed`, in the caller's
+ * transaction — both when a run fails and when a claim finds a job whose workers kept dying.
+ * False, with nothing written, when `lease` is no longer the job's.
+ */
+async function failJobForGood(
+  tx: Executor,
+  job: IngestJob,
+  lease: JobLease,
+  failure: { code: string; message: string },
+): Promise<boolean> {
+  const isOurs = await finishJob({
+    db: tx,
+    lease,
+    outcome: { state: "failed", errorCode: failure.code, errorMessage: failure.message },
+  });
+  if (!isOurs) return false;
+  // A version deleted while it was being read fails with it, but there is nothing left to mark.
+  const found = await getVersionWithDocument({ db: tx, versionId: job.versionId });
+  if (!found) return true;
+  await updateVersion({
+    db: tx,
+    versionId: job.versionId,
+    changes: { status: "failed", errorCode: failure.code, errorMessage: failure.message },
+  });
+  await appendAuditEvent(tx, {
+    actor: "system",
+    action: "version.failed",
+    subject: `version:${job.versionId}`,
+    payload: {
+      versionId: job.versionId,
+      documentId: found.document.id,
+      collectionId: found.document.collectionId,
+      errorCode: failure.code,
+      attempts: job.attempts,
+    },
+  });
+  return true;
 }

@@ -4,7 +4,7 @@ import type { Database } from "../../db/client";
 import { listAuditEvents } from "../../db/queries/audit-events";
 import { createCollection } from "../../db/queries/collections";
 import { insertDocumentWithVersion, insertVersionWithJob } from "../../db/queries/documents";
-import { claimNextJob, finishJob, getJobById, retryJobLater } from "../../db/queries/ingest-jobs";
+import { claimNextJob, finishJob, getJobById, leaseOf, retryJobLater } from "../../db/queries/ingest-jobs";
 import { auditEvents } from "../../db/schema";
 import { appendAuditEvent } from "../../lib/audit/append-audit-event";
 import { verifyChain } from "../../lib/audit/hash-chain";
@@ -58,30 +58,45 @@ describe("insertVersionWithJob", () => {
 });
 
 describe("claimNextJob", () => {
+  const claim = (leaseMs: number) =>
+    claimNextJob({
+      db,
+      leaseMs,
+      maxAttempts: 3,
+      failAbandoned: async (tx, job) => {
+        await finishJob({
+          db: tx,
+          lease: leaseOf(job),
+          outcome: { state: "failed", errorCode: "internal:worker_crashed", errorMessage: "died" },
+        });
+      },
+    });
+
   it("hands each queued job to exactly one of several concurrent claimers", async () => {
     const { collection } = await createCollection({ db, name: "claims" });
     for (const letter of ["d", "e", "f"]) {
       await createVersionWithJob(collection.id, letter.repeat(64), `${letter}.pdf`);
     }
-    const claimed = (
-      await Promise.all(Array.from({ length: 10 }, () => claimNextJob({ db, leaseMs: 60_000 })))
-    ).filter((job) => job !== undefined);
+    const claimed = (await Promise.all(Array.from({ length: 10 }, () => claim(60_000)))).filter(
+      (job) => job !== undefined,
+    );
     const ids = claimed.map((job) => job.id);
     expect(new Set(ids).size).toBe(ids.length);
-    for (const job of claimed) await finishJob({ db, jobId: job.id, outcome: { state: "succeeded" } });
+    for (const job of claimed) await finishJob({ db, lease: leaseOf(job), outcome: { state: "succeeded" } });
   });
 
   it("takes over a running job whose lease expired, counting the attempt", async () => {
     const { collection } = await createCollection({ db, name: "leases" });
     const { job } = await createVersionWithJob(collection.id, "9".repeat(64));
-    const first = await claimNextJob({ db, leaseMs: 1 });
+    const first = await claim(1);
     expect(first?.id).toBe(job.id);
     await new Promise((resolve) => setTimeout(resolve, 20));
-    const second = await claimNextJob({ db, leaseMs: 60_000 });
+    const second = await claim(60_000);
     expect(second?.id).toBe(job.id);
     expect(second?.attempts).toBe(2);
-    await retryJobLater({ db, jobId: job.id, delayMs: 60_000, errorCode: "x", errorMessage: "y" });
-    expect(await claimNextJob({ db, leaseMs: 60_000 })).toBeUndefined();
+    if (!second) throw new Error("no second claim");
+    await retryJobLater({ db, lease: leaseOf(second), delayMs: 60_000, errorCode: "x", errorMessage: "y" });
+    expect(await claim(60_000)).toBeUndefined();
     expect((await getJobById({ db, id: job.id }))?.state).toBe("queued");
   });
 });
