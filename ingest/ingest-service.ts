@@ -61,6 +61,8 @@ export function createIngestService(parts: IngestServiceParts): IngestService {
           db,
           blobs,
           maxUploadBytes: config.limits.maxUploadBytes,
+          collectionQuotaBytes: config.limits.collectionQuotaBytes,
+          minFreeDiskBytes: config.limits.minFreeDiskBytes,
           holdPassword: (versionId, password) => passwords.hold(versionId, password),
         },
         request,

@@ -42,6 +42,9 @@ const environmentSchema = z.object({
   EMBEDDING_MODEL: z.string().min(1).default("bge-small-en-v1.5"),
   MODEL_THREADS: integer(availableParallelism()),
   MAX_UPLOAD_BYTES: integer(100 * 1024 * 1024),
+  COLLECTION_QUOTA_BYTES: z.coerce.number().int().nonnegative().default(0),
+  MIN_FREE_DISK_BYTES: z.coerce.number().int().nonnegative().default(256 * 1024 * 1024),
+  INCOMING_MAX_AGE_MINUTES: integer(60),
   MAX_PDF_PAGES: integer(2000),
   PARSE_TIMEOUT_MS: integer(1_800_000),
   PARSE_MEMORY_MB: integer(1024),
@@ -152,6 +155,12 @@ export interface FolioConfig {
   modelThreads: number;
   limits: {
     maxUploadBytes: number;
+    /** Bytes of originals one collection may hold; 0 = no limit (docs/decisions/0012). */
+    collectionQuotaBytes: number;
+    /** Free bytes an upload must leave on the blobs' filesystem; 0 = no check. */
+    minFreeDiskBytes: number;
+    /** `.incoming` files of interrupted uploads not written for this long are swept. */
+    incomingMaxAgeMinutes: number;
     maxPdfPages: number;
     parseTimeoutMs: number;
     parseMemoryMb: number;
@@ -301,6 +310,9 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
     modelThreads: env.MODEL_THREADS,
     limits: {
       maxUploadBytes: env.MAX_UPLOAD_BYTES,
+      collectionQuotaBytes: env.COLLECTION_QUOTA_BYTES,
+      minFreeDiskBytes: env.MIN_FREE_DISK_BYTES,
+      incomingMaxAgeMinutes: env.INCOMING_MAX_AGE_MINUTES,
       maxPdfPages: env.MAX_PDF_PAGES,
       parseTimeoutMs: env.PARSE_TIMEOUT_MS,
       parseMemoryMb: env.PARSE_MEMORY_MB,

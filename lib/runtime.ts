@@ -15,7 +15,7 @@ import type { Embedder } from "./embeddings/embedder";
 import { OnnxEmbedder } from "./embeddings/onnx-embedder";
 import { AppError, type ErrorCode, isAppError } from "./errors";
 import type { Generator } from "./llm/generator";
-import { LlamaCppGenerator } from "./llm/llama-cpp-generator";
+import { IsolatedLlamaCppGenerator } from "./llm/isolated-llama-cpp-generator";
 import { LlamaNodeGenerator } from "./llm/llama-node-generator";
 import { OpenAiGenerator } from "./llm/openai-generator";
 import { RoutingGenerator } from "./llm/routing-generator";
@@ -255,7 +255,8 @@ export async function loadGenerator(config: FolioConfig, reporting: VisionReport
       const modelPath = resolveGeneratorModelPath(config);
       await requireModel("generator", modelPath, config);
       const modelSha256 = await getFileSha256({ modelsDir: config.modelsDir, filePath: modelPath });
-      const text = await LlamaCppGenerator.create({
+      // In a child process of its own: a native crash of llama.cpp must not end this process.
+      const text = await IsolatedLlamaCppGenerator.create({
         modelPath,
         modelSha256,
         contextTokens: config.generator.contextTokens,
@@ -301,7 +302,7 @@ export async function loadGenerator(config: FolioConfig, reporting: VisionReport
  */
 async function withVision(
   config: FolioConfig,
-  text: LlamaCppGenerator,
+  text: Generator,
   modelPath: string,
   { log, reportVisionOff }: VisionReporting,
 ): Promise<Generator> {
