@@ -1,4 +1,5 @@
 import type { Database, Executor } from "../db/client";
+import { getCollectionStoredBytes } from "../db/queries/collection-usage";
 import { getCollectionById } from "../db/queries/collections";
 import {
   type CreatedVersion,
@@ -11,7 +12,7 @@ import {
 import { lockKeys, withAdvisoryLock } from "../db/queries/locks";
 import { appendAuditEvent } from "../lib/audit/append-audit-event";
 import { AppError } from "../lib/errors";
-import type { BlobStore } from "../lib/storage/blob-store";
+import { type BlobStore, storageFull } from "../lib/storage/blob-store";
 import { sanitizeFileName } from "./sanitize-file-name";
 import { detectMediaType } from "./stages/detect-media-type";
 import { isWaitingForPassword, retryWithPassword } from "./unlock-version";
@@ -20,6 +21,17 @@ export interface UploadDependencies {
   db: Database;
   blobs: BlobStore;
   maxUploadBytes: number;
+  /**
+   * Bytes of originals one collection may hold (COLLECTION_QUOTA_BYTES); 0 = no limit.
+   * @default 0
+   */
+  collectionQuotaBytes?: number;
+  /**
+   * Free bytes an upload must leave on the blobs' filesystem (MIN_FREE_DISK_BYTES), so the
+   * database and the index never run out first; 0 = no check.
+   * @default 0
+   */
+  minFreeDiskBytes?: number;
   /**
    * Keeps an upload's password (in memory only) for the job about to be queued; called before
    * the job becomes visible to any worker.
@@ -75,7 +87,7 @@ export async function acceptUpload(
   dependencies: UploadDependencies,
   request: UploadRequest,
 ): Promise<AcceptedUpload> {
-  const { db, blobs, maxUploadBytes } = dependencies;
+  const { db, blobs, maxUploadBytes, collectionQuotaBytes = 0, minFreeDiskBytes = 0 } = dependencies;
   const choice = request.onNameConflict ?? { kind: "ask" };
   const title = sanitizeFileName(request.fileName);
   if (!(await getCollectionById({ db, id: request.collectionId }))) {
@@ -87,8 +99,27 @@ export async function acceptUpload(
       details: { maxBytes: maxUploadBytes },
     });
   }
-  const staged = await blobs.stage(request.body, { maxBytes: maxUploadBytes, validate: detectMediaType });
+  await requireFreeDisk(blobs, minFreeDiskBytes, request.declaredBytes ?? 0);
+  // What the collection has room for, read before any byte: a declared size over it is refused
+  // unread, a chunked body is cut where it passes. The exact check is repeated under the lock.
+  const roomBytes =
+    collectionQuotaBytes > 0
+      ? collectionQuotaBytes - (await getCollectionStoredBytes({ db, collectionId: request.collectionId }))
+      : Number.POSITIVE_INFINITY;
+  const quotaError = (usedBytes: number) =>
+    overQuota({ usedBytes, quotaBytes: collectionQuotaBytes, fileBytes: request.declaredBytes });
+  if (request.declaredBytes !== undefined && request.declaredBytes > roomBytes) {
+    throw quotaError(collectionQuotaBytes - roomBytes);
+  }
+  const staged = await blobs
+    .stage(request.body, { maxBytes: Math.min(maxUploadBytes, roomBytes), validate: detectMediaType })
+    .catch((error: unknown) => {
+      const isOverRoom = roomBytes < maxUploadBytes && (error as AppError).code === "too_large:upload";
+      throw isOverRoom ? quotaError(collectionQuotaBytes - roomBytes) : error;
+    });
   try {
+    // The file is on the disk now: if it ate into the reserve, it is not kept.
+    await requireFreeDisk(blobs, minFreeDiskBytes, 0);
     const version = {
       sha256: staged.sha256,
       byteSize: staged.byteSize,
@@ -106,6 +137,10 @@ export async function acceptUpload(
         collectionId: request.collectionId,
         sha256: staged.sha256,
       });
+      if (!duplicate && collectionQuotaBytes > 0) {
+        const usedBytes = await getCollectionStoredBytes({ db: tx, collectionId: request.collectionId });
+        if (usedBytes + staged.byteSize > collectionQuotaBytes) throw quotaError(usedBytes);
+      }
       if (duplicate) {
         // The same encrypted bytes again, now with a password: read them again.
         const { holdPassword } = dependencies;
@@ -166,6 +201,32 @@ export async function acceptUpload(
   } finally {
     await staged.discard();
   }
+}
+
+/** 507 when fewer than `reserveBytes` would stay free after `incomingBytes` more. */
+async function requireFreeDisk(blobs: BlobStore, reserveBytes: number, incomingBytes: number): Promise<void> {
+  if (reserveBytes <= 0) return;
+  const freeBytes = await blobs.freeBytes();
+  if (freeBytes - incomingBytes < reserveBytes) throw storageFull();
+}
+
+function overQuota(usage: {
+  usedBytes: number;
+  quotaBytes: number;
+  fileBytes: number | undefined;
+}): AppError {
+  const { usedBytes, quotaBytes } = usage;
+  const format = (bytes: number) => bytes.toLocaleString("en-US");
+  return new AppError("too_large:collection_quota", {
+    message:
+      `The collection's storage quota is used up: ${format(usedBytes)} of its ${format(quotaBytes)} bytes are taken, ` +
+      "and this file does not fit in the rest. Delete documents from the collection or ask an administrator to raise COLLECTION_QUOTA_BYTES.",
+    details: {
+      usedBytes,
+      quotaBytes,
+      ...(usage.fileBytes === undefined ? {} : { fileBytes: usage.fileBytes }),
+    },
+  });
 }
 
 async function recordUpload(

@@ -64,6 +64,7 @@ export type ErrorSubject =
   | "audit_chain"
   | "answer_queue"
   | "upload"
+  | "collection_quota"
   | "empty_file"
   | "file_type"
   | "sha256"
