@@ -1,6 +1,9 @@
 import { loadConfig } from "../lib/config";
 import { createFolio } from "../lib/runtime";
 
+/** How long closing the models, stores and database may take after the jobs were settled. */
+const closeGraceMs = 10_000;
+
 /**
  * A standalone ingest worker (`npm run worker`): for scale-out, run any number of these against
  * the shared PostgreSQL queue while web nodes run with INGEST_WORKER=off.
@@ -14,8 +17,18 @@ async function main(): Promise<void> {
   }
   const folio = await createFolio(config, { startIngestWorker: true });
   console.info(`[ingest] worker ${process.pid} started (database ${folio.database.driver})`);
+  // Running jobs get the deadline to finish; the rest go back to the queue for another worker at
+  // once. A second signal ends the process without waiting (the listeners are gone by then).
   const shutdown = async (signal: string) => {
-    console.info(`[ingest] ${signal}: finishing the current job`);
+    const deadlineMs = config.shutdownDeadlineSeconds * 1000;
+    console.info(
+      `[ingest] ${signal}: finishing running jobs for up to ${deadlineMs} ms, then releasing them`,
+    );
+    setTimeout(() => {
+      console.error("[ingest] shutdown took too long; exiting");
+      process.exit(1);
+    }, deadlineMs + closeGraceMs).unref();
+    await folio.ingest.worker.stop({ deadlineMs });
     await folio.close();
     process.exit(0);
   };

@@ -70,6 +70,7 @@ const environmentSchema = z.object({
   INGEST_WORKER: z.enum(["in-process", "off"]).default("in-process"),
   INGEST_MAX_ATTEMPTS: integer(3),
   INGEST_CONCURRENCY: integer(2),
+  SHUTDOWN_DEADLINE_SECONDS: z.coerce.number().int().min(0).default(20),
   HF_ENDPOINT: z.string().url().default("https://huggingface.co"),
   HF_TOKEN: z.string().min(1).optional(),
   AUTO_PULL_MODELS: z.enum(["true", "false"]).default("true"),
@@ -203,6 +204,11 @@ export interface FolioConfig {
   ingestMaxAttempts: number;
   /** Jobs one worker runs at once: while one waits (OCR, its first pages), another uses the CPU. */
   ingestConcurrency: number;
+  /**
+   * On SIGTERM/SIGINT, running ingest jobs get this long to finish; the rest go back to the queue
+   * (the attempt not counted) for another worker. 0 releases them at once.
+   */
+  shutdownDeadlineSeconds: number;
   huggingFace: { endpoint: string; token: string | undefined };
   /** `npm start` downloads missing catalog models in the background. */
   autoPullModels: boolean;
@@ -340,6 +346,7 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
     ingestWorker: env.INGEST_WORKER,
     ingestMaxAttempts: env.INGEST_MAX_ATTEMPTS,
     ingestConcurrency: env.INGEST_CONCURRENCY,
+    shutdownDeadlineSeconds: env.SHUTDOWN_DEADLINE_SECONDS,
     huggingFace: { endpoint: env.HF_ENDPOINT.replace(/\/+$/, ""), token: env.HF_TOKEN },
     autoPullModels: env.AUTO_PULL_MODELS === "true",
     observability: {

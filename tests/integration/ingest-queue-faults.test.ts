@@ -1,3 +1,5 @@
+import { spawn } from "node:child_process";
+import path from "node:path";
 import { and, eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createCollection } from "../../db/queries/collections";
@@ -7,6 +9,7 @@ import { auditEvents, ingestJobs } from "../../db/schema";
 import { IngestWorker, type WorkerOptions } from "../../ingest/worker";
 import { AppError } from "../../lib/errors";
 import { buildTextPdf } from "../fixtures/builders/pdf";
+import { testModelEnvironment } from "../support/test-models";
 import { bytesOf, createTestFolio, type TestFolio } from "../support/test-runtime";
 
 /**
@@ -359,4 +362,55 @@ describe("a PDF whose parser child dies", () => {
     expect(await getJobById({ db: db(), id: healthy.jobId })).toMatchObject({ state: "succeeded" });
     expect(await versionOf(healthy.versionId)).toMatchObject({ status: "indexed" });
   });
+});
+
+const hasPostgres = Boolean(process.env.DATABASE_URL);
+
+describe("`npm run worker` on SIGTERM", () => {
+  it.skipIf(!hasPostgres)(
+    "gives the running job back to the queue at the deadline and exits",
+    async () => {
+      const pages = Array.from({ length: 1500 }, (_, index) => [`Page ${index + 1} of a very long ledger.`]);
+      const accepted = await upload("long-ledger.pdf", pages);
+      const child = spawn(process.execPath, ["--import", "tsx", "ingest/worker-main.ts"], {
+        env: {
+          ...process.env,
+          DATABASE_URL: folio.config.databaseUrl,
+          DATA_DIR: folio.dataDir,
+          ...testModelEnvironment(folio.models, path.join(folio.dataDir, "models")),
+          PARSE_PROCESSES: "1",
+          INGEST_CONCURRENCY: "1",
+          SHUTDOWN_DEADLINE_SECONDS: "0",
+        },
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+      let output = "";
+      child.stdout?.on("data", (chunk: Buffer) => {
+        output += chunk.toString();
+      });
+      child.stderr?.on("data", (chunk: Buffer) => {
+        output += chunk.toString();
+      });
+      const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+      try {
+        for (let round = 0; ; round += 1) {
+          const job = await getJobById({ db: db(), id: accepted.jobId });
+          if (job?.state === "running" && job.progress > 0) break;
+          if (round > 1200) throw new Error(`the worker never started the job:\n${output}`);
+          await sleep(50);
+        }
+        child.kill("SIGTERM");
+        expect(await within(exited, 30_000, "the worker's exit")).toBe(0);
+      } finally {
+        child.kill("SIGKILL");
+      }
+      expect(await getJobById({ db: db(), id: accepted.jobId })).toMatchObject({
+        state: "queued",
+        attempts: 0,
+        leaseToken: null,
+      });
+      expect(await versionOf(accepted.versionId)).toMatchObject({ status: "queued" });
+    },
+    120_000,
+  );
 });
