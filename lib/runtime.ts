@@ -27,6 +27,7 @@ import { createPurgeSchedule } from "./retention/purge-schedule";
 import { BlobStore } from "./storage/blob-store";
 import { DerivedStore } from "./storage/derived-store";
 import { LanceDbStore } from "./vector-store/lancedb-store";
+import { createOptimizeSchedule } from "./vector-store/optimize-schedule";
 import type { VectorStore } from "./vector-store/vector-store";
 
 /**
@@ -148,10 +149,23 @@ export async function createFolio(config: FolioConfig, options: FolioOptions = {
     intervalHours: config.retentionPurgeHours,
     log,
   });
+  const lanceOptimize = createOptimizeSchedule({
+    db: database.db,
+    // Only a chunk table that exists (no embedding model needed to open it); never a test's stand-in.
+    store: async () => {
+      if ((await LanceDbStore.existingDims({ uri: config.lanceUri })) === undefined) return undefined;
+      const loaded = await store.get();
+      return loaded instanceof LanceDbStore ? loaded : undefined;
+    },
+    everyMs: config.lance.optimizeEveryMinutes * 60_000,
+    keepVersionsMs: config.lance.keepVersionsMinutes * 60_000,
+    log,
+  });
   if (options.startIngestWorker) {
     ingest.worker.start();
     await checkpoints.start();
     retentionPurge.start();
+    lanceOptimize.start();
   }
 
   return {
@@ -176,6 +190,7 @@ export async function createFolio(config: FolioConfig, options: FolioOptions = {
       await ingest.close();
       await checkpoints.stop();
       await retentionPurge.stop();
+      await lanceOptimize.stop();
       await Promise.allSettled([
         generator.peek()?.then((loaded) => loaded.dispose()),
         store.peek()?.then((loaded) => loaded.close()),

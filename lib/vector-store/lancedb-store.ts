@@ -19,6 +19,14 @@ export interface LanceDbStoreOptions {
   readConsistencySeconds?: number;
 }
 
+export interface OptimizeOutcome {
+  /** The table version after compaction. */
+  tableVersion: number;
+  fragmentsCompacted: number;
+  versionsRemoved: number;
+  bytesRemoved: number;
+}
+
 /** Row layout in LanceDB (snake_case columns; the box as JSON text, empty when unknown). */
 type ChunkRow = {
   id: string;
@@ -243,6 +251,36 @@ export class LanceDbStore implements VectorStore {
    */
   private async eraseDeletedRows(): Promise<void> {
     await this.table.optimize({ cleanupOlderThan: new Date() });
+  }
+
+  /**
+   * Maintenance (one writer at a time, like every write): compacts small and deletion-riddled
+   * files, adds rows written since to the full-text index (they are found before too, by a slower
+   * flat scan), and removes table versions — with the files only they use — that stopped being
+   * the newest more than `keepVersionsMs` ago. A reader still on a version younger than that
+   * keeps working; an older one retries on the newest (see `readLatest`).
+   */
+  async optimize(input: { keepVersionsMs: number }): Promise<OptimizeOutcome> {
+    const cleanupOlderThan = await this.oldestVersionToKeep(Date.now() - input.keepVersionsMs);
+    const stats = await this.table.optimize({ cleanupOlderThan });
+    return {
+      tableVersion: await this.table.version(),
+      fragmentsCompacted: stats.compaction.fragmentsRemoved,
+      versionsRemoved: stats.prune.oldVersionsRemoved,
+      bytesRemoved: stats.prune.bytesRemoved,
+    };
+  }
+
+  /**
+   * LanceDB removes versions *created* before the date it is given; the version that was newest
+   * at `boundaryMs` may have been created long before and still be in use. The date returned is
+   * that version's creation (less a millisecond: timestamps are truncated), so it is kept.
+   */
+  private async oldestVersionToKeep(boundaryMs: number): Promise<Date> {
+    const versions = (await this.table.listVersions()).sort((a, b) => a.version - b.version);
+    const createdBefore = versions.filter((version) => version.timestamp.getTime() <= boundaryMs);
+    const keptFrom = createdBefore.at(-1) ?? versions[0];
+    return new Date((keptFrom?.timestamp.getTime() ?? boundaryMs) - 1);
   }
 
   async countChunks(filter?: { versionId?: string; documentId?: string }): Promise<number> {
