@@ -1,6 +1,5 @@
 import { createRequire } from "node:module";
 import type {
-  ChildMessage,
   ChildRequest,
   CompleteResult,
   FormatResult,
@@ -8,6 +7,7 @@ import type {
   NativeMessage,
   TokenizeResult,
 } from "./llama-node-protocol";
+import { sendToParent, serveModelRequests } from "./model-child-protocol";
 
 /**
  * The process that runs `@fugood/llama.node` for `llama-node-generator.ts`, so that what the
@@ -60,10 +60,6 @@ let reloading: Promise<void> | undefined;
 let runningCompletionId: number | undefined;
 /** Tokenizations in flight (counting is not serialized with generation): freeing waits for them. */
 const tokenizations = new Set<Promise<unknown>>();
-
-function send(message: ChildMessage): void {
-  process.send?.(message);
-}
 
 async function load(options: LoadOptions): Promise<NativeContext> {
   const context = await binding.loadModel({
@@ -160,7 +156,7 @@ async function complete(id: number, options: Record<string, unknown>): Promise<C
   runningCompletionId = id;
   try {
     const result = await context.completion(options, ({ token }) => {
-      if (token !== "") send({ type: "token", id, token });
+      if (token !== "") sendToParent({ type: "token", id, token });
     });
     return {
       text: result.text,
@@ -219,17 +215,4 @@ async function handle(request: ChildRequest): Promise<unknown> {
   }
 }
 
-process.on("message", (request: ChildRequest) => {
-  handle(request).then(
-    (value) => {
-      if (request.type !== "stop") send({ type: "reply", id: request.id, value });
-      if (request.type === "release") process.disconnect();
-    },
-    (error: unknown) => {
-      const message = error instanceof Error ? error.message : String(error);
-      if (request.type !== "stop") send({ type: "reply", id: request.id, error: message });
-    },
-  );
-});
-// The server went away: nothing is left to answer.
-process.on("disconnect", () => process.exit(0));
+serveModelRequests<ChildRequest>(handle);

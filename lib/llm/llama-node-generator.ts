@@ -1,4 +1,3 @@
-import { type ChildProcess, spawn } from "node:child_process";
 import { stat } from "node:fs/promises";
 import path from "node:path";
 import sharp from "sharp";
@@ -13,7 +12,6 @@ import {
   type PromptImage,
 } from "./generator";
 import type {
-  ChildMessage,
   ChildRequest,
   CompleteResult,
   FormatResult,
@@ -21,6 +19,14 @@ import type {
   NativeMessage,
   TokenizeResult,
 } from "./llama-node-protocol";
+import {
+  type ChildExit,
+  describeHow,
+  type ModelChild,
+  RestartBudget,
+  settledOrKilled,
+  startModelChild,
+} from "./model-child";
 import { encodeImageForPrompt, toDataUrl } from "./prompt-image";
 
 export interface LlamaNodeGeneratorOptions {
@@ -47,8 +53,6 @@ const mediaMarker = "<__media__>";
 /** Edge used when a projector does not say its input size (Gemma 3's). */
 const defaultImageEdgePixels = 896;
 const encodedImageCacheSize = 32;
-const outputTailCharacters = 16_000;
-const releaseTimeoutMs = 10_000;
 
 /**
  * Sampling options llama.cpp applies unless told otherwise (min-p 0.05, DRY 1.75, …): all off, so
@@ -79,161 +83,38 @@ async function isFile(filePath: string): Promise<boolean> {
   );
 }
 
-/** The last lines of llama.cpp's output that say what went wrong. */
-function failureReason(output: string): string | undefined {
-  const lines = output
-    .split("\n")
-    .map((line) => line.trim())
-    .filter((line) => /error|fail|mismatch|unknown|invalid|assert|missing|abort/i.test(line));
-  const reason = lines.slice(-3).join(" / ");
-  return reason === "" ? undefined : reason.slice(0, 600);
-}
+type VisionChild = ModelChild<ChildRequest>;
 
-type RequestBody = ChildRequest extends infer Request
-  ? Request extends { id: number }
-    ? Omit<Request, "id">
-    : never
-  : never;
-
-interface Pending {
-  resolve: (value: unknown) => void;
-  reject: (error: unknown) => void;
-  onToken: ((token: string) => void) | undefined;
-}
-
-/**
- * One child process running `llama-node-child.ts`, and the requests in flight to it. Its output is
- * kept (the last few KB, only to explain a failure) and never shown: the binding prints prompts.
- * The child holds the event loop only while a request is in flight.
- */
-class VisionChild {
-  hasExited = false;
-  private readonly pending = new Map<number, Pending>();
-  private nextId = 1;
-  private output = "";
-  private readonly exited: Promise<void>;
-
-  constructor(private readonly child: ChildProcess) {
-    const keep = (chunk: Buffer) => {
-      this.output = (this.output + chunk.toString("utf8")).slice(-outputTailCharacters);
-    };
-    child.stdout?.on("data", keep);
-    child.stderr?.on("data", keep);
-    child.on("message", (message: ChildMessage) => this.receive(message));
-    this.exited = new Promise((resolve) => {
-      const onExit = (code: number | null, signal: NodeJS.Signals | null) => {
-        if (this.hasExited) return;
-        this.hasExited = true;
-        const how = signal ? `crashed (${signal})` : `stopped (exit code ${code})`;
-        const reason = failureReason(this.output);
-        const error = new AppError("unavailable:generator_unreachable", {
-          message: `The vision model's process ${how}${reason ? `: ${reason}` : ""}. It is started again on the next request.`,
-        });
-        for (const pending of this.pending.values()) pending.reject(error);
-        this.pending.clear();
-        resolve();
-      };
-      child.once("exit", onExit);
-      // A failed spawn, or a message sent just as the child died: the same as its exit. The
-      // listener stays, so that a second such error is not an unhandled one.
-      child.on("error", () => onExit(null, null));
-    });
-    this.holdEventLoop(false);
-  }
-
-  /** Sends a request; `onToken` receives a completion's pieces before the reply. */
-  start<T>(body: RequestBody, onToken?: (token: string) => void): { id: number; reply: Promise<T> } {
-    const id = this.nextId++;
-    const reply = new Promise<T>((resolve, reject) => {
-      if (this.hasExited) {
-        reject(
-          new AppError("unavailable:generator_unreachable", {
-            message: "The vision model's process stopped.",
-          }),
-        );
-        return;
-      }
-      this.pending.set(id, { resolve: resolve as (value: unknown) => void, reject, onToken });
-      this.holdEventLoop(true);
-      this.child.send({ ...body, id } as ChildRequest);
-    });
-    return { id, reply };
-  }
-
-  request<T>(body: RequestBody): Promise<T> {
-    return this.start<T>(body).reply;
-  }
-
-  stop(id: number): void {
-    if (!this.hasExited && this.pending.has(id)) this.child.send({ type: "stop", id } satisfies ChildRequest);
-  }
-
-  /** What the child printed last, when it failed. */
-  reason(): string | undefined {
-    return failureReason(this.output);
-  }
-
-  /** Frees the model and ends the process (killed if it does not end in time). */
-  async close(): Promise<void> {
-    if (this.hasExited) return;
-    const timer = setTimeout(() => this.child.kill("SIGKILL"), releaseTimeoutMs);
-    await this.request({ type: "release" }).catch(() => undefined);
-    if (!this.hasExited) this.child.kill("SIGTERM");
-    await this.exited;
-    clearTimeout(timer);
-  }
-
-  kill(): void {
-    if (!this.hasExited) this.child.kill("SIGKILL");
-  }
-
-  private receive(message: ChildMessage): void {
-    const pending = this.pending.get(message.id);
-    if (!pending) return;
-    if (message.type === "token") {
-      pending.onToken?.(message.token);
-      return;
-    }
-    this.pending.delete(message.id);
-    if (this.pending.size === 0) this.holdEventLoop(false);
-    if ("error" in message) pending.reject(new Error(message.error));
-    else pending.resolve(message.value);
-  }
-
-  private holdEventLoop(isHeld: boolean): void {
-    const handles = [this.child, this.child.channel, this.child.stdout, this.child.stderr] as Array<
-      { ref?: () => void; unref?: () => void } | null | undefined
-    >;
-    for (const handle of handles) {
-      if (isHeld) handle?.ref?.();
-      else handle?.unref?.();
-    }
-  }
+function visionExitError(exit: ChildExit, reason: string | undefined): AppError {
+  return new AppError("unavailable:generator_unreachable", {
+    message: `The vision model's process ${describeHow(exit)}${reason ? `: ${reason}` : ""}. It is started again on the next request.`,
+  });
 }
 
 /** Starts a child and loads the pair in it; a failure names llama.cpp's reason. */
-async function startVisionChild(options: LoadOptions, timeoutMs: number): Promise<VisionChild> {
-  const child = new VisionChild(
-    spawn(
-      process.execPath,
-      // --expose-gc: a native context replaced in the child is freed at once (see the child).
-      // turbopackIgnore: the child is a file run by Node, not a module for the bundle to resolve.
-      ["--expose-gc", "--import", "tsx", /*turbopackIgnore: true*/ resolveVisionChildPath()],
-      {
-        stdio: ["ignore", "pipe", "pipe", "ipc"],
-        // The model needs no secrets (database URLs, tokens): the child gets a bare environment.
-        env: { NODE_ENV: "production", PATH: process.env.PATH ?? "/usr/bin:/bin" },
-        serialization: "json",
-      },
-    ),
-  );
+async function startVisionChild(
+  options: LoadOptions,
+  timeoutMs: number,
+  budget: RestartBudget,
+): Promise<VisionChild> {
+  budget.assertCanStart("The vision model");
+  const child = startModelChild<ChildRequest>({
+    childPath: resolveVisionChildPath(),
+    // --expose-gc: a native context replaced in the child is freed at once (see the child).
+    nodeArguments: ["--expose-gc"],
+    describeExit: visionExitError,
+  });
   const timer = setTimeout(() => child.kill(), timeoutMs);
   try {
     await child.request({ type: "load", options });
+    void child.exited.then((exit) => {
+      if (!child.isClosing) budget.record(`its process ${describeHow(exit)}`);
+    });
     return child;
   } catch (cause) {
     child.kill();
     const reason = child.reason();
+    budget.record(reason ?? (cause instanceof Error ? cause.message : String(cause)));
     throw new AppError("unavailable:generator_load_failed", {
       message:
         `${path.basename(options.modelPath)} with the vision projector ${options.projectorPath} could not be loaded` +
@@ -297,6 +178,8 @@ export class LlamaNodeGenerator implements Generator {
   private constructor(
     options: LlamaNodeGeneratorOptions,
     private child: Promise<VisionChild>,
+    /** Crashes of this pair's process: one that keeps crashing is not started again and again. */
+    private readonly budget: RestartBudget,
     private readonly loadOptions: LoadOptions,
     private readonly loadTimeoutMs: number,
     private readonly imageEdgePixels: number,
@@ -355,13 +238,15 @@ export class LlamaNodeGenerator implements Generator {
       threads: options.threads,
     };
     const loadTimeoutMs = options.loadTimeoutMs ?? 300_000;
-    const child = await startVisionChild(loadOptions, loadTimeoutMs);
+    const budget = new RestartBudget();
+    const child = await startVisionChild(loadOptions, loadTimeoutMs, budget);
     const imageEdgePixels = projectorHeader.projector?.imageSize ?? defaultImageEdgePixels;
     try {
       const { imageTokens, addsBos } = await measureImageTokens(child, imageEdgePixels);
       return new LlamaNodeGenerator(
         options,
         Promise.resolve(child),
+        budget,
         loadOptions,
         loadTimeoutMs,
         imageEdgePixels,
@@ -494,7 +379,7 @@ export class LlamaNodeGenerator implements Generator {
       }
     } finally {
       stop();
-      await settledOrKilled(settled, child, this.stopGraceMs);
+      await settledOrKilled(settled, child, this.stopGraceMs, "vision");
       request.signal?.removeEventListener("abort", stop);
       this.activeStop = undefined;
       release();
@@ -524,7 +409,7 @@ export class LlamaNodeGenerator implements Generator {
     // Another caller may already have started the replacement.
     if (this.child !== current) return this.runningChild();
     this.nativeReloads += 1;
-    this.child = startVisionChild(this.loadOptions, this.loadTimeoutMs);
+    this.child = startVisionChild(this.loadOptions, this.loadTimeoutMs, this.budget);
     return this.child;
   }
 
@@ -616,30 +501,4 @@ async function measureImageTokens(
     imageTokens = Math.max(imageTokens, result.tokenCount - before);
   }
   return { imageTokens, addsBos };
-}
-
-/**
- * Waits for a stopped completion to settle; a binding that ignores the stop (a hung native call)
- * has its process killed, which rejects the completion — the lock it holds, shared with the text
- * model, is never held for good. The next request starts a new process.
- */
-async function settledOrKilled(
-  settled: Promise<void> | undefined,
-  child: VisionChild | undefined,
-  stopGraceMs: number,
-): Promise<void> {
-  if (!settled) return;
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<"late">((resolve) => {
-    timer = setTimeout(() => resolve("late"), stopGraceMs);
-  });
-  try {
-    if ((await Promise.race([settled.then(() => "settled" as const), deadline])) === "late") {
-      console.error(`[vision] the model did not stop within ${stopGraceMs} ms; its process is killed`);
-      child?.kill();
-      await settled;
-    }
-  } finally {
-    clearTimeout(timer);
-  }
 }

@@ -1,7 +1,7 @@
 /**
  * Messages between `llama-node-generator.ts` (the server) and `llama-node-child.ts` (the process
  * that runs `@fugood/llama.node`). Every request carries an id; the child answers each but `stop`
- * with one `reply` (and, for a completion, `token` messages before it).
+ * with one `reply` (and, for a completion, `token` messages before it): `model-child-protocol.ts`.
  */
 
 export interface LoadOptions {
@@ -49,7 +49,5 @@ export interface CompleteResult {
   wasReloaded: boolean;
 }
 
-export type ChildMessage =
-  | { type: "token"; id: number; token: string }
-  | { type: "reply"; id: number; value: unknown }
-  | { type: "reply"; id: number; error: string };
+/** Replies and tokens, as every model child sends them. */
+export type { ModelChildMessage as ChildMessage } from "./model-child-protocol";
