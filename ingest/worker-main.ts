@@ -1,4 +1,5 @@
 import { loadConfig } from "../lib/config";
+import { getLogger } from "../lib/observability/log";
 import { createFolio } from "../lib/runtime";
 
 /** How long closing the models, stores and database may take after the jobs were settled. */
@@ -16,7 +17,8 @@ async function main(): Promise<void> {
     );
   }
   const folio = await createFolio(config, { startIngestWorker: true });
-  console.info(`[ingest] worker ${process.pid} started (database ${folio.database.driver})`);
+  const log = getLogger();
+  log.info(`[ingest] worker ${process.pid} started (database ${folio.database.driver})`);
   // Running jobs get the deadline to finish; the rest go back to the queue for another worker at
   // once. A second signal ends the process without waiting (the listeners are gone by then).
   const shutdown = async (signal: string) => {
@@ -37,6 +39,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  console.error(error instanceof Error ? error.message : error);
+  getLogger().error(error instanceof Error ? error.message : String(error));
   process.exit(1);
 });

@@ -2,6 +2,7 @@ import { spawn } from "node:child_process";
 import path from "node:path";
 import { ConfigError, loadConfig } from "../lib/config";
 import { listModels } from "../lib/models/pull";
+import { getLogger } from "../lib/observability/log";
 import { ensureNextBuild } from "./next-build";
 
 /**
@@ -10,6 +11,7 @@ import { ensureNextBuild } from "./next-build";
  * background. The server picks them up when they land; nothing needs a restart.
  */
 async function main(): Promise<number> {
+  const log = getLogger();
   const config = loadConfig();
   await ensureNextBuild();
 
@@ -34,7 +36,7 @@ async function main(): Promise<number> {
       for (const child of children) child.kill(signal);
     });
   }
-  console.log(
+  log.info(
     `Folio is starting on ${config.web.publicUrl} (listening on ${config.host}:${config.port}, data in ${config.dataDir})`,
   );
 
@@ -46,12 +48,12 @@ async function main(): Promise<number> {
     .filter((model) => model.isConfigured && !model.isPresent)
     .sort((left, right) => order[left.kind] - order[right.kind]);
   for (const problem of listing.problems) {
-    console.log(`Vision: ${problem.message}${problem.command ? `\n  ${problem.command}` : ""}`);
+    log.info(`Vision: ${problem.message}${problem.command ? `\n  ${problem.command}` : ""}`);
   }
   if (missing.length > 0) {
     const commands = missing.map((model) => model.command ?? `copy ${model.name} into ${model.path}`);
     if (config.autoPullModels && missing.every((model) => model.command)) {
-      console.log(
+      log.info(
         `Downloading missing models (set AUTO_PULL_MODELS=false to skip): ${missing.map((m) => m.name).join(", ")}`,
       );
       const pull = spawn(
@@ -61,7 +63,7 @@ async function main(): Promise<number> {
       );
       children.push(pull);
     } else {
-      console.log(
+      log.info(
         `Models missing — Folio runs, but cannot ${missing.map((m) => ({ embedder: "index", generator: "answer", projector: "read images" })[m.kind]).join(" or ")} until you run:\n  ${commands.join("\n  ")}`,
       );
     }
@@ -72,7 +74,8 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (error: unknown) => {
-    console.error(error instanceof ConfigError ? error.message : error);
+    if (error instanceof ConfigError) getLogger().error(error.message);
+    else getLogger().error("could not start", { error });
     process.exit(1);
   },
 );

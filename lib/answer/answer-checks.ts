@@ -3,6 +3,7 @@ import type { FolioConfig } from "../config";
 import type { AnswerRefusal, ClaimVerdict } from "../domain/claim-verdicts";
 import { OnnxCrossEncoder } from "../embeddings/onnx-cross-encoder";
 import type { Generator } from "../llm/generator";
+import { getLogger } from "../observability/log";
 import { checkClaims } from "./check-claims";
 import { type ClaimJudge, crossEncoderClaimJudge, generatorClaimJudge } from "./claim-judges";
 import { assessEvidence } from "./evidence";
@@ -57,10 +58,10 @@ export async function configuredAnswerChecks(
       checks.claimJudge = crossEncoderClaimJudge(await loadCrossEncoder(modelDir, config.modelThreads));
       return checks;
     } catch (error) {
-      console.error(
-        `[claims] CLAIM_CHECK_MODEL ${modelDir} could not be loaded; answering without it`,
+      getLogger().error("[claims] CLAIM_CHECK_MODEL could not be loaded; answering without it", {
+        modelDir,
         error,
-      );
+      });
     }
   }
   if (useGenerator && generator) checks.claimJudge = generatorClaimJudge(generator, maxGeneratorChecks);
@@ -89,7 +90,7 @@ export async function refusalFor(
       : null;
   } catch (error) {
     // A check that cannot run never keeps an answer from being given.
-    console.error("[answer] the evidence check failed; answering anyway", error);
+    getLogger().error("[answer] the evidence check failed; answering anyway", { error });
     return null;
   }
 }
@@ -116,7 +117,7 @@ export async function verdictsFor(
     return { claims, checkMs: Math.round(timing.totalMs * 10) / 10 };
   } catch (error) {
     if (signal?.aborted) throw error;
-    console.error("[answer] the claim check failed; the answer is recorded without verdicts", error);
+    getLogger().error("[answer] the claim check failed; the answer is recorded without verdicts", { error });
     return null;
   }
 }

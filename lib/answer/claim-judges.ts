@@ -1,6 +1,7 @@
 import type { ClaimJudgement } from "../domain/claim-verdicts";
 import type { OnnxCrossEncoder } from "../embeddings/onnx-cross-encoder";
 import type { Generator } from "../llm/generator";
+import { getLogger } from "../observability/log";
 import { neutraliseMarkup } from "../text/neutralise-markup";
 
 /** A sentence and the text of the passages it cites, numbered as the model saw them. */
@@ -42,7 +43,7 @@ export function crossEncoderClaimJudge(encoder: Pick<OnnxCrossEncoder, "score">,
               : "unknown";
         return { by: "cross-encoder", label, probability };
       } catch (error) {
-        console.error("[claims] the cross-encoder failed; the sentence is left undecided", error);
+        getLogger().error("[claims] the cross-encoder failed; the sentence is left undecided", { error });
         return { by: "cross-encoder", label: "unknown" };
       }
     },
@@ -91,7 +92,7 @@ export function generatorClaimJudge(generator: Generator, maxClaims: number): Cl
         }
       } catch (error) {
         if (signal?.aborted) throw error;
-        console.error("[claims] the verification pass failed; the sentence is left undecided", error);
+        getLogger().error("[claims] the verification pass failed; the sentence is left undecided", { error });
         return { by: "generator", label: "unknown" };
       }
       return { by: "generator", label: parseVerificationReply(reply) };

@@ -1,4 +1,5 @@
 import { asAppError } from "../errors";
+import { getLogger } from "../observability/log";
 import { type PurgeDependencies, type PurgeReport, purgeRetention } from "./purge-retention";
 
 export interface PurgeScheduleOptions extends PurgeDependencies {
@@ -38,7 +39,7 @@ export function createPurgeSchedule(options: PurgeScheduleOptions): PurgeSchedul
       .catch((error: unknown) => {
         const failure = asAppError(error);
         options.log(`[retention] purge failed: ${failure.message}`);
-        if (failure.category === "internal") console.error("[retention] purge failed:", error);
+        if (failure.category === "internal") getLogger().error("[retention] purge failed", { error });
         return undefined;
       })
       .finally(() => {

@@ -1,6 +1,7 @@
 import { exportForAudit } from "../../../../lib/answers/export-for-audit";
 import { toHttpResponse } from "../../../../lib/http/error-response";
 import { readJson } from "../../../../lib/http/read-json";
+import { getLogger } from "../../../../lib/observability/log";
 import { authorize } from "../../../_server/authorize";
 import { toSearchFilters } from "../schema";
 import { exportBodySchema } from "./schema";
@@ -31,7 +32,7 @@ export async function POST(request: Request): Promise<Response> {
           if (next.done) controller.close();
           else controller.enqueue(encoder.encode(`${next.value}\n`));
         } catch (error) {
-          console.error("[audit export] stopped", error);
+          getLogger().error("[audit export] stopped", { error });
           controller.error(error);
         }
       },
