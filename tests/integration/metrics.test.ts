@@ -231,7 +231,7 @@ describe("with a whole Folio", () => {
       ...folio,
       database: {
         ...folio.database,
-        db: { ...folio.database.db, execute: never } as Folio["database"]["db"],
+        db: { ...folio.database.db, execute: never } as unknown as Folio["database"]["db"],
       },
       store: never,
       generator: () => Promise.reject(new Error("the model file is corrupt")),
