@@ -26,6 +26,7 @@ import { getLogger } from "./observability/log";
 import { createPurgeSchedule } from "./retention/purge-schedule";
 import { BlobStore } from "./storage/blob-store";
 import { DerivedStore } from "./storage/derived-store";
+import { createIncomingSweep } from "./storage/incoming-sweep";
 import { LanceDbStore } from "./vector-store/lancedb-store";
 import { createOptimizeSchedule } from "./vector-store/optimize-schedule";
 import type { VectorStore } from "./vector-store/vector-store";
@@ -83,6 +84,13 @@ export async function createFolio(config: FolioConfig, options: FolioOptions = {
   });
   const blobs = new BlobStore(config.blobsDir);
   const derived = new DerivedStore(config.derivedDir);
+  // Every process that may receive uploads clears what interrupted ones left (by age: safe across processes).
+  const incomingSweep = createIncomingSweep({
+    blobs,
+    maxAgeMinutes: config.limits.incomingMaxAgeMinutes,
+    log: options.log ?? console.info,
+  });
+  incomingSweep.start();
   const embedder = lazy(async () => overrides.embedder ?? loadEmbedder(config));
   const store = lazy(async () => {
     if (overrides.store) return overrides.store;
@@ -188,6 +196,7 @@ export async function createFolio(config: FolioConfig, options: FolioOptions = {
     ingest,
     close: async () => {
       await ingest.close();
+      await incomingSweep.stop();
       await checkpoints.stop();
       await retentionPurge.stop();
       await lanceOptimize.stop();
