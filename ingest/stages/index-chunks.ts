@@ -9,7 +9,7 @@ export interface VersionIdentity {
   versionId: string;
 }
 
-/** Writes the version's chunks in one batch, replacing whatever the document had before. */
+/** Writes the version's chunks in one commit, replacing whatever the document had before. */
 export async function indexChunks(input: {
   store: VectorStore;
   version: VersionIdentity;

@@ -55,14 +55,16 @@ export interface SearchHit {
 }
 
 /**
- * Chunk storage with vector and full-text search. One writer per table at a time (the ingest
- * worker); any number of readers.
+ * Chunk storage with vector and full-text search. One writer per table at a time (callers hold
+ * the chunk-table writer lock, db/queries/locks.ts); any number of readers, in any process, which
+ * see other processes' commits within a bounded delay.
  */
 export interface VectorStore {
   readonly dims: number;
   /**
-   * Makes `chunks` the document's searchable content: removes the document's chunks of every
-   * version, then appends these. Idempotent. Returns the table version after the write.
+   * Makes `chunks` the document's searchable content, removing its chunks of every other version,
+   * atomically: a reader sees the old chunks or the new ones, never none. Idempotent. Returns the
+   * table version after the write.
    */
   replaceDocumentChunks(input: {
     documentId: string;

@@ -1,10 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type DatabaseHandle, openDatabase } from "../../db/client";
 import { listAuditEvents } from "../../db/queries/audit-events";
 import { createCollection, getCollectionById } from "../../db/queries/collections";
 import { getVersionWithDocument } from "../../db/queries/documents";
+import { lockKeys, withWriterLock } from "../../db/queries/locks";
 import { buildTextPdf } from "../fixtures/builders/pdf";
 import type { Gate } from "../support/gated-parts";
 import { createInstrumentedFolio, uploadTo } from "../support/instrumented-folio";
+import { openTestDatabase } from "../support/test-database";
 import type { TestFolio } from "../support/test-runtime";
 
 let folio: TestFolio;
@@ -57,4 +60,55 @@ describe("the chunk-table writer lock", () => {
       ),
     ).toHaveLength(1);
   });
+});
+
+describe("withWriterLock", () => {
+  let database: DatabaseHandle & { url: string | undefined };
+  beforeAll(async () => {
+    database = await openTestDatabase();
+  });
+  afterAll(async () => database?.close());
+
+  it("lets one holder in at a time, first come first served, and a failed holder lets the next in", async () => {
+    const events: string[] = [];
+    const holder = (name: string, fails = false) =>
+      withWriterLock(database.db, lockKeys.chunkTableWriter, async () => {
+        events.push(`${name} in`);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        events.push(`${name} out`);
+        if (fails) throw new Error(`${name} failed`);
+        return name;
+      });
+    const results = await Promise.allSettled([holder("a"), holder("b", true), holder("c")]);
+    expect(results.map((result) => result.status)).toEqual(["fulfilled", "rejected", "fulfilled"]);
+    expect(events).toEqual(["a in", "a out", "b in", "b out", "c in", "c out"]);
+  });
+
+  it.skipIf(!process.env.DATABASE_URL)(
+    "on PostgreSQL, keeps out a holder of another connection pool (another process) until it is released",
+    async () => {
+      const other = await openDatabase({ databaseUrl: database.url, pgliteDir: undefined, migrate: false });
+      try {
+        const events: string[] = [];
+        let release = () => {};
+        const first = withWriterLock(database.db, lockKeys.chunkTableWriter, async () => {
+          events.push("first in");
+          await new Promise<void>((resolve) => {
+            release = resolve;
+          });
+          events.push("first out");
+        });
+        while (events.length === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+        const second = withWriterLock(other.db, lockKeys.chunkTableWriter, async () => {
+          events.push("second in");
+        });
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        release();
+        await Promise.all([first, second]);
+        expect(events).toEqual(["first in", "first out", "second in"]);
+      } finally {
+        await other.close();
+      }
+    },
+  );
 });

@@ -126,6 +126,8 @@ describe("LanceDbStore shared by several processes", () => {
       await writer.replace(second, ["second one"]);
       expect(await eventually(textsOf, (texts) => texts[0] === "second one")).toEqual(["second one"]);
 
+      // The deletion also erases the text from disk (it removes the version the reader last read,
+      // with its files): the reader's next read moves to the newest version instead of failing.
       await writer.deleteDocument(first.documentId);
       expect(await eventually(textsOf, (texts) => texts.length === 0)).toEqual([]);
     } finally {
