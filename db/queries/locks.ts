@@ -50,7 +50,8 @@ export async function withAdvisoryLock<T>(
  * process (the web app's too) wait for it.
  *
  * A holder that also needs `withAdvisoryLock` (deletions take `blobReferences` in their
- * transaction) takes this lock first, as `withAdvisoryLock`'s key order requires.
+ * transaction) takes this lock first, as `withAdvisoryLock`'s key order requires. Not
+ * re-entrant: `work` taking the same key again would wait for itself.
  */
 export async function withWriterLock<T>(db: Database, key: number, work: () => Promise<T>): Promise<T> {
   return inProcessQueue(db, key).run(async () => {
