@@ -70,8 +70,8 @@ export class IngestWorker {
   private stopping: Promise<void> | undefined;
   private loops: Promise<void>[] = [];
   private readonly wakeUps = new Set<() => void>();
-  /** Jobs this worker is running, by job id. */
-  private readonly held = new Map<string, JobLease>();
+  /** Jobs this worker is running (from its loops or a direct `runOnce`), by job id. */
+  private readonly held = new Map<string, { lease: JobLease; run: Promise<JobResult> }>();
   private lastWaitReason = "";
 
   constructor(private readonly options: WorkerOptions) {}
@@ -102,11 +102,11 @@ export class IngestWorker {
     this.isRunning = false;
     this.isStopping = true;
     this.wake();
-    const loops = Promise.all(this.loops);
-    if (deadlineMs === undefined) return void (await loops);
+    const settled = Promise.allSettled([...this.loops, ...[...this.held.values()].map(({ run }) => run)]);
+    if (deadlineMs === undefined) return void (await settled);
     let timer: NodeJS.Timeout | undefined;
     const hasFinished = await Promise.race([
-      loops.then(() => true),
+      settled.then(() => true),
       new Promise<boolean>((resolve) => {
         timer = setTimeout(() => resolve(false), deadlineMs);
       }),
@@ -114,7 +114,7 @@ export class IngestWorker {
     clearTimeout(timer);
     if (hasFinished) return;
     await Promise.all(
-      [...this.held.values()].map(async (lease) => {
+      [...this.held.values()].map(async ({ lease }) => {
         this.held.delete(lease.jobId);
         const isReleased = await releaseJob({ db: this.options.db, lease }).catch((error: unknown) => {
           this.log(`job ${lease.jobId}: could not release it (${String(error)}); its lease will run out`);
@@ -149,9 +149,10 @@ export class IngestWorker {
     });
     if (!job) return undefined;
     const lease = leaseOf(job);
-    this.held.set(job.id, lease);
+    const run = this.process(job, lease, dependencies, leaseMs);
+    this.held.set(job.id, { lease, run });
     try {
-      return await this.process(job, lease, dependencies, leaseMs);
+      return await run;
     } finally {
       this.held.delete(job.id);
     }

@@ -295,6 +295,21 @@ describe("IngestWorker.stop", () => {
     }
   });
 
+  it("also releases a job it runs through runOnce, outside its loops", async () => {
+    const accepted = await upload("run-once.pdf", [["A single run interrupted by a shutdown."]]);
+    const stopping = gatedWorker();
+    const run = stopping.worker.runOnce();
+    await stopping.reading;
+    await within(stopping.worker.stop({ deadlineMs: 50 }), 5_000, "stop({ deadlineMs: 50 })");
+    expect(await getJobById({ db: db(), id: accepted.jobId })).toMatchObject({
+      state: "queued",
+      attempts: 0,
+    });
+    stopping.fail(new Error("the process exited"));
+    expect(await run).toMatchObject({ state: "lease_lost" });
+    expect(await settle(accepted.jobId)).toMatchObject({ state: "succeeded", attempts: 1 });
+  });
+
   it("stops claiming at once and lets a job that ends within the deadline finish", async () => {
     const finishing = await upload("finishing.pdf", [["This one ends before the deadline."]]);
     const stopping = gatedWorker({ concurrency: 1 });
