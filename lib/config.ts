@@ -79,6 +79,7 @@ const environmentSchema = z.object({
   // A shared secret Prometheus sends as `Authorization: Bearer …`: long enough not to be guessed.
   METRICS_TOKEN: z.string().min(32, "at least 32 characters (e.g. openssl rand -hex 32)").optional(),
   READY_TIMEOUT_MS: integer(2000),
+  READY_REQUIRES_MODELS: z.enum(["true", "false"]).default("true"),
   PORT: integer(3000),
   HOST: z.string().min(1).default("127.0.0.1"),
   PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
@@ -219,6 +220,11 @@ export interface FolioConfig {
     metricsToken: string | undefined;
     /** How long /api/ready waits for one check (database, index, a model) before calling it not ready. */
     readyTimeoutMs: number;
+    /**
+     * /api/ready waits for both models. Off: a node without them stays in the load balancer and
+     * serves uploads, search and citations (the models' states are still reported).
+     */
+    readyRequiresModels: boolean;
   };
   port: number;
   /** Interface `npm start` binds; loopback unless exposed on purpose (behind TLS). */
@@ -353,6 +359,7 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
       log: logSettingsOf(env),
       metricsToken: env.METRICS_TOKEN,
       readyTimeoutMs: env.READY_TIMEOUT_MS,
+      readyRequiresModels: env.READY_REQUIRES_MODELS === "true",
     },
     port: env.PORT,
     host: env.HOST,

@@ -12,12 +12,15 @@ export interface Readiness {
 
 /**
  * Whether this process can do its work now: the database answers `select 1`, the chunk table
- * opens, and both models are loaded (a check starts their loading, so a fresh process warms up
- * under its readiness probe). Each check waits at most `timeoutMs`; a model load that takes
+ * opens, and — unless `requiresModels` is false — both models are loaded (a check starts their
+ * loading, so a fresh process warms up under its readiness probe; their states are reported either way). Each check waits at most `timeoutMs`; a model load that takes
  * longer goes on in the background and reads "loading" until it is done. States name codes
  * only — never paths, versions or messages — since anyone may call /api/ready.
  */
-export async function checkReadiness(folio: Folio, { timeoutMs }: { timeoutMs: number }): Promise<Readiness> {
+export async function checkReadiness(
+  folio: Folio,
+  { timeoutMs, requiresModels = true }: { timeoutMs: number; requiresModels?: boolean },
+): Promise<Readiness> {
   const [database, index, embedder, generator] = await Promise.all([
     withinTimeout(
       stateOf(() => folio.database.db.execute(sql`select 1`)),
@@ -37,7 +40,8 @@ export async function checkReadiness(folio: Folio, { timeoutMs }: { timeoutMs: n
     ),
   ]);
   const checks = { database, index, embedder, generator };
-  return { isReady: Object.values(checks).every((state) => state === "ok"), checks };
+  const required = requiresModels ? Object.values(checks) : [database, index];
+  return { isReady: required.every((state) => state === "ok"), checks };
 }
 
 /** Readiness of a process whose Folio has not opened (yet): the database is what it waits for. */

@@ -269,4 +269,11 @@ describe("readiness without the answering model", () => {
     expect(readiness.checks.database).toBe("ok");
     expect(JSON.stringify(readiness)).not.toContain("absent");
   });
+
+  it("is ready without it when READY_REQUIRES_MODELS=false, still naming it", async () => {
+    expect(folio.config.observability.readyRequiresModels).toBe(true);
+    const readiness = await checkReadiness(folio, { timeoutMs: 5000, requiresModels: false });
+    expect(readiness.isReady).toBe(true);
+    expect(readiness.checks.generator).toBe("unavailable:generator_missing");
+  });
 });

@@ -11,16 +11,17 @@ import { getFolio } from "../../_server/folio";
 const retryAfterSeconds = 5;
 
 /**
- * Readiness: 200 when the database, the chunk table and both models are usable; otherwise 503
+ * Readiness: 200 when the database, the chunk table and both models (unless
+ * READY_REQUIRES_MODELS=false) are usable; otherwise 503
  * with Retry-After and the state of each check (codes only). Public, like /api/health, and
  * exempt from the Host check (proxy.ts): probes address the pod by IP, and nothing here depends
  * on who asks.
  */
 export async function GET(): Promise<Response> {
-  const { readyTimeoutMs } = loadConfig().observability;
+  const { readyTimeoutMs, readyRequiresModels } = loadConfig().observability;
   const readiness = await withinTimeout<Readiness | undefined>(
     getFolio().then(
-      (folio) => checkReadiness(folio, { timeoutMs: readyTimeoutMs }),
+      (folio) => checkReadiness(folio, { timeoutMs: readyTimeoutMs, requiresModels: readyRequiresModels }),
       (error: unknown) => notStarted(error),
     ),
     // Opening the database, then each check's own timeout.
