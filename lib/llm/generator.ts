@@ -46,8 +46,9 @@ export interface GeneratorCapabilities {
 }
 
 /**
- * An answering model. Adapters: `llama-cpp-generator.ts` (text, in process), the vision adapter
- * and `openai-generator.ts` (a remote server). Chosen only in `lib/runtime.ts`; the rest of the
+ * An answering model. Adapters: `isolated-llama-cpp-generator.ts` (text, node-llama-cpp in a child
+ * process running `llama-cpp-generator.ts`), the vision adapter (also in a child process) and
+ * `openai-generator.ts` (a remote server). Chosen only in `lib/runtime.ts`; the rest of the
  * code never imports an adapter.
  */
 export interface Generator {

@@ -100,7 +100,11 @@ function toChatHistory(request: Pick<GenerateRequest, "system" | "messages">): C
   return history;
 }
 
-/** An answering model run in process by node-llama-cpp (llama.cpp). */
+/**
+ * An answering model run in process by node-llama-cpp (llama.cpp). The server hosts it in a child
+ * process (`llama-cpp-child.ts`, through `IsolatedLlamaCppGenerator`) so that a native crash does
+ * not end the server; tests and benchmarks use it directly.
+ */
 export class LlamaCppGenerator implements Generator {
   readonly id: string;
   readonly modelSha256: string;
