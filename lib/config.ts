@@ -41,6 +41,7 @@ const environmentSchema = z.object({
   OPENAI_IMAGE_EDGE_PIXELS: integer(896),
   EMBEDDING_MODEL: z.string().min(1).default("bge-small-en-v1.5"),
   MODEL_THREADS: integer(availableParallelism()),
+  INGEST_THREADS: integer(Math.max(1, Math.floor(availableParallelism() / 2))),
   MAX_UPLOAD_BYTES: integer(100 * 1024 * 1024),
   COLLECTION_QUOTA_BYTES: z.coerce.number().int().nonnegative().default(0),
   MIN_FREE_DISK_BYTES: z.coerce.number().int().nonnegative().default(256 * 1024 * 1024),
@@ -154,7 +155,14 @@ export interface FolioConfig {
   };
   /** A catalog alias or a directory (under `modelsDir`, or absolute) in Hugging Face layout. */
   embeddingModel: string;
+  /** Threads of the answering side: the question's embedding, the generator, the claim-check model. */
   modelThreads: number;
+  /**
+   * onnxruntime intra-op threads of the ingest worker's own embedding session (INGEST_WORKER=in-process
+   * and `npm run worker`), so a question's embedding never waits behind an ingest batch. With
+   * INGEST_WORKER=off the one embedder (MODEL_THREADS) serves both. @default half the cores, at least 1
+   */
+  ingestThreads: number;
   limits: {
     maxUploadBytes: number;
     /** Bytes of originals one collection may hold; 0 = no limit (docs/decisions/0012). */
@@ -320,6 +328,7 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
     },
     embeddingModel: env.EMBEDDING_MODEL,
     modelThreads: env.MODEL_THREADS,
+    ingestThreads: env.INGEST_THREADS,
     limits: {
       maxUploadBytes: env.MAX_UPLOAD_BYTES,
       collectionQuotaBytes: env.COLLECTION_QUOTA_BYTES,

@@ -91,18 +91,27 @@ export async function createFolio(config: FolioConfig, options: FolioOptions = {
     log: options.log ?? console.info,
   });
   incomingSweep.start();
-  const embedder = lazy(async () => overrides.embedder ?? loadEmbedder(config));
+  const embedder = lazy(async () => overrides.embedder ?? loadEmbedder(config, config.modelThreads));
+  // Where the worker runs, it embeds with a session of its own (INGEST_THREADS): a question's
+  // embedding then never queues behind an ingest batch, and ingest cannot take every core.
+  const ingestEmbedder =
+    config.ingestWorker === "off" || overrides.embedder
+      ? embedder
+      : lazy(async () => loadEmbedder(config, config.ingestThreads));
   const store = lazy(async () => {
     if (overrides.store) return overrides.store;
-    const dims = (await LanceDbStore.existingDims({ uri: config.lanceUri })) ?? (await embedder.get()).dims;
+    // A new table is sized by whichever embedder is loaded (a worker process loads only its own).
+    const dims =
+      (await LanceDbStore.existingDims({ uri: config.lanceUri })) ??
+      (await (embedder.peek() ?? ingestEmbedder.get())).dims;
     return LanceDbStore.create({
       uri: config.lanceUri,
       dims,
       readConsistencySeconds: config.lance.readConsistencySeconds,
     });
   });
-  const embeddingParts = async () => {
-    const [loadedEmbedder, loadedStore] = [await embedder.get(), await store.get()];
+  const embeddingPartsOf = (chosen: Lazy<Embedder>) => async () => {
+    const [loadedEmbedder, loadedStore] = [await chosen.get(), await store.get()];
     if (loadedEmbedder.dims !== loadedStore.dims) {
       throw new AppError("unavailable:embedding_dims_mismatch", {
         message:
@@ -112,6 +121,7 @@ export async function createFolio(config: FolioConfig, options: FolioOptions = {
     }
     return { embedder: loadedEmbedder, store: loadedStore };
   };
+  const embeddingParts = embeddingPartsOf(embedder);
   const log = options.log ?? ((message: string) => getLogger().info(message));
   // Why the loaded answering model reads no images although it could (shown with its status).
   let visionProblem: (VisionProblem & { code: ErrorCode }) | undefined;
@@ -139,7 +149,7 @@ export async function createFolio(config: FolioConfig, options: FolioOptions = {
     db: database.db,
     blobs,
     derived,
-    embeddingParts,
+    embeddingParts: embeddingPartsOf(ingestEmbedder),
     log,
   });
   const checkpoints = createCheckpointSchedule({
@@ -204,6 +214,7 @@ export async function createFolio(config: FolioConfig, options: FolioOptions = {
         generator.peek()?.then((loaded) => loaded.dispose()),
         store.peek()?.then((loaded) => loaded.close()),
         embedder.peek()?.then((loaded) => loaded.dispose()),
+        ingestEmbedder === embedder ? undefined : ingestEmbedder.peek()?.then((loaded) => loaded.dispose()),
         disposeCrossEncoders(),
       ]);
       await database.close();
@@ -260,10 +271,10 @@ export async function availability(
   }
 }
 
-async function loadEmbedder(config: FolioConfig): Promise<Embedder> {
+async function loadEmbedder(config: FolioConfig, threads: number): Promise<Embedder> {
   const modelDir = resolveEmbeddingModelDir(config);
   await requireModel("embedder", modelDir, config);
-  return OnnxEmbedder.create({ modelDir, threads: config.modelThreads });
+  return OnnxEmbedder.create({ modelDir, threads });
 }
 
 export interface VisionReporting {

@@ -1,3 +1,4 @@
+import { setPriority } from "node:os";
 import { z } from "zod";
 import { AppError } from "../../lib/errors";
 import {
@@ -292,6 +293,8 @@ class ChildProcessPool implements PdfProcessPool {
     if (!slot.child) {
       const child = spawnChild({ heapMb: this.#options.maxMemoryMb, nativeMb: this.#options.nativeMemoryMb });
       slot.child = child;
+      // Parsing yields the cores to answering: nice 10 (a child that already died has nothing to lower).
+      if (child.process.pid) setPriority(child.process.pid, 10);
       slot.requestsDone = 0;
       slot.lastFile = null;
       // A child that dies while idle (killed from outside, crashed late) is replaced on next use.
