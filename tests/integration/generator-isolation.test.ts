@@ -239,6 +239,31 @@ describe("IsolatedLlamaCppGenerator", () => {
   });
 
   it(
+    "kills a process that hangs and ignores the stop, so the next question is not held for good",
+    async () => {
+      const frozen = await IsolatedLlamaCppGenerator.create(options({ stopGraceMs: 300 }));
+      try {
+        const pid = childPidOf(frozen);
+        const controller = new AbortController();
+        const error = await afterFirstPiece(
+          frozen.generate(request({ maxTokens: 1500, signal: controller.signal })),
+          () => {
+            process.kill(pid, "SIGSTOP"); // a native call that never returns, as far as Folio can tell
+            controller.abort();
+          },
+        );
+        expect(error).toMatchObject({ name: "AbortError" });
+        expect(frozen.childPid).toBeUndefined();
+        expect(await collect(frozen.generate(request({ maxTokens: 3 })))).not.toBe("");
+        expect(childPidOf(frozen)).not.toBe(pid);
+      } finally {
+        await frozen.dispose();
+      }
+    },
+    severalStartsMs,
+  );
+
+  it(
     "reports a model that crashes llama.cpp while loading, and stops trying after three crashes",
     async () => {
       const crashing = await writeCrashingModel(path.join(directory, "crashing.gguf"));
