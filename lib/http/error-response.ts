@@ -21,7 +21,12 @@ export function classifyError(error: unknown): AppError {
 /** The one mapping from errors to HTTP: status by category, internals logged and hidden. */
 export function toHttpResponse(error: unknown): Response {
   const appError = classifyError(error);
-  if (appError.category === "internal" || appError.code === "unavailable:database") {
+  // Faults an operator must act on: a bug, the database gone, the disk full.
+  const isOperatorFault =
+    appError.category === "internal" ||
+    appError.category === "insufficient_storage" ||
+    appError.code === "unavailable:database";
+  if (isOperatorFault) {
     getLogger().error(`[http] ${appError.code}`, { error: appError.cause ?? appError });
   }
   const headers = new Headers({ "cache-control": "no-store" });
