@@ -16,9 +16,9 @@ async function main(): Promise<void> {
       "A separate worker needs DATABASE_URL: embedded PGlite belongs to the one `npm start` process.",
     );
   }
-  const folio = await createFolio(config, { startIngestWorker: true });
-  const log = getLogger();
-  log.info(`[ingest] worker ${process.pid} started (database ${folio.database.driver})`);
+  // The worker starts claiming inside createFolio: the signals must be handled from before then,
+  // or a stop during start-up would kill a job it had just claimed instead of releasing it.
+  const starting = createFolio(config, { startIngestWorker: true });
   // Running jobs get the deadline to finish; the rest go back to the queue for another worker at
   // once. A second signal ends the process without waiting (the listeners are gone by then).
   const shutdown = async (signal: string) => {
@@ -30,12 +30,20 @@ async function main(): Promise<void> {
       console.error("[ingest] shutdown took too long; exiting");
       process.exit(1);
     }, deadlineMs + closeGraceMs).unref();
+    const folio = await starting;
     await folio.ingest.worker.stop({ deadlineMs });
     await folio.close();
     process.exit(0);
   };
-  process.once("SIGTERM", () => void shutdown("SIGTERM"));
-  process.once("SIGINT", () => void shutdown("SIGINT"));
+  const onSignal = (signal: string) =>
+    void shutdown(signal).catch((error: unknown) => {
+      getLogger().error(`[ingest] ${signal}: ${error instanceof Error ? error.message : String(error)}`);
+      process.exit(1);
+    });
+  process.once("SIGTERM", () => onSignal("SIGTERM"));
+  process.once("SIGINT", () => onSignal("SIGINT"));
+  const folio = await starting;
+  getLogger().info(`[ingest] worker ${process.pid} started (database ${folio.database.driver})`);
 }
 
 main().catch((error: unknown) => {

@@ -76,6 +76,8 @@ export async function claimNextJob({
         .update(ingestJobs)
         .set({
           state: "running",
+          stage: "starting",
+          progress: 0,
           attempts: sql`${ingestJobs.attempts} + 1`,
           leaseUntil: inMilliseconds(leaseMs),
           leaseToken: randomUUID(),

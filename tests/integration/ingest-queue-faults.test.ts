@@ -381,43 +381,98 @@ describe("a PDF whose parser child dies", () => {
 
 const hasPostgres = Boolean(process.env.DATABASE_URL);
 
+/** A long document: the worker process is still reading it when the test stops the process. */
+const longLedger = (name: string) =>
+  Array.from({ length: 1500 }, (_, index) => [`Page ${index + 1} of the very long ledger ${name}.`]);
+
+/**
+ * `npm run worker` (ingest/worker-main.ts) in its own process, on this file's PostgreSQL
+ * database and data directory; resolves once it is reading `jobId`.
+ */
+async function startWorkerProcess(
+  jobId: string,
+  { attempt = 1, environment = {} }: { attempt?: number; environment?: Record<string, string> } = {},
+) {
+  const child = spawn(process.execPath, ["--import", "tsx", "ingest/worker-main.ts"], {
+    env: {
+      ...process.env,
+      DATABASE_URL: folio.config.databaseUrl,
+      DATA_DIR: folio.dataDir,
+      ...testModelEnvironment(folio.models, path.join(folio.dataDir, "models")),
+      PARSE_PROCESSES: "1",
+      INGEST_CONCURRENCY: "1",
+      INGEST_MAX_ATTEMPTS: String(maxAttempts),
+      ...environment,
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  const collect = (chunk: Buffer) => {
+    output += chunk.toString();
+  };
+  child.stdout?.on("data", collect);
+  child.stderr?.on("data", collect);
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  try {
+    for (let round = 0; ; round += 1) {
+      const job = await getJobById({ db: db(), id: jobId });
+      if (job?.state === "running" && job.attempts === attempt && job.progress > 0) break;
+      if (round > 1200)
+        throw new Error(`the worker never started the job (${JSON.stringify(job)}):\n${output}`);
+      await sleep(50);
+    }
+  } catch (error) {
+    child.kill("SIGKILL");
+    throw error;
+  }
+  return { child, exited };
+}
+
+describe("`npm run worker` killed while it runs a job", () => {
+  it.skipIf(!hasPostgres)(
+    "does not run the job a fourth time: the next claim fails it as a crash",
+    async () => {
+      const accepted = await upload("kills-the-worker.pdf", longLedger("kills-the-worker"));
+      for (let death = 1; death <= maxAttempts; death += 1) {
+        const worker = await startWorkerProcess(accepted.jobId, { attempt: death });
+        worker.child.kill("SIGKILL");
+        await worker.exited;
+        expect(await getJobById({ db: db(), id: accepted.jobId })).toMatchObject({
+          state: "running",
+          attempts: death,
+        });
+        expect(await versionOf(accepted.versionId)).toMatchObject({ status: "processing" });
+        await expireLease(accepted.jobId);
+      }
+      expect(await worker().runOnce()).toBeUndefined();
+      expect(await getJobById({ db: db(), id: accepted.jobId })).toMatchObject({
+        state: "failed",
+        attempts: maxAttempts,
+        errorCode: "internal:worker_crashed",
+      });
+      expect(await versionOf(accepted.versionId)).toMatchObject({
+        status: "failed",
+        errorCode: "internal:worker_crashed",
+      });
+      expect(await failedEventsOf(accepted.versionId)).toHaveLength(1);
+    },
+    180_000,
+  );
+});
+
 describe("`npm run worker` on SIGTERM", () => {
   it.skipIf(!hasPostgres)(
     "gives the running job back to the queue at the deadline and exits",
     async () => {
-      const pages = Array.from({ length: 1500 }, (_, index) => [`Page ${index + 1} of a very long ledger.`]);
-      const accepted = await upload("long-ledger.pdf", pages);
-      const child = spawn(process.execPath, ["--import", "tsx", "ingest/worker-main.ts"], {
-        env: {
-          ...process.env,
-          DATABASE_URL: folio.config.databaseUrl,
-          DATA_DIR: folio.dataDir,
-          ...testModelEnvironment(folio.models, path.join(folio.dataDir, "models")),
-          PARSE_PROCESSES: "1",
-          INGEST_CONCURRENCY: "1",
-          SHUTDOWN_DEADLINE_SECONDS: "0",
-        },
-        stdio: ["ignore", "pipe", "pipe"],
+      const accepted = await upload("long-ledger.pdf", longLedger("interrupted"));
+      const worker = await startWorkerProcess(accepted.jobId, {
+        environment: { SHUTDOWN_DEADLINE_SECONDS: "0" },
       });
-      let output = "";
-      child.stdout?.on("data", (chunk: Buffer) => {
-        output += chunk.toString();
-      });
-      child.stderr?.on("data", (chunk: Buffer) => {
-        output += chunk.toString();
-      });
-      const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
       try {
-        for (let round = 0; ; round += 1) {
-          const job = await getJobById({ db: db(), id: accepted.jobId });
-          if (job?.state === "running" && job.progress > 0) break;
-          if (round > 1200) throw new Error(`the worker never started the job:\n${output}`);
-          await sleep(50);
-        }
-        child.kill("SIGTERM");
-        expect(await within(exited, 30_000, "the worker's exit")).toBe(0);
+        worker.child.kill("SIGTERM");
+        expect(await within(worker.exited, 30_000, "the worker's exit")).toBe(0);
       } finally {
-        child.kill("SIGKILL");
+        worker.child.kill("SIGKILL");
       }
       expect(await getJobById({ db: db(), id: accepted.jobId })).toMatchObject({
         state: "queued",
