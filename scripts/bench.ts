@@ -14,6 +14,7 @@ import {
 import { runDocumentsBench } from "./bench/documents-bench";
 import { runEmbedderOverheadBench } from "./bench/embedder-overhead-bench";
 import { layoutBenchMarkdown, runLayoutBench, writeLayoutReport } from "./bench/layout-bench";
+import { runLoadBench } from "./bench/load-bench";
 import { runModelSpeedBench } from "./bench/model-speed-bench";
 import { runOcrBench } from "./bench/ocr-bench";
 import { runStartupBench } from "./bench/startup-bench";
@@ -80,6 +81,16 @@ const benches: readonly BenchEntry[] = [
     }),
   },
   { name: "startup", run: (context) => runStartupBench(context.runs) },
+  {
+    name: "load",
+    options: ["levels"],
+    run: (context) => {
+      const levels = (context.options.get("levels") ?? "1,2,4,8,16,32").split(",").map(Number);
+      if (!levels.every((level) => Number.isInteger(level) && level >= 1 && level <= 64))
+        throw new UsageError("--levels takes integers from 1 to 64 separated by commas, e.g. 1,2,4");
+      return runLoadBench({ levels, runs: context.runs });
+    },
+  },
   { name: "auth", run: (context) => runAuthBench(context.runs) },
   {
     name: "audit",
@@ -117,7 +128,8 @@ const askFileCount = 20;
 const usage =
   `usage: npm run bench -- <${[...benches.map((bench) => bench.name), "all", "report", "doc"].join("|")}> [--runs N]` +
   "   (default: --runs 3)\n  embedder: [--layers 12] [--chunks 128] [--output last_hidden_state|sentence_embedding]" +
-  "\n  audit: [--events 100000] [--checkpoint-every 1000] (one run; PostgreSQL too when DATABASE_URL is set)";
+  "\n  audit: [--events 100000] [--checkpoint-every 1000] (one run; PostgreSQL too when DATABASE_URL is set)" +
+  "\n  load: [--levels 1,2,4,8,16,32] (N askers + N uploaders at once per level, --runs requests each)";
 
 class UsageError extends Error {}
 
