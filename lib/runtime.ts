@@ -88,7 +88,7 @@ export async function createFolio(config: FolioConfig, options: FolioOptions = {
   const incomingSweep = createIncomingSweep({
     blobs,
     maxAgeMinutes: config.limits.incomingMaxAgeMinutes,
-    log: options.log ?? console.info,
+    log: options.log ?? ((message: string) => getLogger().info(message)),
   });
   incomingSweep.start();
   const embedder = lazy(async () => overrides.embedder ?? loadEmbedder(config, config.modelThreads));

@@ -1,7 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { loadLogSettings } from "../../lib/config";
 import { AppError } from "../../lib/errors";
-import { createLogger, defaultLoggerOptions, type LoggerOptions, type LogLevel } from "../../lib/observability/log";
+import {
+  createLogger,
+  defaultLoggerOptions,
+  type LoggerOptions,
+  type LogLevel,
+} from "../../lib/observability/log";
 
 const fixedTime = new Date("2026-12-02T22:10:06.000Z");
 
@@ -13,7 +18,11 @@ function capture(options: Partial<LoggerOptions> = {}) {
     write: (line, level) => lines.push({ line, level }),
     ...options,
   });
-  return { logger, lines, parsed: () => lines.map(({ line }) => JSON.parse(line) as Record<string, unknown>) };
+  return {
+    logger,
+    lines,
+    parsed: () => lines.map(({ line }) => JSON.parse(line) as Record<string, unknown>),
+  };
 }
 
 describe("createLogger", () => {
@@ -56,15 +65,22 @@ describe("createLogger", () => {
     expect(error.stack).toEqual(expect.stringContaining("AppError"));
   });
 
-  it.each(["password", "apiKey", "api_key", "authorization", "cookie", "token", "question", "text", "clientSecret"])(
-    "never writes the value of a field named %s",
-    (key) => {
-      const { logger, lines } = capture();
-      logger.info("something happened", { [key]: "s3cr3t-value" });
-      expect(lines[0]?.line).not.toContain("s3cr3t-value");
-      expect((JSON.parse(lines[0]?.line ?? "{}") as Record<string, unknown>)[key]).toBe("[redacted]");
-    },
-  );
+  it.each([
+    "password",
+    "apiKey",
+    "api_key",
+    "authorization",
+    "cookie",
+    "token",
+    "question",
+    "text",
+    "clientSecret",
+  ])("never writes the value of a field named %s", (key) => {
+    const { logger, lines } = capture();
+    logger.info("something happened", { [key]: "s3cr3t-value" });
+    expect(lines[0]?.line).not.toContain("s3cr3t-value");
+    expect((JSON.parse(lines[0]?.line ?? "{}") as Record<string, unknown>)[key]).toBe("[redacted]");
+  });
 
   it("keeps counts whose names merely mention tokens", () => {
     const { logger, parsed } = capture();
@@ -102,14 +118,20 @@ describe("defaultLoggerOptions", () => {
     { settings: { format: undefined, level: "info" as const }, isTerminal: false, format: "json" },
     { settings: { format: "json" as const, level: "info" as const }, isTerminal: true, format: "json" },
     { settings: { format: "text" as const, level: "info" as const }, isTerminal: false, format: "text" },
-  ])("LOG_FORMAT=$settings.format on a terminal=$isTerminal writes $format", ({ settings, isTerminal, format }) => {
-    expect(defaultLoggerOptions(settings, isTerminal).format).toBe(format);
-  });
+  ])(
+    "LOG_FORMAT=$settings.format on a terminal=$isTerminal writes $format",
+    ({ settings, isTerminal, format }) => {
+      expect(defaultLoggerOptions(settings, isTerminal).format).toBe(format);
+    },
+  );
 });
 
 describe("loadLogSettings", () => {
   it("reads LOG_FORMAT and LOG_LEVEL", () => {
-    expect(loadLogSettings({ LOG_FORMAT: "text", LOG_LEVEL: "debug" })).toEqual({ format: "text", level: "debug" });
+    expect(loadLogSettings({ LOG_FORMAT: "text", LOG_LEVEL: "debug" })).toEqual({
+      format: "text",
+      level: "debug",
+    });
   });
 
   it("falls back to the defaults on an invalid value (loadConfig names it)", () => {
