@@ -42,9 +42,14 @@ const environmentSchema = z.object({
   EMBEDDING_MODEL: z.string().min(1).default("bge-small-en-v1.5"),
   MODEL_THREADS: integer(availableParallelism()),
   INGEST_THREADS: integer(Math.max(1, Math.floor(availableParallelism() / 2))),
+  INGEST_YIELD_MS: z.coerce.number().int().min(0).default(1000),
   MAX_UPLOAD_BYTES: integer(100 * 1024 * 1024),
   COLLECTION_QUOTA_BYTES: z.coerce.number().int().nonnegative().default(0),
-  MIN_FREE_DISK_BYTES: z.coerce.number().int().nonnegative().default(256 * 1024 * 1024),
+  MIN_FREE_DISK_BYTES: z.coerce
+    .number()
+    .int()
+    .nonnegative()
+    .default(256 * 1024 * 1024),
   INCOMING_MAX_AGE_MINUTES: integer(60),
   MAX_PDF_PAGES: integer(2000),
   PARSE_TIMEOUT_MS: integer(1_800_000),
@@ -163,6 +168,11 @@ export interface FolioConfig {
    * INGEST_WORKER=off the one embedder (MODEL_THREADS) serves both. @default half the cores, at least 1
    */
   ingestThreads: number;
+  /**
+   * While an answer runs in this process, the worker waits before each embedding batch, at most
+   * this long a batch (so ingest never starves); 0: no waiting.
+   */
+  ingestYieldMs: number;
   limits: {
     maxUploadBytes: number;
     /** Bytes of originals one collection may hold; 0 = no limit (docs/decisions/0012). */
@@ -329,6 +339,7 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
     embeddingModel: env.EMBEDDING_MODEL,
     modelThreads: env.MODEL_THREADS,
     ingestThreads: env.INGEST_THREADS,
+    ingestYieldMs: env.INGEST_YIELD_MS,
     limits: {
       maxUploadBytes: env.MAX_UPLOAD_BYTES,
       collectionQuotaBytes: env.COLLECTION_QUOTA_BYTES,

@@ -144,12 +144,15 @@ export async function createFolio(config: FolioConfig, options: FolioOptions = {
           threads: config.modelThreads,
         }),
   );
+  const answerQueue = new AnswerQueue(config.maxQueuedAnswers);
   const ingest = createIngestService({
     config,
     db: database.db,
     blobs,
     derived,
     embeddingParts: embeddingPartsOf(ingestEmbedder),
+    // The in-process worker steps aside between embedding batches while answers run (INGEST_YIELD_MS).
+    answersInProgress: () => answerQueue.inProgress,
     log,
   });
   const checkpoints = createCheckpointSchedule({
@@ -195,7 +198,7 @@ export async function createFolio(config: FolioConfig, options: FolioOptions = {
     store: store.get,
     embeddingParts,
     generator: generator.get,
-    answerQueue: new AnswerQueue(config.maxQueuedAnswers),
+    answerQueue,
     prefillTokensPerSecond: prefillSpeed.get,
     modelStatus: async () => [
       await availability("embedder", embeddingParts),

@@ -59,7 +59,10 @@ describe("INGEST_THREADS", () => {
 describe("createFolio's embedders", () => {
   it("gives the worker its own session with INGEST_THREADS threads; answering keeps MODEL_THREADS", async () => {
     const threads = recordSessionThreads();
-    folio = await createTestFolio({ environment: { MODEL_THREADS: "1", INGEST_THREADS: "2" } });
+    // No yielding: the worker is handed its embedder itself (the yield wraps it; tested below).
+    folio = await createTestFolio({
+      environment: { MODEL_THREADS: "1", INGEST_THREADS: "2", INGEST_YIELD_MS: "0" },
+    });
     const answering = await folio.embedder();
     const { embedder: ingesting } = await folio.ingest.pipelineDependencies();
 
@@ -85,12 +88,46 @@ describe("createFolio's embedders", () => {
   it("keeps one embedder for both sides when INGEST_WORKER=off", async () => {
     const threads = recordSessionThreads();
     folio = await createTestFolio({
-      environment: { INGEST_WORKER: "off", MODEL_THREADS: "1", INGEST_THREADS: "2" },
+      environment: { INGEST_WORKER: "off", MODEL_THREADS: "1", INGEST_THREADS: "2", INGEST_YIELD_MS: "0" },
     });
     const answering = await folio.embedder();
     const { embedder: ingesting } = await folio.ingest.pipelineDependencies();
 
     expect(ingesting).toBe(answering);
     expect(threads).toEqual([1]);
+  });
+});
+
+describe("INGEST_YIELD_MS", () => {
+  const texts = Array.from({ length: 10 }, (_, index) => `passage ${index} about supplier contracts`);
+
+  it("holds the worker's embedding while an answer is in progress, and resumes when it ends", async () => {
+    folio = await createTestFolio({ environment: { INGEST_YIELD_MS: "60000" } });
+    const { embedder: ingesting } = await folio.ingest.pipelineDependencies();
+    const release = folio.answerQueue.admit();
+    let isDone = false;
+    const embedding = ingesting.embed(texts, "document").then((vectors) => {
+      isDone = true;
+      return vectors;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(isDone).toBe(false);
+    release();
+    const vectors = await embedding;
+    // Same vectors, in the same order, as the answering side's embedder gives in one call.
+    const expected = await (await folio.embedder()).embed(texts, "document");
+    expect(vectors.map((vector) => Array.from(vector))).toEqual(expected.map((vector) => Array.from(vector)));
+  });
+
+  it("waits at most INGEST_YIELD_MS a batch, so ingest never starves", async () => {
+    folio = await createTestFolio({ environment: { INGEST_YIELD_MS: "50" } });
+    const { embedder: ingesting } = await folio.ingest.pipelineDependencies();
+    const release = folio.answerQueue.admit();
+    try {
+      // Two batches, each after at most 50 ms of waiting, while the answer never ends.
+      expect(await ingesting.embed(texts, "document")).toHaveLength(texts.length);
+    } finally {
+      release();
+    }
   });
 });
