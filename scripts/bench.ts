@@ -13,6 +13,11 @@ import {
 } from "./bench/corpus";
 import { runDocumentsBench } from "./bench/documents-bench";
 import { runEmbedderOverheadBench } from "./bench/embedder-overhead-bench";
+import {
+  type BenchMode,
+  benchModes,
+  runIngestWhileAnsweringBench,
+} from "./bench/ingest-while-answering-bench";
 import { layoutBenchMarkdown, runLayoutBench, writeLayoutReport } from "./bench/layout-bench";
 import { runLoadBench } from "./bench/load-bench";
 import { runModelSpeedBench } from "./bench/model-speed-bench";
@@ -91,6 +96,26 @@ const benches: readonly BenchEntry[] = [
       return runLoadBench({ levels, runs: context.runs });
     },
   },
+  {
+    name: "ingest-while-answering",
+    options: ["modes", "ingest-threads", "yield-ms", "questions", "pages", "bge-layers"],
+    run: (context) => {
+      const modes = (context.options.get("modes") ?? benchModes.join(",")).split(",");
+      if (!modes.every((mode): mode is BenchMode => (benchModes as readonly string[]).includes(mode)))
+        throw new UsageError(`--modes takes some of ${benchModes.join(",")}`);
+      return runIngestWhileAnsweringBench({
+        modes,
+        ingestThreads: context.options.has("ingest-threads")
+          ? numberOption(context, "ingest-threads", 1)
+          : undefined,
+        yieldMs: context.options.has("yield-ms") ? numberOption(context, "yield-ms", 1000) : undefined,
+        questions: numberOption(context, "questions", 20),
+        pages: numberOption(context, "pages", 40),
+        bgeLayers: numberOption(context, "bge-layers", 12),
+        runs: context.runs,
+      });
+    },
+  },
   { name: "auth", run: (context) => runAuthBench(context.runs) },
   {
     name: "audit",
@@ -129,7 +154,10 @@ const usage =
   `usage: npm run bench -- <${[...benches.map((bench) => bench.name), "all", "report", "doc"].join("|")}> [--runs N]` +
   "   (default: --runs 3)\n  embedder: [--layers 12] [--chunks 128] [--output last_hidden_state|sentence_embedding]" +
   "\n  audit: [--events 100000] [--checkpoint-every 1000] (one run; PostgreSQL too when DATABASE_URL is set)" +
-  "\n  load: [--levels 1,2,4,8,16,32] (N askers + N uploaders at once per level, --runs requests each)";
+  "\n  load: [--levels 1,2,4,8,16,32] (N askers + N uploaders at once per level, --runs requests each)" +
+  "\n  ingest-while-answering: [--modes shared,split,split-yield] [--ingest-threads N] [--yield-ms N]" +
+  " [--questions 20] [--pages 40] [--bge-layers 12]" +
+  " (idle answers: --runs × questions)";
 
 class UsageError extends Error {}
 
