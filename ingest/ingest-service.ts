@@ -105,7 +105,7 @@ export function createIngestService(parts: IngestServiceParts): IngestService {
  * onnxruntime-node 1.30 runs a session on the JavaScript thread (`run()` only defers the blocking
  * call: microsoft/onnxruntime#19611): while a batch runs, no answer in this process advances.
  */
-const yieldBatchSize = 8;
+const yieldBatchSize = 4;
 const yieldPollMs = 20;
 
 /**
