@@ -23,9 +23,12 @@ const databaseIndependentFiles = [
   "tests/integration/models-vision.test.ts",
   "tests/integration/vision-runtime.test.ts",
   "tests/integration/lancedb-store.test.ts",
+  "tests/integration/generator-isolation.test.ts",
   "tests/e2e/npm-start.test.ts",
   "tests/e2e/bad-config.test.ts",
   "tests/e2e/browser-figures.test.ts",
+  // Its own PostgreSQL server, started and stopped by the test.
+  "tests/e2e/postgres-restart.test.ts",
 ];
 const skippedOnPostgres = process.env.DATABASE_URL ? databaseIndependentFiles : [];
 

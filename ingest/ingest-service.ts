@@ -64,6 +64,7 @@ export function createIngestService(parts: IngestServiceParts): IngestService {
     pipelineDependencies,
     maxAttempts: config.ingestMaxAttempts,
     concurrency: config.ingestConcurrency,
+    leaseMs: config.ingestLeaseSeconds * 1000,
     log: parts.log,
   });
   return {
@@ -94,7 +95,7 @@ export function createIngestService(parts: IngestServiceParts): IngestService {
     reader,
     pipelineDependencies,
     close: async () => {
-      await worker.stop();
+      await worker.stop({ deadlineMs: config.shutdownDeadlineSeconds * 1000 });
       await reader.dispose();
     },
   };

@@ -3,6 +3,7 @@ import { getVersionWithDocument, updateVersion } from "../db/queries/documents";
 import {
   claimNextJob,
   finishJob,
+  getJobById,
   type JobLease,
   leaseOf,
   releaseJob,
@@ -13,6 +14,8 @@ import {
 import type { IngestJob } from "../db/schema";
 import { appendAuditEvent } from "../lib/audit/append-audit-event";
 import { type AppError, asAppError } from "../lib/errors";
+import { getLogger } from "../lib/observability/log";
+import { recordIngestPages, recordJobFailure } from "../lib/observability/metrics";
 import { type IngestOutcome, type PipelineDependencies, runIngestJob } from "./pipeline";
 
 export interface WorkerOptions {
@@ -144,6 +147,7 @@ export class IngestWorker {
           message: `Processing stopped the worker ${abandoned.attempts} times (the process died); the file was not indexed.`,
         };
         await failJobForGood(tx, abandoned, leaseOf(abandoned), failure);
+        recordJobFailure(failure.code);
         this.log(`job ${abandoned.id}: failed (${failure.code}) ${failure.message}`);
       },
     });
@@ -191,10 +195,11 @@ export class IngestWorker {
           .catch(() => {});
       });
       await progressWrite;
-      if (!(await finishJob({ db, lease, outcome: { state: "succeeded" } }))) {
+      if (!(await finishJob({ db, lease, outcome: { state: "succeeded" } })) && (await this.isJobKept(job))) {
         loseLease();
         return { jobId: job.id, state: "lease_lost" };
       }
+      recordIngestPages(outcome.pageCount);
       this.log(`job ${job.id}: indexed ${outcome.pageCount} pages, ${outcome.chunkCount} chunks`);
       return { jobId: job.id, state: "succeeded", outcome };
     } catch (thrown) {
@@ -210,7 +215,8 @@ export class IngestWorker {
     const isPermanent = permanentCategories.has(error.category) || job.attempts >= this.options.maxAttempts;
     const message =
       error.category === "internal" ? "Processing failed unexpectedly; see the server log." : error.message;
-    if (error.category === "internal") console.error(`job ${job.id} failed:`, error.cause ?? error);
+    if (error.category === "internal")
+      getLogger().error(`job ${job.id} failed`, { error: error.cause ?? error });
     if (!isPermanent) {
       const delayMs = (this.options.retryBaseDelayMs ?? 1_000) * 2 ** job.attempts;
       if (!(await retryJobLater({ db, lease, delayMs, errorCode: error.code, errorMessage: message }))) {
@@ -222,9 +228,18 @@ export class IngestWorker {
     const isOurs = await db.transaction((tx) =>
       failJobForGood(tx, job, lease, { code: error.code, message }),
     );
-    if (!isOurs) return this.leaseLost(job);
+    if (!isOurs && (await this.isJobKept(job))) return this.leaseLost(job);
+    recordJobFailure(error.code);
     this.log(`job ${job.id}: failed (${error.code}) ${message}`);
     return { jobId: job.id, state: "failed", error };
+  }
+
+  /**
+   * Whether the job's row still exists. A deletion of its document removes it (and the version)
+   * while it runs: then no write is ours to make, but no other worker took it either.
+   */
+  private async isJobKept(job: IngestJob): Promise<boolean> {
+    return (await getJobById({ db: this.options.db, id: job.id })) !== undefined;
   }
 
   private leaseLost(job: IngestJob): JobResult {

@@ -77,6 +77,7 @@ const environmentSchema = z.object({
   INGEST_MAX_ATTEMPTS: integer(3),
   INGEST_CONCURRENCY: integer(2),
   SHUTDOWN_DEADLINE_SECONDS: z.coerce.number().int().min(0).default(20),
+  INGEST_LEASE_SECONDS: integer(60),
   HF_ENDPOINT: z.string().url().default("https://huggingface.co"),
   HF_TOKEN: z.string().min(1).optional(),
   AUTO_PULL_MODELS: z.enum(["true", "false"]).default("true"),
@@ -228,6 +229,8 @@ export interface FolioConfig {
    * (the attempt not counted) for another worker. 0 releases them at once.
    */
   shutdownDeadlineSeconds: number;
+  /** A job whose worker stopped renewing its lease (it died) is taken over after this long. */
+  ingestLeaseSeconds: number;
   huggingFace: { endpoint: string; token: string | undefined };
   /** `npm start` downloads missing catalog models in the background. */
   autoPullModels: boolean;
@@ -373,6 +376,7 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
     ingestMaxAttempts: env.INGEST_MAX_ATTEMPTS,
     ingestConcurrency: env.INGEST_CONCURRENCY,
     shutdownDeadlineSeconds: env.SHUTDOWN_DEADLINE_SECONDS,
+    ingestLeaseSeconds: env.INGEST_LEASE_SECONDS,
     huggingFace: { endpoint: env.HF_ENDPOINT.replace(/\/+$/, ""), token: env.HF_TOKEN },
     autoPullModels: env.AUTO_PULL_MODELS === "true",
     observability: {
