@@ -77,23 +77,41 @@ function sanitized(fields: LogFields): LogFields {
   return Object.fromEntries(
     Object.entries(fields).map(([key, value]) => [
       key,
-      redactedKey.test(key) ? "[redacted]" : serialized(value),
+      redactedKey.test(key) ? "[redacted]" : serialized(value, key === "error" ? 1 : 0),
     ]),
   );
 }
 
-/** Errors become plain objects (JSON.stringify would write `{}`), their causes included. */
+/**
+ * Errors become plain objects (JSON.stringify would write `{}`), their causes included — without
+ * the data errors carry: a failed query's bound values (drizzle writes `params: …` into the
+ * message and so into the stack: questions, answers, passages, hashes), and any cause that is not
+ * an Error (an OIDC library hands over the token response itself), of which only the keys are
+ * written.
+ */
 function serialized(value: unknown, depth = 0): unknown {
-  if (!(value instanceof Error)) return value;
+  if (!(value instanceof Error)) {
+    return depth > 0 && typeof value === "object" && value !== null ? summarized(value) : value;
+  }
   const { code, category } = value as { code?: unknown; category?: unknown };
+  const message = withoutQueryParameters(value.message);
+  const frames = value.stack?.split("\n").filter((line) => /^\s+at /.test(line)) ?? [];
   return {
     name: value.name,
-    message: value.message,
+    message,
     ...(typeof code === "string" || typeof code === "number" ? { code } : {}),
     ...(typeof category === "string" ? { category } : {}),
-    ...(value.stack ? { stack: value.stack } : {}),
+    ...(value.stack ? { stack: [`${value.name}: ${message}`, ...frames].join("\n") } : {}),
     ...(value.cause !== undefined && depth < 3 ? { cause: serialized(value.cause, depth + 1) } : {}),
   };
+}
+
+function withoutQueryParameters(message: string): string {
+  return message.replace(/\nparams: [\s\S]*$/, "\nparams: [not logged]");
+}
+
+function summarized(value: object): { type: string; keys: string[] } {
+  return { type: Array.isArray(value) ? "array" : "object", keys: Object.keys(value).slice(0, 20) };
 }
 
 function safeStringify(record: LogFields): string {

@@ -81,7 +81,11 @@ describe("OIDC sign-in", () => {
     } finally {
       await provider.goOnline();
     }
-    expect(server.output()).toContain("[oidc] sign-in failed (oidc_unavailable)");
+    const logged = server
+      .output()
+      .split("\n")
+      .find((line) => line.includes("[oidc] sign-in failed"));
+    expect(logged).toContain("oidc_unavailable");
     const started = await new TestBrowser(provider.certificate).request(
       `${server.baseUrl}/api/auth/oidc/start`,
     );

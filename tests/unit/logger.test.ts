@@ -65,6 +65,38 @@ describe("createLogger", () => {
     expect(error.stack).toEqual(expect.stringContaining("AppError"));
   });
 
+  it("never writes a failed query's bound values, in the message or the stack", async () => {
+    const { DrizzleQueryError } = await import("drizzle-orm/errors");
+    const { logger, lines } = capture();
+    const failed = new DrizzleQueryError(
+      "insert into answers (question, answer) values ($1, $2)",
+      ["what is the CEO salary?", "SECRET DOC TEXT"],
+      new Error("Connection terminated"),
+    );
+    logger.error("[answer] could not record", {
+      error: new AppError("unavailable:database", { cause: failed }),
+    });
+    expect(lines[0]?.line).not.toContain("CEO salary");
+    expect(lines[0]?.line).not.toContain("SECRET DOC TEXT");
+    expect(lines[0]?.line).toContain("insert into answers");
+    expect(lines[0]?.line).toContain("Connection terminated");
+  });
+
+  it("writes only the keys of a cause that is not an Error (e.g. a token response)", () => {
+    const { logger, lines } = capture();
+    const cause = { body: { access_token: "AT-SECRET", refresh_token: "RT-SECRET", scope: ["openid"] } };
+    logger.warn("[oidc] sign-in failed", {
+      code: "oidc_unavailable",
+      error: new Error("bad response", { cause }),
+    });
+    logger.warn("[oidc] sign-in failed", { code: "oidc_unavailable", error: cause });
+    for (const { line } of lines) {
+      expect(line).not.toContain("AT-SECRET");
+      expect(line).not.toContain("RT-SECRET");
+      expect(line).toContain('"keys":["body"]');
+    }
+  });
+
   it.each([
     "password",
     "apiKey",
