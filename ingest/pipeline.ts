@@ -1,5 +1,6 @@
 import type { Database } from "../db/client";
 import { getVersionWithDocument, setCurrentVersion, updateVersion } from "../db/queries/documents";
+import { holdsJobLease, type JobLease } from "../db/queries/ingest-jobs";
 import { lockKeys, withWriterLock } from "../db/queries/locks";
 import type { IngestJob } from "../db/schema";
 import { appendAuditEvent } from "../lib/audit/append-audit-event";
@@ -54,7 +55,8 @@ export interface IngestOutcome {
  */
 export async function runIngestJob(
   dependencies: PipelineDependencies,
-  job: Pick<IngestJob, "versionId">,
+  /** With the worker's lease, the result is recorded only while the lease is still held. */
+  job: Pick<IngestJob, "versionId"> & { lease?: JobLease },
   report: ProgressReporter = () => {},
 ): Promise<IngestOutcome> {
   const { db, embedder } = dependencies;
@@ -130,6 +132,12 @@ export async function runIngestJob(
           vectors,
         });
     await db.transaction(async (tx) => {
+      // A worker whose lease ran out (another took the job over, or failed it) records nothing.
+      if (job.lease && !(await holdsJobLease({ db: tx, lease: job.lease }))) {
+        throw new AppError("conflict:job_lease", {
+          message: "Another worker took this job over; this run records nothing.",
+        });
+      }
       await updateVersion({
         db: tx,
         versionId: version.id,

@@ -185,15 +185,19 @@ export class IngestWorker {
     let lastWriteAt = 0;
     let progressWrite: Promise<void> = Promise.resolve();
     try {
-      const outcome = await runIngestJob(dependencies, job, (stage, progress) => {
-        const now = Date.now();
-        if (isLeaseLost || (now - lastWriteAt < progressWriteIntervalMs && progress < 1)) return;
-        lastWriteAt = now;
-        progressWrite = progressWrite
-          .then(() => reportJobProgress({ db, lease, stage, progress }))
-          .then((isOurs) => void (isOurs || loseLease()))
-          .catch(() => {});
-      });
+      const outcome = await runIngestJob(
+        dependencies,
+        { versionId: job.versionId, lease },
+        (stage, progress) => {
+          const now = Date.now();
+          if (isLeaseLost || (now - lastWriteAt < progressWriteIntervalMs && progress < 1)) return;
+          lastWriteAt = now;
+          progressWrite = progressWrite
+            .then(() => reportJobProgress({ db, lease, stage, progress }))
+            .then((isOurs) => void (isOurs || loseLease()))
+            .catch(() => {});
+        },
+      );
       await progressWrite;
       if (!(await finishJob({ db, lease, outcome: { state: "succeeded" } })) && (await this.isJobKept(job))) {
         loseLease();

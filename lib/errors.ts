@@ -88,6 +88,7 @@ export type ErrorSubject =
   | "unreadable_file"
   | "chunk_owner"
   | "legal_hold"
+  | "job_lease"
   // answering
   | "question_too_long"
   | "prompt_too_long"

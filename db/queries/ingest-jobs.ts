@@ -20,6 +20,15 @@ const heldBy = (lease: JobLease) =>
     eq(ingestJobs.state, "running"),
   );
 
+/**
+ * Whether this worker still holds the job's lease, locking the job row until the transaction
+ * ends: a result recorded in that transaction cannot race a worker taking the job over.
+ */
+export async function holdsJobLease({ db, lease }: { db: Executor; lease: JobLease }): Promise<boolean> {
+  const rows = await db.select({ id: ingestJobs.id }).from(ingestJobs).where(heldBy(lease)).for("update");
+  return rows.length > 0;
+}
+
 /** The lease a claimed job carries. */
 export function leaseOf(job: IngestJob): JobLease {
   if (!job.leaseToken) throw new Error(`job ${job.id} is not claimed`);

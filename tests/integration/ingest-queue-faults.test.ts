@@ -92,6 +92,12 @@ async function settle(jobId: string, runner = worker()) {
 const versionOf = async (versionId: string) =>
   (await getVersionWithDocument({ db: db(), versionId }))?.version;
 
+const indexedEventsOf = (versionId: string) =>
+  db()
+    .select()
+    .from(auditEvents)
+    .where(and(eq(auditEvents.action, "version.indexed"), eq(auditEvents.subject, `version:${versionId}`)));
+
 const failedEventsOf = (versionId: string) =>
   db()
     .select()
@@ -223,9 +229,13 @@ describe("a worker whose lease was taken over", () => {
       state: "running",
       attempts: 2,
     });
+    // Nor the version: it is not marked indexed, and the ledger records no indexing, by the stale run.
+    expect((await versionOf(accepted.versionId))?.status).toBe("processing");
+    expect(await indexedEventsOf(accepted.versionId)).toHaveLength(0);
 
     current.release();
     expect(await currentRun).toMatchObject({ state: "succeeded" });
+    expect(await indexedEventsOf(accepted.versionId)).toHaveLength(1);
   });
 });
 
