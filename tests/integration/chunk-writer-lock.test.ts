@@ -84,6 +84,10 @@ describe("withWriterLock", () => {
     expect(events).toEqual(["a in", "a out", "b in", "b out", "c in", "c out"]);
   });
 
+  if (!process.env.DATABASE_URL)
+    console.warn(
+      "[skip] chunk-writer-lock: the cross-process advisory lock is PostgreSQL's (set DATABASE_URL)",
+    );
   it.skipIf(!process.env.DATABASE_URL)(
     "on PostgreSQL, keeps out a holder of another connection pool (another process) until it is released",
     async () => {

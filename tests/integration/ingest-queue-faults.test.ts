@@ -390,6 +390,10 @@ describe("a PDF whose parser child dies", () => {
 });
 
 const hasPostgres = Boolean(process.env.DATABASE_URL);
+if (!hasPostgres)
+  console.warn(
+    "[skip] ingest-queue-faults: a separate `npm run worker` process needs PostgreSQL (set DATABASE_URL)",
+  );
 
 /** A long document: the worker process is still reading it when the test stops the process. */
 const longLedger = (name: string) =>
