@@ -65,6 +65,8 @@ export function createChunker(countTokens: (text: string) => number, options: Ch
 
       let current: Piece[] = [];
       let currentTokens = 0;
+      /** The current chunk holds headings only: the text under them joins it, split to fit if need be. */
+      let isHeadingsOnly = false;
       let currentContext: { source: TextSource; headingPath: string[] } | null = null;
       const flush = () => {
         if (current.length === 0 || !currentContext) return;
@@ -79,6 +81,7 @@ export function createChunker(countTokens: (text: string) => number, options: Ch
         });
         current = [];
         currentTokens = 0;
+        isHeadingsOnly = false;
       };
 
       for (const block of page.blocks) {
@@ -109,8 +112,14 @@ export function createChunker(countTokens: (text: string) => number, options: Ch
           currentContext.headingPath.join("\u0000") !== headingPath.join("\u0000");
         if (block.kind === "heading" || isNewContext) flush();
         currentContext = { source: block.source, headingPath };
-        for (const { text, tokens } of splitText(block.text, countTokens, maxTokens)) {
+        const isHeading = block.kind === "heading";
+        // A heading never ends up alone in a chunk while text under it follows on the page: the
+        // text's first piece is cut to fit beside it.
+        const leadingTokens = isHeadingsOnly && !isHeading ? currentTokens : 0;
+        for (const { text, tokens } of splitText(block.text, countTokens, maxTokens, leadingTokens)) {
           if (currentTokens + tokens > maxTokens) flush();
+          if (current.length === 0) isHeadingsOnly = isHeading;
+          else if (!isHeading) isHeadingsOnly = false;
           current.push({ text, box: block.box, tokens, confidence: block.confidence });
           currentTokens += tokens;
         }
@@ -133,19 +142,24 @@ export function chunkPages(
 
 /**
  * `text` in pieces of at most `maxTokens` tokens, with their counts: whole, else at sentence ends,
- * else at words. Each unit is counted once and pieces add their units' counts: tokenizers split
- * words at whitespace first, so the sum is the count of the joined text (and tokenizing is most of
- * the chunker's time: counting every growing candidate again made long blocks quadratic).
+ * else at words; the first piece also fits beside `leadingTokens` already in the chunk (a heading)
+ * when its first sentence can. Pieces are filled greedily: full chunks rank best, since a
+ * document's best chunk decides its rank (evenly sized halves of an abstract scored lower on
+ * SciFact than a full chunk and a short rest). Each unit is counted once and pieces add their
+ * units' counts: tokenizers split words at whitespace first, so the sum is the count of the joined
+ * text (and tokenizing is most of the chunker's time: counting every growing candidate again made
+ * long blocks quadratic).
  */
 function splitText(
   text: string,
   countTokens: (text: string) => number,
   maxTokens: number,
+  leadingTokens = 0,
 ): { text: string; tokens: number }[] {
   const trimmed = text.trim();
   if (trimmed === "") return [];
   const wholeTokens = countTokens(trimmed);
-  if (wholeTokens <= maxTokens) return [{ text: trimmed, tokens: wholeTokens }];
+  if (wholeTokens + leadingTokens <= maxTokens) return [{ text: trimmed, tokens: wholeTokens }];
   const sentences = trimmed.match(/[^.!?]+(?:[.!?]+["')\]]*\s*|$)/g) ?? [trimmed];
   const units = sentences.flatMap((sentence) => {
     const tokens = countTokens(sentence);
@@ -154,10 +168,13 @@ function splitText(
   });
   const pieces: { text: string; tokens: number }[] = [];
   let buffer = { text: "", tokens: 0 };
+  // Nothing fits beside what the chunk holds: the first piece starts a chunk of its own.
+  let bufferLeading = leadingTokens + (units[0]?.tokens ?? 0) <= maxTokens ? leadingTokens : 0;
   for (const unit of units) {
-    if (buffer.text.trim() !== "" && buffer.tokens + unit.tokens > maxTokens) {
+    if (buffer.text.trim() !== "" && bufferLeading + buffer.tokens + unit.tokens > maxTokens) {
       pieces.push({ text: buffer.text.trim(), tokens: buffer.tokens });
       buffer = { ...unit };
+      bufferLeading = 0;
     } else {
       buffer = { text: buffer.text + unit.text, tokens: buffer.tokens + unit.tokens };
     }

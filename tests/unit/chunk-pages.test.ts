@@ -97,6 +97,51 @@ describe("chunkPages", () => {
     ]);
   });
 
+  it("never leaves a heading alone in a chunk: a paragraph too long to sit beside it is cut so its start does", () => {
+    const heading: PageBlock = {
+      kind: "heading",
+      headingLevel: 1,
+      text: "Title of the abstract",
+      box: [50, 60, 500, 80],
+      source: "text_layer",
+      confidence: null,
+      headingPath: ["Title of the abstract"],
+    };
+    const sentence = (index: number) => `Sentence number ${index} has exactly seven words.`;
+    const paragraph: PageBlock = {
+      ...heading,
+      kind: "text",
+      headingLevel: undefined,
+      text: Array.from({ length: 4 }, (_, index) => sentence(index)).join(" "),
+      box: [50, 100, 500, 300],
+    };
+    const chunks = chunkPages(
+      [
+        {
+          pageNumber: 1,
+          width: 612,
+          height: 792,
+          route: "text_layer",
+          isUnreadable: false,
+          blocks: [heading, paragraph],
+        },
+      ],
+      countWords,
+      { maxTokens: 28 },
+    );
+    // The paragraph alone (28 words) would fit, but not beside the heading's 4: before, the
+    // heading was a chunk of its own.
+    expect(chunks.map((chunk) => chunk.text)).toEqual([
+      `Title of the abstract\n\n${sentence(0)} ${sentence(1)} ${sentence(2)}`,
+      sentence(3),
+    ]);
+    expect(chunks.every((chunk) => countWords(chunk.text) <= 28)).toBe(true);
+    expect(chunks.map((chunk) => chunk.headingPath)).toEqual([
+      ["Title of the abstract"],
+      ["Title of the abstract"],
+    ]);
+  });
+
   it("keeps a table whole as Markdown, or splits it between rows with the header in every part", () => {
     const rows = [
       ["Year", "Revenue"],
