@@ -64,6 +64,9 @@ const environmentSchema = z.object({
   MAX_IMAGE_PIXELS: integer(50_000_000),
   CHUNK_MAX_TOKENS: integer(256),
   RETRIEVAL_TOP_K: integer(12),
+  RERANK_MODEL: z.string().min(1).optional(),
+  RERANK_CANDIDATES: integer(50),
+  RERANK_MAX_TOKENS: z.coerce.number().int().min(8).optional(),
   ANSWER_MIN_EVIDENCE: z.coerce.number().min(0).max(1).default(0.1),
   CLAIM_CHECK_MODEL: z.string().min(1).optional(),
   CLAIM_CHECK_GENERATOR: z.enum(["true", "false"]).default("false"),
@@ -201,6 +204,15 @@ export interface FolioConfig {
   };
   chunkMaxTokens: number;
   retrievalTopK: number;
+  /** A cross-encoder that rescores retrieval's best candidates (docs/reranking.md); off by default. */
+  rerank: {
+    /** A catalog alias, `hf:` URI, or directory (under `modelsDir`, or absolute); unset: no reranking. */
+    model: string | undefined;
+    /** Hits fetched and rescored per search; the best `limit` of them are kept. @default 50 */
+    candidates: number;
+    /** Tokens of a (question, passage) pair at most; unset: the model's own limit (512 for both catalog models). */
+    maxTokens: number | undefined;
+  };
   /** Below this evidence score (0–1) a question is not sent to the model; 0 turns the check off. */
   minEvidence: number;
   /** Verdicts on cited sentences (docs/decisions/0006-claim-verdicts.md). */
@@ -362,6 +374,7 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
     },
     chunkMaxTokens: env.CHUNK_MAX_TOKENS,
     retrievalTopK: env.RETRIEVAL_TOP_K,
+    rerank: { model: env.RERANK_MODEL, candidates: env.RERANK_CANDIDATES, maxTokens: env.RERANK_MAX_TOKENS },
     minEvidence: env.ANSWER_MIN_EVIDENCE,
     claimCheck: {
       model: env.CLAIM_CHECK_MODEL,

@@ -105,6 +105,8 @@ export type ErrorSubject =
   | "generator_unreachable"
   | "generator_response"
   | "embedder_disposed"
+  | "reranker_missing"
+  | "reranker_load_failed"
   | "embedding_dims_mismatch"
   | "model_spec"
   | "model_file"

@@ -1,9 +1,10 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import type { Tokenizer } from "@huggingface/tokenizers";
-import * as ort from "onnxruntime-node";
+import type * as ort from "onnxruntime-node";
 import { z } from "zod";
 import { AppError } from "../errors";
+import { encoderFeeds, runByLength, SerialQueue, type TokenSequence } from "./encoder-runs";
 import { type ModelFiles, modelLoadFailed, openCpuSession, readModelFiles } from "./model-directory";
 
 export interface OnnxCrossEncoderOptions {
@@ -13,7 +14,17 @@ export interface OnnxCrossEncoderOptions {
   threads: number;
   /** @default `onnx:<basename of modelDir>` */
   id?: string;
+  /** Pairs per session run (sorted by length first, so a batch pads little). @default 16 */
+  batchSize?: number;
+  /**
+   * Tokens of a pair at most, special tokens included; longer pairs are cut, the longer text
+   * first. Never above the model's own limit. @default the model's limit
+   */
+  maxSequenceLength?: number;
 }
+
+/** Two texts read together: (premise, hypothesis) for NLI, (query, passage) for relevance. */
+export type TextPair = readonly [first: string, second: string];
 
 /** One pair's scores: the premise (passage) and the hypothesis (claim). */
 export interface PairScore {
@@ -78,13 +89,33 @@ function softmax(logits: number[]): number[] {
 }
 
 /**
+ * The pair's ids cut to `room` tokens as Hugging Face's `longest_first` truncation does: the
+ * longer text loses tokens until both fit, so a short query or claim is kept whole.
+ */
+export function truncatePair(first: number[], second: number[], room: number): [number[], number[]] {
+  if (first.length + second.length <= room) return [first, second];
+  const half = Math.floor(room / 2);
+  if (Math.min(first.length, second.length) <= half) {
+    return first.length <= second.length
+      ? [first, second.slice(0, room - first.length)]
+      : [first.slice(0, room - second.length), second];
+  }
+  return [first.slice(0, room - half), second.slice(0, half)];
+}
+
+/**
  * A cross-encoder run on onnxruntime's CPU provider: an NLI model (labels `entailment`,
  * `neutral`, `contradiction` in its config.json `id2label`, e.g. cross-encoder/nli-deberta-v3-xsmall)
- * or a one-logit relevance cross-encoder. Reads the same directory layout as the embedder.
+ * or a one-logit relevance cross-encoder (a reranker). Reads the same directory layout as the embedder.
  */
 export class OnnxCrossEncoder {
   readonly id: string;
-  private queue: Promise<unknown> = Promise.resolve();
+  /** Logits the model gives a pair: 1 for a relevance cross-encoder, one per label for NLI. */
+  readonly labelCount: number;
+  /** Tokens of a pair at most, special tokens included. */
+  readonly maxSequenceLength: number;
+  private readonly batchSize: number;
+  private readonly runs = new SerialQueue();
   private isDisposed = false;
 
   private constructor(
@@ -95,16 +126,26 @@ export class OnnxCrossEncoder {
     private readonly labels: { entailment: number; contradiction: number | null; count: number },
   ) {
     this.id = options.id ?? `onnx:${path.basename(path.resolve(options.modelDir))}`;
+    this.labelCount = labels.count;
+    this.batchSize = Math.max(1, options.batchSize ?? 16);
+    this.maxSequenceLength = Math.min(files.maxSequenceLength, options.maxSequenceLength ?? Infinity);
   }
 
   static async create(options: OnnxCrossEncoderOptions): Promise<OnnxCrossEncoder> {
     const files = await readModelFiles(options.modelDir);
     const template = findPairTemplate(files.tokenizer);
     const labels = await readLabels(options.modelDir);
+    const specials = template.prefix.ids.length + template.middle.ids.length + template.suffix.ids.length;
+    const limit = Math.min(files.maxSequenceLength, options.maxSequenceLength ?? Infinity);
+    if (limit < specials + 2) {
+      throw modelLoadFailed(
+        `A pair of ${limit} tokens leaves no room for text beside ${specials} special tokens`,
+      );
+    }
     const session = await openCpuSession(files.graphPath, options.threads);
     const encoder = new OnnxCrossEncoder(options, session, files, template, labels);
     try {
-      const [probe] = await encoder.runBatch([encoder.encodePair("a", "a")]);
+      const [probe] = await encoder.runBatch([encoder.encodePair(["a", "a"])]);
       if (!probe) throw new Error("no output");
     } catch (error) {
       await session.release().catch(() => undefined);
@@ -116,78 +157,53 @@ export class OnnxCrossEncoder {
     return encoder;
   }
 
-  /** Scores each (premise, hypothesis) pair; the premise is truncated to fit the model. */
+  /** Scores each (premise, hypothesis) pair as NLI probabilities (see `PairScore`). */
   async score(pairs: ReadonlyArray<{ premise: string; hypothesis: string }>): Promise<PairScore[]> {
+    const logits = await this.logits(pairs.map((pair) => [pair.premise, pair.hypothesis] as const));
+    return logits.map((row) => this.toPairScore(row));
+  }
+
+  /** The model's raw logits for each pair, in the order given; batched, one session run at a time. */
+  async logits(pairs: readonly TextPair[]): Promise<number[][]> {
     if (this.isDisposed) {
       throw new AppError("unavailable:embedder_disposed", { message: "The cross-encoder was disposed" });
     }
-    const scores: PairScore[] = [];
-    for (const pair of pairs) {
-      const sequence = this.encodePair(pair.premise, pair.hypothesis);
-      const result = await this.runExclusive(() => this.runBatch([sequence]));
-      const first = result[0];
-      if (first) scores.push(first);
-    }
-    return scores;
+    if (pairs.length === 0) return [];
+    const sequences = pairs.map((pair) => this.encodePair(pair));
+    return runByLength(
+      sequences,
+      (sequence) => sequence.ids.length,
+      this.batchSize,
+      (batch) => this.runs.run(() => this.runBatch(batch)),
+    );
   }
 
   async dispose(): Promise<void> {
     if (this.isDisposed) return;
     this.isDisposed = true;
-    await this.queue.catch(() => undefined);
+    await this.runs.idle();
     await this.session.release();
   }
 
-  private encodePair(premise: string, hypothesis: string): { ids: number[]; types: number[] } {
+  private encodePair([first, second]: TextPair): { ids: number[]; types: number[] } {
     const { prefix, middle, suffix, firstType, secondType } = this.template;
     const encode = (text: string) => this.files.tokenizer.encode(text, { add_special_tokens: false }).ids;
-    const room = this.files.maxSequenceLength - prefix.ids.length - middle.ids.length - suffix.ids.length;
-    const hypothesisIds = encode(hypothesis).slice(0, Math.max(1, Math.floor(room / 2)));
-    const premiseIds = encode(premise).slice(0, Math.max(0, room - hypothesisIds.length));
+    const room = this.maxSequenceLength - prefix.ids.length - middle.ids.length - suffix.ids.length;
+    const [firstIds, secondIds] = truncatePair(encode(first), encode(second), room);
     return {
-      ids: [...prefix.ids, ...premiseIds, ...middle.ids, ...hypothesisIds, ...suffix.ids],
+      ids: [...prefix.ids, ...firstIds, ...middle.ids, ...secondIds, ...suffix.ids],
       types: [
         ...prefix.types,
-        ...premiseIds.map(() => firstType),
+        ...firstIds.map(() => firstType),
         ...middle.types,
-        ...hypothesisIds.map(() => secondType),
+        ...secondIds.map(() => secondType),
         ...suffix.types,
       ],
     };
   }
 
-  private runExclusive<T>(task: () => Promise<T>): Promise<T> {
-    const result = this.queue.then(task);
-    this.queue = result.catch(() => undefined);
-    return result;
-  }
-
-  private async runBatch(sequences: Array<{ ids: number[]; types: number[] }>): Promise<PairScore[]> {
-    const batchSize = sequences.length;
-    const length = Math.max(...sequences.map((sequence) => sequence.ids.length));
-    const size = batchSize * length;
-    const tensors: Record<string, BigInt64Array> = {
-      input_ids: new BigInt64Array(size).fill(BigInt(this.files.padTokenId)),
-      attention_mask: new BigInt64Array(size),
-      token_type_ids: new BigInt64Array(size),
-      position_ids: new BigInt64Array(size),
-    };
-    sequences.forEach((sequence, row) => {
-      sequence.ids.forEach((id, column) => {
-        const at = row * length + column;
-        (tensors.input_ids as BigInt64Array)[at] = BigInt(id);
-        (tensors.attention_mask as BigInt64Array)[at] = 1n;
-        (tensors.token_type_ids as BigInt64Array)[at] = BigInt(sequence.types[column] ?? 0);
-      });
-      for (let column = 0; column < length; column++)
-        (tensors.position_ids as BigInt64Array)[row * length + column] = BigInt(column);
-    });
-    const feeds: Record<string, ort.Tensor> = {};
-    for (const name of this.session.inputNames) {
-      const data = tensors[name];
-      if (!data) throw modelLoadFailed(`Cross-encoder input ${name} is not one Folio can fill`);
-      feeds[name] = new ort.Tensor("int64", data, [batchSize, length]);
-    }
+  private async runBatch(sequences: readonly TokenSequence[]): Promise<number[][]> {
+    const feeds = encoderFeeds(this.session.inputNames, sequences, this.files.padTokenId);
     const outputName = this.session.outputNames.includes("logits") ? "logits" : this.session.outputNames[0];
     if (!outputName) throw modelLoadFailed("Cross-encoder graph has no outputs");
     const output = (await this.session.run(feeds, [outputName]))[outputName];
@@ -200,16 +216,18 @@ export class OnnxCrossEncoder {
         `Cross-encoder gives ${classes} logits; its config.json names ${this.labels.count}`,
       );
     }
-    return sequences.map((_, row) => {
-      const logits = Array.from(data.subarray(row * classes, (row + 1) * classes));
-      if (classes === 1) return { entailment: 1 / (1 + Math.exp(-(logits[0] ?? 0))), contradiction: null };
-      const probabilities = softmax(logits);
-      return {
-        entailment: probabilities[this.labels.entailment] ?? 0,
-        contradiction:
-          this.labels.contradiction === null ? null : (probabilities[this.labels.contradiction] ?? 0),
-      };
-    });
+    return sequences.map((_, row) => Array.from(data.subarray(row * classes, (row + 1) * classes)));
+  }
+
+  private toPairScore(logits: number[]): PairScore {
+    if (logits.length === 1)
+      return { entailment: 1 / (1 + Math.exp(-(logits[0] ?? 0))), contradiction: null };
+    const probabilities = softmax(logits);
+    return {
+      entailment: probabilities[this.labels.entailment] ?? 0,
+      contradiction:
+        this.labels.contradiction === null ? null : (probabilities[this.labels.contradiction] ?? 0),
+    };
   }
 }
 

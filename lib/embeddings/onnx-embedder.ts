@@ -1,8 +1,9 @@
 import path from "node:path";
 import type { Tokenizer } from "@huggingface/tokenizers";
-import * as ort from "onnxruntime-node";
+import type * as ort from "onnxruntime-node";
 import { AppError, isAppError } from "../errors";
 import type { Embedder, EmbeddingKind } from "./embedder";
+import { encoderFeeds, runByLength, SerialQueue } from "./encoder-runs";
 import { type ModelFiles, modelLoadFailed, openCpuSession, readModelFiles } from "./model-directory";
 
 export interface OnnxEmbedderOptions {
@@ -67,8 +68,7 @@ export class OnnxEmbedder implements Embedder {
   private readonly outputName: string;
   private readonly batchSize: number;
   private readonly promptTokenCounts: Record<EmbeddingKind, number>;
-  /** Session runs are serialised: concurrent runs only fight over the same cores and memory. */
-  private queue: Promise<unknown> = Promise.resolve();
+  private readonly runs = new SerialQueue();
   private isDisposed = false;
 
   private constructor(
@@ -157,27 +157,18 @@ export class OnnxEmbedder implements Embedder {
     }
     if (texts.length === 0) return [];
     const sequences = texts.map((text) => this.tokenize(text, kind));
-    // Batching texts of similar length keeps padding (wasted compute) small.
-    const order = sequences
-      .map((_, index) => index)
-      .sort((a, b) => (sequences[a]?.length ?? 0) - (sequences[b]?.length ?? 0));
-    const vectors = new Array<Float32Array>(texts.length);
-    for (let start = 0; start < order.length; start += this.batchSize) {
-      const batchIndices = order.slice(start, start + this.batchSize);
-      const batch = batchIndices.map((index) => sequences[index] ?? []);
-      const batchVectors = await this.runExclusive(() => this.runBatch(batch, kind));
-      batchIndices.forEach((originalIndex, position) => {
-        const vector = batchVectors[position];
-        if (vector) vectors[originalIndex] = vector;
-      });
-    }
-    return vectors;
+    return runByLength(
+      sequences,
+      (sequence) => sequence.length,
+      this.batchSize,
+      (batch) => this.runs.run(() => this.runBatch(batch, kind)),
+    );
   }
 
   async dispose(): Promise<void> {
     if (this.isDisposed) return;
     this.isDisposed = true;
-    await this.queue.catch(() => undefined);
+    await this.runs.idle();
     await this.session.release();
   }
 
@@ -191,40 +182,13 @@ export class OnnxEmbedder implements Embedder {
     return [...prefixIds, ...contentIds.slice(0, room), ...suffixIds];
   }
 
-  private runExclusive<T>(task: () => Promise<T>): Promise<T> {
-    const result = this.queue.then(task);
-    this.queue = result.catch(() => undefined);
-    return result;
-  }
-
   private async runBatch(sequences: number[][], kind: EmbeddingKind): Promise<Float32Array[]> {
-    const batchSize = sequences.length;
     const sequenceLength = Math.max(...sequences.map((sequence) => sequence.length));
-    const size = batchSize * sequenceLength;
-    const inputIds = new BigInt64Array(size).fill(BigInt(this.files.padTokenId));
-    const attentionMask = new BigInt64Array(size);
-    const positionIds = new BigInt64Array(size);
-    sequences.forEach((sequence, row) => {
-      sequence.forEach((id, column) => {
-        inputIds[row * sequenceLength + column] = BigInt(id);
-        attentionMask[row * sequenceLength + column] = 1n;
-      });
-      for (let column = 0; column < sequenceLength; column++)
-        positionIds[row * sequenceLength + column] = BigInt(column);
-    });
-
-    const shape = [batchSize, sequenceLength];
-    const tensors: Record<string, BigInt64Array> = {
-      input_ids: inputIds,
-      attention_mask: attentionMask,
-      token_type_ids: new BigInt64Array(size),
-      position_ids: positionIds,
-    };
-    const feeds: Record<string, ort.Tensor> = {};
-    for (const name of this.session.inputNames) {
-      const data = tensors[name];
-      if (data) feeds[name] = new ort.Tensor("int64", data, shape);
-    }
+    const feeds = encoderFeeds(
+      this.session.inputNames,
+      sequences.map((ids) => ({ ids })),
+      this.files.padTokenId,
+    );
 
     const results = await this.session.run(feeds, [this.outputName]);
     const output = results[this.outputName];
