@@ -111,8 +111,10 @@ export async function acceptUpload(
   if (request.declaredBytes !== undefined && request.declaredBytes > roomBytes) {
     throw quotaError(collectionQuotaBytes - roomBytes);
   }
+  // The bytes decide the type; the declared name only tells Markdown from text, .docx from a zip.
+  const detect = (head: Uint8Array) => detectMediaType(head, { fileName: title });
   const staged = await blobs
-    .stage(request.body, { maxBytes: Math.min(maxUploadBytes, roomBytes), validate: detectMediaType })
+    .stage(request.body, { maxBytes: Math.min(maxUploadBytes, roomBytes), validate: detect })
     .catch((error: unknown) => {
       const isOverRoom = roomBytes < maxUploadBytes && (error as AppError).code === "too_large:upload";
       throw isOverRoom ? quotaError(collectionQuotaBytes - roomBytes) : error;
@@ -123,7 +125,7 @@ export async function acceptUpload(
     const version = {
       sha256: staged.sha256,
       byteSize: staged.byteSize,
-      mediaType: detectMediaType(staged.head),
+      mediaType: detect(staged.head),
       originalFilename: title,
     };
     const decide = async (

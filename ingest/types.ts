@@ -68,6 +68,11 @@ export interface ExtractedPage {
   /** 1-based. */
   pageNumber: number;
   /**
+   * What a citation calls this page when its number is not how the document names it: "Slide 3",
+   * "Sheet: Revenue", a section heading of a text document. Absent for PDF and image pages.
+   */
+  label?: string;
+  /**
    * Size of the page's coordinate space: PDF points after /Rotate for PDFs, pixels for images.
    */
   width: number;

@@ -4,8 +4,14 @@ import path from "node:path";
 import type { FolioConfig } from "../../lib/config";
 import { AppError } from "../../lib/errors";
 import { createPdfProcessPool, type PdfProcessPool } from "../pdf/pdf-process-pool";
-import { isImageMediaType } from "../stages/detect-media-type";
+import {
+  isImageMediaType,
+  isTextMediaType,
+  type SupportedMediaType,
+  supportedMediaTypes,
+} from "../stages/detect-media-type";
 import { extractImage } from "../stages/extract-image";
+import { readTextDocument } from "../text/read-text-document";
 import type { ExtractedPage } from "../types";
 import { type DocumentPages, type ReadInput, readDocumentPages } from "./document-reader";
 import { createLazyOcr, type LazyOcr } from "./region-ocr";
@@ -26,13 +32,35 @@ export interface DocumentReaderParts {
   limits: { maxImagePixels: number; maxPages: number };
 }
 
-/** The reader for every supported type: PDFs through the pdf.js pool, images through sharp. */
+type ReadByType = (parts: DocumentReaderParts, input: ReadInput) => Promise<DocumentPages>;
+
+/** One reader per supported media type (a type without one is refused at read time). */
+const readers: Partial<Record<SupportedMediaType, ReadByType>> = {
+  "application/pdf": readDocumentPages,
+  ...Object.fromEntries(
+    Object.keys(supportedMediaTypes)
+      .filter(isImageMediaType)
+      .map((type) => [type, readImage]),
+  ),
+  "text/plain": readText,
+  "text/markdown": readText,
+  "text/html": readText,
+};
+
+/**
+ * The reader for every supported type: PDFs through the pdf.js pool, images through sharp,
+ * text, Markdown and HTML parsed in process.
+ */
 export function createDocumentReader(parts: DocumentReaderParts): DocumentReader {
   return {
     read: async (input) => {
-      if (input.mediaType === "application/pdf") return readDocumentPages(parts, input);
-      if (isImageMediaType(input.mediaType)) return readImage(parts, input);
-      throw new AppError("unsupported:file_type", { message: `Folio cannot read ${input.mediaType} files.` });
+      const read = readers[input.mediaType as SupportedMediaType];
+      if (!read) {
+        throw new AppError("unsupported:file_type", {
+          message: `Folio cannot read ${input.mediaType} files.`,
+        });
+      }
+      return read(parts, input);
     },
     renderPdfPage: (filePath, options) => parts.pdf.render(filePath, options),
     get parserProcessIds() {
@@ -61,6 +89,11 @@ export function createConfiguredDocumentReader(config: FolioConfig): DocumentRea
     }),
     limits: { maxImagePixels: config.limits.maxImagePixels, maxPages: config.limits.maxPdfPages },
   });
+}
+
+function readText(_parts: DocumentReaderParts, input: ReadInput): Promise<DocumentPages> {
+  if (!isTextMediaType(input.mediaType)) throw new Error(`not a text type: ${input.mediaType}`);
+  return readTextDocument({ filePath: input.filePath, mediaType: input.mediaType });
 }
 
 async function readImage(parts: DocumentReaderParts, input: ReadInput): Promise<DocumentPages> {

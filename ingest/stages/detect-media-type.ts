@@ -1,5 +1,9 @@
 import {
+  extensionOf,
   type ImageMediaType,
+  isOfficeMediaType,
+  isTextMediaType,
+  mediaTypeOfExtension,
   type SupportedMediaType,
   supportedMediaTypes,
   supportedTypesDescription,
@@ -7,8 +11,11 @@ import {
 import { AppError } from "../../lib/errors";
 
 export {
+  hasPageImages,
   type ImageMediaType,
   isImageMediaType,
+  isOfficeMediaType,
+  isTextMediaType,
   type SupportedMediaType,
   supportedMediaTypes,
   supportedTypesDescription,
@@ -45,6 +52,11 @@ function detectImage(head: Uint8Array): ImageMediaType | null {
  * comments and DOCTYPE. HTML that merely contains an inline `<svg>` is not one.
  */
 function isSvg(text: string): boolean {
+  return /^<(svg:)?svg[\s>/]/.test(skipProlog(text, { skipDoctype: true }));
+}
+
+/** The text after a BOM, XML declarations, comments and (optionally) a DOCTYPE. */
+function skipProlog(text: string, options: { skipDoctype?: boolean } = {}): string {
   let rest = text.replace(/^\uFEFF/, "");
   for (;;) {
     rest = rest.trimStart();
@@ -52,13 +64,13 @@ function isSvg(text: string): boolean {
       ? rest.indexOf("?>") + 2
       : rest.startsWith("<!--")
         ? rest.indexOf("-->") + 3
-        : /^<!DOCTYPE\s/i.test(rest)
+        : options.skipDoctype && /^<!DOCTYPE\s/i.test(rest)
           ? endOfDoctype(rest)
           : 0;
     if (skipTo <= 2) break;
     rest = rest.slice(skipTo);
   }
-  return /^<(svg:)?svg[\s>/]/.test(rest);
+  return rest;
 }
 
 function endOfDoctype(text: string): number {
@@ -70,20 +82,32 @@ function endOfDoctype(text: string): number {
 }
 
 /** What a refused file looks like, so the error can say so. */
-function describeUnsupported(head: Uint8Array): string {
+function describeUnsupported(head: Uint8Array, isText: boolean): string {
   const text = new TextDecoder("latin1").decode(head.subarray(0, 256)).trimStart().toLowerCase();
-  if (startsWith(head, [0x50, 0x4b, 0x03, 0x04])) return "a ZIP archive (or an Office document)";
-  if (text.startsWith("<!doctype html") || text.startsWith("<html")) return "an HTML page";
+  if (startsWith(head, zipSignature)) return "a ZIP archive that is not named .docx, .pptx or .xlsx";
   if (text.startsWith("<?xml") || text.startsWith("<")) return "an XML or markup file";
+  if (isText) return "text, but not named .txt, .md or .html";
   return "of a type Folio does not read";
 }
 
+const zipSignature = [0x50, 0x4b, 0x03, 0x04];
+/** OLE2 compound file: .doc/.xls/.ppt, and also what a password-protected .docx/.xlsx/.pptx is. */
+const compoundFileSignature = [0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1];
+
+/** What the uploader said about the file; only ever used to choose among types the bytes allow. */
+export interface DeclaredFile {
+  /** The file's name as uploaded (its extension tells Markdown from plain text, .docx from a zip). */
+  fileName?: string;
+}
+
 /**
- * Decides the type from the bytes (the first 1 KB), never from the name or the declared content
- * type. Image signatures are checked first, at offset 0; PDF readers accept the `%PDF-` header
- * anywhere in the first 1024 bytes, so we do too.
+ * Decides the type from the bytes (the first 1 KiB), and from the declared file name only where
+ * the bytes cannot tell: text is Markdown or plain text by its extension, a ZIP archive is a Word,
+ * PowerPoint or Excel document by its extension (the reader then checks the package inside).
+ * Image signatures are checked first, at offset 0; PDF readers accept the `%PDF-` header anywhere
+ * in the first 1024 bytes, so we do too (except in a file named as text, where it must come first).
  */
-export function detectMediaType(head: Uint8Array): SupportedMediaType {
+export function detectMediaType(head: Uint8Array, declared: DeclaredFile = {}): SupportedMediaType {
   if (head.byteLength === 0) {
     throw new AppError("invalid:empty_file", {
       message: "The file is empty (0 bytes).",
@@ -91,11 +115,92 @@ export function detectMediaType(head: Uint8Array): SupportedMediaType {
   }
   const image = detectImage(head);
   if (image) return image;
+  const byName = declared.fileName === undefined ? null : mediaTypeOfExtension(declared.fileName);
   const window = new TextDecoder("latin1").decode(head.subarray(0, 1024));
-  if (window.includes("%PDF-")) return "application/pdf";
-  if (isSvg(new TextDecoder("utf-8").decode(head.subarray(0, 1024)))) return "image/svg+xml";
+  const pdfAt = window.indexOf("%PDF-");
+  if (pdfAt === 0 || (pdfAt > 0 && !(byName && isTextMediaType(byName)))) return "application/pdf";
+  if (startsWith(head, zipSignature)) {
+    if (byName && isOfficeMediaType(byName)) return byName;
+  } else if (startsWith(head, compoundFileSignature)) {
+    throw compoundFileError(declared.fileName, byName);
+  } else {
+    // Before the text check: an SVG may declare another encoding than UTF-8.
+    if (isSvg(new TextDecoder("utf-8").decode(head.subarray(0, 1024)))) return "image/svg+xml";
+    const text = decodeTextHead(head);
+    if (text !== null) {
+      const textType = textMediaType(text, declared.fileName, byName);
+      if (textType) return textType;
+    } else if (byName && isTextMediaType(byName)) {
+      throw new AppError("invalid:text_encoding", {
+        message: `The file is named as ${supportedMediaTypes[byName].label} but its bytes are not UTF-8 (or UTF-16) text: it looks binary, or uses an older encoding. Save it as UTF-8 and upload it again.`,
+      });
+    }
+    return refuse(head, text !== null);
+  }
+  return refuse(head, false);
+}
+
+function refuse(head: Uint8Array, isText: boolean): never {
   throw new AppError("unsupported:file_type", {
-    message: `Folio reads ${supportedTypesDescription} files; this file is ${describeUnsupported(head)}.`,
+    message: `Folio reads ${supportedTypesDescription} files; this file is ${describeUnsupported(head, isText)}.`,
     details: { accepted: Object.keys(supportedMediaTypes) },
+  });
+}
+
+/**
+ * Text (already known to decode): HTML by its first element, whatever its name (an HTML page
+ * saved as .txt still is one); else by the name: .html/.htm, .md/.markdown, and .txt or a name
+ * without an extension ("README") as plain text. Without any declared name, text is refused:
+ * nothing tells what it is.
+ */
+function textMediaType(text: string, fileName: string | undefined, byName: SupportedMediaType | null) {
+  if (startsLikeHtml(text)) return "text/html";
+  if (byName && isTextMediaType(byName)) return byName;
+  if (fileName !== undefined && fileName.trim() !== "" && extensionOf(fileName) === "") return "text/plain";
+  return null;
+}
+
+function startsLikeHtml(text: string): boolean {
+  const rest = skipProlog(text);
+  return /^<!doctype\s+html[\s>]/i.test(rest) || /^<(html|head|body)[\s>]/i.test(rest);
+}
+
+/**
+ * The head as text, or null when it is not text: UTF-8 (with or without a BOM; a character cut
+ * by the 1 KiB boundary is fine) or UTF-16 with a BOM, without NUL characters and with only a
+ * few other control characters (form feeds and escapes do occur in real text files).
+ */
+export function decodeTextHead(head: Uint8Array): string | null {
+  const encoding =
+    head[0] === 0xff && head[1] === 0xfe
+      ? "utf-16le"
+      : head[0] === 0xfe && head[1] === 0xff
+        ? "utf-16be"
+        : "utf-8";
+  let text: string;
+  try {
+    text = new TextDecoder(encoding, { fatal: true }).decode(head, { stream: true });
+  } catch {
+    return null;
+  }
+  return looksLikeText(text) ? text : null;
+}
+
+/** No NULs, and control characters other than tab, line breaks, form feed and escape under 1 %. */
+export function looksLikeText(text: string): boolean {
+  if (text.includes("\0")) return false;
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: counting control characters is the point
+  const controls = text.match(/[\x01-\x08\x0e-\x1a\x1c-\x1f\x7f]/g)?.length ?? 0;
+  return controls <= text.length / 100;
+}
+
+function compoundFileError(fileName: string | undefined, byName: SupportedMediaType | null): AppError {
+  if (byName && isOfficeMediaType(byName)) {
+    return new AppError("invalid:office_encrypted", {
+      message: `"${fileName}" is password-protected (encrypted Office documents are stored in the old compound-file format, which Folio cannot read). Remove the password in Office and upload it again.`,
+    });
+  }
+  return new AppError("unsupported:legacy_office", {
+    message: `This is an old binary Office document (.doc, .xls or .ppt) or another compound file. Folio reads ${supportedTypesDescription} files: save it as .docx, .xlsx or .pptx and upload it again.`,
   });
 }

@@ -53,7 +53,7 @@ export async function runExtract(argv: readonly string[], io: ExtractIo): Promis
   const password = parsed.passwordFromStdin ? (await io.readStdin())?.replace(/\r?\n$/, "") : undefined;
   const reader = createConfiguredDocumentReader(config);
   try {
-    const mediaType = detectMediaType(await readHead(parsed.file));
+    const mediaType = detectMediaType(await readHead(parsed.file), { fileName: path.basename(parsed.file) });
     const document = await reader.read({
       filePath: parsed.file,
       mediaType,

@@ -45,9 +45,9 @@ describe("BlobStore.stage", () => {
   it("refuses a wrong type from the first bytes, before reading or writing the rest", async () => {
     const blobs = new BlobStore(root);
     const counter = { pieces: 0 };
-    const html = new TextEncoder().encode(`<!DOCTYPE html><html>${" ".repeat(2000)}`);
+    const zip = new TextEncoder().encode(`PK\x03\x04${" ".repeat(2000)}`);
     await expect(
-      blobs.stage(endlessBody(html, counter), { maxBytes: 1 << 30, validate: detectMediaType }),
+      blobs.stage(endlessBody(zip, counter), { maxBytes: 1 << 30, validate: detectMediaType }),
     ).rejects.toMatchObject({ code: "unsupported:file_type" });
     expect(counter.pieces).toBe(1);
     expect(await incomingFiles()).toEqual([]);

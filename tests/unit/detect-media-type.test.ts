@@ -26,15 +26,78 @@ describe("detectMediaType", () => {
   });
 
   it.each([
-    ["a ZIP archive", "PK\x03\x04rest"],
-    ["an HTML page", '<!DOCTYPE html><html><body><svg width="1"/></body></html>'],
-    ["an XML or markup file", '<?xml version="1.0"?><note>svg</note>'],
-    ["of a type Folio does not read", "BM but not a bitmap at all"],
-  ])("refuses %s and lists what is accepted", (description, content) => {
-    const check = () => detectMediaType(bytes(content));
+    ["a ZIP archive that is not named .docx", "PK\x03\x04rest", "archive.zip"],
+    ["an XML or markup file", '<?xml version="1.0"?><note>svg</note>', "note.xml"],
+    ["of a type Folio does not read", "BM but not a bitmap\0\0\x01\x02", undefined],
+    ["text, but not named .txt, .md or .html", "name,amount\nrent,10\n", "data.csv"],
+    ["text, but not named .txt, .md or .html", "no name was declared", undefined],
+  ])("refuses %s and lists what is accepted", (description, content, fileName) => {
+    const check = () => detectMediaType(bytes(content), fileName === undefined ? {} : { fileName });
     expect(check).toThrow(expect.objectContaining({ code: "unsupported:file_type" }));
     expect(check).toThrow(description);
-    expect(check).toThrow("PDF, PNG, JPEG, WebP, TIFF, GIF, BMP or SVG");
+    expect(check).toThrow(
+      "PDF, PNG, JPEG, WebP, TIFF, GIF, BMP, SVG, plain text, Markdown, HTML, Word, PowerPoint or Excel",
+    );
+  });
+
+  const utf8 = (text: string) => new TextEncoder().encode(text);
+  const utf16le = (text: string) =>
+    new Uint8Array([0xff, 0xfe, ...[...text].flatMap((character) => [character.charCodeAt(0), 0])]);
+
+  it.each([
+    ["text/markdown", utf8("# Notes\n\nSome *text*."), "notes.md"],
+    ["text/markdown", utf8("\uFEFF# Notes with a BOM"), "NOTES.MARKDOWN"],
+    ["text/plain", utf8("Plain notes, café."), "notes.txt"],
+    ["text/plain", utf8("Plain notes without an extension."), "README"],
+    ["text/plain", utf16le("UTF-16 notes"), "notes.txt"],
+    ["text/plain", utf8(`${"é".repeat(511)}e`).subarray(0, 1024 - 1), "cut-mid-character.txt"],
+    ["text/html", utf8("<!doctype html><title>x</title>"), "page.html"],
+    ["text/html", utf8("<!-- saved --><HTML lang=en><body>hi"), "page.txt"],
+    ["text/html", utf8("<body><p>fragment</p></body>"), undefined],
+    ["text/html", utf8("<div>starts with a div</div>"), "page.htm"],
+    ["text/plain", utf8("Mentions %PDF-1.7 in passing."), "about-pdf.txt"],
+    ["image/svg+xml", utf8('<svg xmlns="http://www.w3.org/2000/svg"/>'), "drawing.txt"],
+  ])("recognises %s text by its bytes and its declared name", (mediaType, head, fileName) => {
+    expect(detectMediaType(head, fileName === undefined ? {} : { fileName })).toBe(mediaType);
+  });
+
+  it.each([
+    ["application/vnd.openxmlformats-officedocument.wordprocessingml.document", "report.docx"],
+    ["application/vnd.openxmlformats-officedocument.wordprocessingml.document", "macros.DOCM"],
+    ["application/vnd.openxmlformats-officedocument.presentationml.presentation", "deck.pptx"],
+    ["application/vnd.openxmlformats-officedocument.presentationml.presentation", "deck.pptm"],
+    ["application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "sheet.xlsx"],
+    ["application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "sheet.xlsm"],
+  ])("recognises %s from a ZIP named %s", (mediaType, fileName) => {
+    expect(detectMediaType(bytes("PK\x03\x04\x14\0\x06\0"), { fileName })).toBe(mediaType);
+  });
+
+  const compoundFile = bytes("\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1\0\0\0\0");
+
+  it("refuses an old binary Office file with its own code and what to do", () => {
+    const check = () => detectMediaType(compoundFile, { fileName: "budget.xls" });
+    expect(check).toThrow(expect.objectContaining({ code: "unsupported:legacy_office" }));
+    expect(check).toThrow("save it as .docx, .xlsx or .pptx");
+  });
+
+  it("refuses a password-protected .docx (a compound file inside) as encrypted", () => {
+    const check = () => detectMediaType(compoundFile, { fileName: "secret.docx" });
+    expect(check).toThrow(expect.objectContaining({ code: "invalid:office_encrypted" }));
+    expect(check).toThrow("password-protected");
+  });
+
+  it.each([
+    [
+      "binary junk",
+      new Uint8Array(Array.from({ length: 1024 }, (_, index) => (index * 131) % 256)),
+      "junk.txt",
+    ],
+    ["Latin-1 text", bytes("caf\xe9 cr\xe8me"), "menu.md"],
+    ["mostly control characters", bytes("\x01\x02\x03\x04abc"), "odd.html"],
+  ])("refuses %s named as text with invalid:text_encoding", (_name, head, fileName) => {
+    expect(() => detectMediaType(head, { fileName })).toThrow(
+      expect.objectContaining({ code: "invalid:text_encoding" }),
+    );
   });
 
   it("offers every type and extension to the file picker", () => {
@@ -47,6 +110,13 @@ describe("detectMediaType", () => {
         ".tiff",
         "image/svg+xml",
         ".bmp",
+        "text/markdown",
+        ".md",
+        ".markdown",
+        ".txt",
+        ".html",
+        ".docx",
+        ".xlsm",
       ]),
     );
   });

@@ -11,9 +11,9 @@ describe("detectMediaType", () => {
   });
 
   it.each([
-    ["an HTML page", "<!DOCTYPE html><html><body>hi</body></html>"],
+    ["an XML or markup file", "<?xml version='1.0'?><a/>"],
     ["a ZIP archive", "PK\x03\x04"],
-    ["of a type Folio does not read", "just some text"],
+    ["text, but not named", "just some text"],
   ])("refuses %s by its bytes, whatever it is called", (description, content) => {
     const head = Uint8Array.from(content, (character) => character.charCodeAt(0));
     expect(() => detectMediaType(head)).toThrow(expect.objectContaining({ code: "unsupported:file_type" }));

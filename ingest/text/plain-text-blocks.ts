@@ -1,0 +1,13 @@
+import type { FlowBlock } from "./flow-blocks";
+
+/**
+ * Plain text as paragraphs: runs of lines separated by blank lines, line breaks inside kept.
+ * Plain text has no markup, so no headings or tables are guessed.
+ */
+export function plainTextToBlocks(text: string): FlowBlock[] {
+  return text
+    .split(/\n[ \t\f\v]*\n/)
+    .map((paragraph) => paragraph.replace(/[ \t]+$/gm, "").replace(/^\n+|\s+$/g, ""))
+    .filter((paragraph) => paragraph.trim() !== "")
+    .map((paragraph) => ({ kind: "text" as const, text: paragraph }));
+}
