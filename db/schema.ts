@@ -347,6 +347,8 @@ export const answerSources = pgTable(
     collectionId: uuid("collection_id"),
     documentTitle: text("document_title").notNull(),
     pageNumber: integer("page_number").notNull(),
+    /** "Slide 3", "Sheet: Revenue", a section heading; null for PDF and image pages. */
+    pageLabel: text("page_label"),
     box: jsonb("box"),
     kind: text("kind").notNull(),
     text: text("text"),
@@ -427,6 +429,103 @@ export const auditCheckpoints = pgTable("audit_checkpoints", {
   /** Base64 Ed25519 signature over the checkpoint's statement (lib/audit/checkpoints.ts). */
   signature: text("signature").notNull(),
 });
+
+/**
+ * A curator's test of retrieval in one collection: a question and the document (optionally the
+ * page) that should answer it. The expected document is kept by id without a foreign key, with
+ * its title as it was when chosen: deleting the document must make the question miss (and the
+ * recall drop), not silently remove the question.
+ */
+export const goldenQuestions = pgTable(
+  "golden_questions",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    collectionId: uuid("collection_id")
+      .notNull()
+      .references(() => collections.id, { onDelete: "cascade" }),
+    question: text("question").notNull(),
+    expectedDocumentId: uuid("expected_document_id").notNull(),
+    expectedDocumentTitle: text("expected_document_title").notNull(),
+    /** 1-based; null: any page of the document counts. */
+    expectedPage: integer("expected_page"),
+    createdBy: text("created_by").notNull(),
+    createdAt: createdAt(),
+    updatedAt: timestamp("updated_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
+  },
+  (table) => [index("golden_questions_collection_idx").on(table.collectionId, table.createdAt)],
+);
+
+export const goldenRunTriggerEnum = pgEnum("golden_run_trigger", ["reindex", "model_change", "manual"]);
+export const goldenRunStateEnum = pgEnum("golden_run_state", ["queued", "running", "done", "failed"]);
+
+/** The models a golden run retrieved with (`embedder`, `reranker` or null). */
+export type GoldenModelIds = { embedder: string; reranker: string | null };
+
+/** What one golden question found in a run. `rank` is 1-based among the passages; null: not found. */
+export interface GoldenOutcome {
+  questionId: string;
+  /** sha256 of the question's text when it ran: an edited question is a new question to compare. */
+  questionSha256: string;
+  expectedDocumentId: string;
+  expectedPage: number | null;
+  rank: number | null;
+  /** The passage that matched. */
+  chunkId: string | null;
+  versionId: string | null;
+  pageNumber: number | null;
+  /** [x0, y0, x1, y1] in page units, as chunks carry it. */
+  box: readonly [number, number, number, number] | null;
+}
+
+/**
+ * One evaluation of a collection's golden questions. Triggers enqueue a `queued` row (at most one
+ * per collection: the partial unique index); the process running the ingest worker claims it
+ * with a lease, like an ingest job, and records the figures.
+ */
+export const goldenRuns = pgTable(
+  "golden_runs",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    collectionId: uuid("collection_id")
+      .notNull()
+      .references(() => collections.id, { onDelete: "cascade" }),
+    trigger: goldenRunTriggerEnum("trigger").notNull(),
+    /** A user id for `manual`; `system` otherwise. */
+    requestedBy: text("requested_by").notNull(),
+    state: goldenRunStateEnum("state").notNull().default("queued"),
+    /** The last trigger that asked for this run: a re-index run waits a quiet period after it. */
+    requestedAt: timestamp("requested_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
+    attempts: integer("attempts").notNull().default(0),
+    leaseUntil: timestamp("lease_until", { withTimezone: true, mode: "date" }),
+    leaseToken: uuid("lease_token"),
+    modelIds: jsonb("model_ids").$type<GoldenModelIds>(),
+    /** Recall is measured at this many passages (GOLDEN_K), and also at `depth`. */
+    k: integer("k"),
+    depth: integer("depth"),
+    questionCount: integer("question_count"),
+    hitCount: integer("hit_count"),
+    recallAtK: real("recall_at_k"),
+    recallAtDepth: real("recall_at_depth"),
+    outcomes: jsonb("outcomes").$type<GoldenOutcome[]>(),
+    /** The previous completed run this one was compared with, and the drop that raised the alert. */
+    previousRunId: uuid("previous_run_id"),
+    isAlert: boolean("is_alert").notNull().default(false),
+    alertDrop: real("alert_drop"),
+    errorCode: text("error_code"),
+    errorMessage: text("error_message"),
+    createdAt: createdAt(),
+    startedAt: timestamp("started_at", { withTimezone: true, mode: "date" }),
+    finishedAt: timestamp("finished_at", { withTimezone: true, mode: "date" }),
+  },
+  (table) => [
+    uniqueIndex("golden_runs_one_queued_unique").on(table.collectionId).where(sql`${table.state} = 'queued'`),
+    index("golden_runs_collection_idx").on(table.collectionId, table.createdAt),
+    index("golden_runs_claim_idx").on(table.state, table.createdAt),
+  ],
+);
+
+export type GoldenQuestion = typeof goldenQuestions.$inferSelect;
+export type GoldenRun = typeof goldenRuns.$inferSelect;
 
 export type AuditCheckpoint = typeof auditCheckpoints.$inferSelect;
 

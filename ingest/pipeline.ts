@@ -6,6 +6,7 @@ import type { IngestJob } from "../db/schema";
 import { appendAuditEvent } from "../lib/audit/append-audit-event";
 import type { Embedder } from "../lib/embeddings/embedder";
 import { AppError } from "../lib/errors";
+import { queueGoldenRunAfterIndexChange } from "../lib/golden/queue-golden-run";
 import type { BlobStore } from "../lib/storage/blob-store";
 import type { DerivedStore } from "../lib/storage/derived-store";
 import type { VectorStore } from "../lib/vector-store/vector-store";
@@ -150,7 +151,10 @@ export async function runIngestJob(
           indexedAt: new Date(),
         },
       });
-      if (!isSuperseded) await setCurrentVersion({ db: tx, documentId: document.id, versionId: version.id });
+      if (!isSuperseded) {
+        await setCurrentVersion({ db: tx, documentId: document.id, versionId: version.id });
+        await queueGoldenRunAfterIndexChange(tx, document.collectionId);
+      }
       await appendAuditEvent(tx, {
         actor: "system",
         action: "version.indexed",

@@ -67,6 +67,10 @@ const environmentSchema = z.object({
   RERANK_MODEL: z.string().min(1).optional(),
   RERANK_CANDIDATES: integer(50),
   RERANK_MAX_TOKENS: z.coerce.number().int().min(8).optional(),
+  GOLDEN_K: z.coerce.number().int().min(1).max(100).default(5),
+  GOLDEN_DEPTH: z.coerce.number().int().min(1).max(100).default(20),
+  GOLDEN_ALERT_DROP: z.coerce.number().min(0).max(1).default(0),
+  GOLDEN_DEBOUNCE_SECONDS: z.coerce.number().min(0).default(15),
   ANSWER_MIN_EVIDENCE: z.coerce.number().min(0).max(1).default(0.1),
   CLAIM_CHECK_MODEL: z.string().min(1).optional(),
   CLAIM_CHECK_GENERATOR: z.enum(["true", "false"]).default("false"),
@@ -212,6 +216,17 @@ export interface FolioConfig {
     candidates: number;
     /** Tokens of a (question, passage) pair at most; unset: the model's own limit (512 for both catalog models). */
     maxTokens: number | undefined;
+  };
+  /** Golden questions per collection (docs/golden-questions.md). */
+  golden: {
+    /** recall@k is measured, shown and alerted on at this many passages. @default 5 */
+    k: number;
+    /** Passages retrieved per question; recall is also reported at this depth (at least k). @default 20 */
+    depth: number;
+    /** An alert when recall@k (over the questions both runs asked) falls by more than this; 0: any drop. */
+    alertDrop: number;
+    /** A re-index run waits this long after the last document of its collection finished or was deleted. */
+    debounceSeconds: number;
   };
   /** Below this evidence score (0–1) a question is not sent to the model; 0 turns the check off. */
   minEvidence: number;
@@ -375,6 +390,12 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
     chunkMaxTokens: env.CHUNK_MAX_TOKENS,
     retrievalTopK: env.RETRIEVAL_TOP_K,
     rerank: { model: env.RERANK_MODEL, candidates: env.RERANK_CANDIDATES, maxTokens: env.RERANK_MAX_TOKENS },
+    golden: {
+      k: env.GOLDEN_K,
+      depth: Math.max(env.GOLDEN_K, env.GOLDEN_DEPTH),
+      alertDrop: env.GOLDEN_ALERT_DROP,
+      debounceSeconds: env.GOLDEN_DEBOUNCE_SECONDS,
+    },
     minEvidence: env.ANSWER_MIN_EVIDENCE,
     claimCheck: {
       model: env.CLAIM_CHECK_MODEL,

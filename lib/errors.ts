@@ -93,6 +93,9 @@ export type ErrorSubject =
   | "chunk_owner"
   | "legal_hold"
   | "job_lease"
+  // golden questions
+  | "golden_question"
+  | "golden_run"
   // answering
   | "question_too_long"
   | "prompt_too_long"

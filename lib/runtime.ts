@@ -14,6 +14,7 @@ import type { ModelAvailability, ModelKind } from "./domain/model-status";
 import type { Embedder } from "./embeddings/embedder";
 import { OnnxEmbedder } from "./embeddings/onnx-embedder";
 import { AppError, type ErrorCode, isAppError } from "./errors";
+import { GoldenRunner } from "./golden/golden-runner";
 import type { Generator } from "./llm/generator";
 import { IsolatedLlamaCppGenerator } from "./llm/isolated-llama-cpp-generator";
 import { LlamaNodeGenerator } from "./llm/llama-node-generator";
@@ -59,6 +60,8 @@ export interface Folio {
   modelStatus(): Promise<ModelAvailability[]>;
   /** Upload acceptance and the ingest worker (started only when `startIngestWorker` is set). */
   readonly ingest: IngestService;
+  /** Golden-question runs: queued anywhere, run where the ingest worker runs (docs/golden-questions.md). */
+  readonly golden: GoldenRunner;
   close(): Promise<void>;
 }
 
@@ -155,6 +158,20 @@ export async function createFolio(config: FolioConfig, options: FolioOptions = {
     answersInProgress: () => answerQueue.inProgress,
     log,
   });
+  const golden = new GoldenRunner({
+    db: database.db,
+    // The worker's own embedder (stepping aside for answers) and store: the retrieval /api/ask runs.
+    retrieval: async () => {
+      const { db, store, embedder } = await ingest.pipelineDependencies();
+      return { dependencies: { db, store, embedder }, modelIds: { embedder: embedder.id, reranker: null } };
+    },
+    k: config.golden.k,
+    depth: config.golden.depth,
+    alertDrop: config.golden.alertDrop,
+    debounceMs: config.golden.debounceSeconds * 1000,
+    leaseMs: config.ingestLeaseSeconds * 1000,
+    log,
+  });
   const checkpoints = createCheckpointSchedule({
     db: database.db,
     keyFile: config.auditKeyFile,
@@ -184,6 +201,7 @@ export async function createFolio(config: FolioConfig, options: FolioOptions = {
   });
   if (options.startIngestWorker) {
     ingest.worker.start();
+    golden.start();
     await checkpoints.start();
     retentionPurge.start();
     lanceOptimize.start();
@@ -207,7 +225,9 @@ export async function createFolio(config: FolioConfig, options: FolioOptions = {
       ),
     ],
     ingest,
+    golden,
     close: async () => {
+      await golden.stop();
       await ingest.close();
       await incomingSweep.stop();
       await checkpoints.stop();

@@ -6,6 +6,7 @@ import { lockKeys, withAdvisoryLock, withWriterLock } from "../../db/queries/loc
 import { eraseAnswerSources } from "../../db/queries/retention";
 import { appendAuditEvent } from "../audit/append-audit-event";
 import { AppError } from "../errors";
+import { queueGoldenRunAfterIndexChange } from "../golden/queue-golden-run";
 import { refuseIfHeld } from "../retention/legal-holds";
 import type { BlobStore } from "../storage/blob-store";
 import type { DerivedStore } from "../storage/derived-store";
@@ -80,6 +81,8 @@ export async function deleteDocuments(
       if ("documentId" in target) {
         if (rows.length === 0) throw new AppError("not_found:document", { message: "No such document." });
         await store.deleteDocument(target.documentId);
+        const deletedFrom = rows[0]?.document.collectionId;
+        if (deletedFrom) await queueGoldenRunAfterIndexChange(tx, deletedFrom);
       } else {
         const collection = await deleteCollectionRow({ db: tx, id: target.collectionId });
         if (!collection) throw new AppError("not_found:collection", { message: "No such collection." });

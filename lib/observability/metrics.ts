@@ -28,6 +28,10 @@ interface FolioMetrics {
   generationSeconds: Counter;
   tokensPerSecond: Histogram;
   httpResponses: Counter<"status" | "area">;
+  goldenRuns: Counter<"state">;
+  goldenAlerts: Counter<"collection_id">;
+  goldenRecall: Gauge<"collection_id" | "k">;
+  goldenAlertActive: Gauge<"collection_id">;
 }
 
 /**
@@ -100,6 +104,30 @@ function createMetrics(): FolioMetrics {
       labelNames: ["status", "area"],
       registers,
     }),
+    goldenRuns: new Counter({
+      name: "folio_golden_runs_total",
+      help: "Golden-question runs this process finished, by state (done, failed).",
+      labelNames: ["state"],
+      registers,
+    }),
+    goldenAlerts: new Counter({
+      name: "folio_golden_alerts_total",
+      help: "Golden-question runs this process finished with a recall drop alert, by collection.",
+      labelNames: ["collection_id"],
+      registers,
+    }),
+    goldenRecall: new Gauge({
+      name: "folio_golden_recall",
+      help: "recall@k of each collection's latest completed golden-question run, read at scrape time.",
+      labelNames: ["collection_id", "k"],
+      registers,
+    }),
+    goldenAlertActive: new Gauge({
+      name: "folio_golden_alert",
+      help: "1 when a collection's latest completed golden-question run raised a recall drop alert, read at scrape time.",
+      labelNames: ["collection_id"],
+      registers,
+    }),
   };
 }
 
@@ -161,9 +189,30 @@ export function recordHttpResponse(status: number, path: string): void {
   getMetrics().httpResponses.inc({ status: String(status), area });
 }
 
+/** A golden-question run finished in this process (`done` or `failed`); alerts count per collection. */
+export function recordGoldenRun(run: {
+  state: "done" | "failed";
+  collectionId: string;
+  isAlert: boolean;
+}): void {
+  const metrics = getMetrics();
+  metrics.goldenRuns.inc({ state: run.state });
+  if (run.isAlert) metrics.goldenAlerts.inc({ collection_id: run.collectionId });
+}
+
+/** The latest completed golden run of a collection, as a scrape reports it. */
+export interface GoldenFigure {
+  collectionId: string;
+  k: number;
+  recallAtK: number;
+  isAlert: boolean;
+}
+
 export interface MetricsSources {
   /** Jobs by state, read from the database at scrape time. */
   jobCounts?: () => Promise<JobCounts>;
+  /** Each collection's latest golden-question figures, read from the database at scrape time. */
+  goldenFigures?: () => Promise<GoldenFigure[]>;
 }
 
 /** The Prometheus text exposition of this process's metrics. */
@@ -180,5 +229,21 @@ export async function renderMetrics(
     });
     for (const [state, count] of Object.entries(counts)) ingestJobs.set({ state }, count);
   }
+  if (sources.goldenFigures) await setGoldenFigures(sources.goldenFigures);
   return { body: await registry.metrics(), contentType: registry.contentType };
+}
+
+async function setGoldenFigures(read: () => Promise<GoldenFigure[]>): Promise<void> {
+  const { goldenRecall, goldenAlertActive } = getMetrics();
+  const figures = await read().catch((error: unknown) => {
+    getLogger().warn("metrics: could not read golden-question figures", { error });
+    return undefined;
+  });
+  if (!figures) return;
+  goldenRecall.reset();
+  goldenAlertActive.reset();
+  for (const figure of figures) {
+    goldenRecall.set({ collection_id: figure.collectionId, k: String(figure.k) }, figure.recallAtK);
+    goldenAlertActive.set({ collection_id: figure.collectionId }, figure.isAlert ? 1 : 0);
+  }
 }

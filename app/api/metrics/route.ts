@@ -1,3 +1,4 @@
+import { readGoldenFigures } from "../../../lib/golden/golden-figures";
 import { toHttpResponse } from "../../../lib/http/error-response";
 import { countJobsByState } from "../../../lib/observability/job-counts";
 import { renderMetrics } from "../../../lib/observability/metrics";
@@ -19,6 +20,7 @@ export async function GET(request: Request): Promise<Response> {
     }
     const { body, contentType } = await renderMetrics({
       jobCounts: () => countJobsByState(folio.database.db),
+      goldenFigures: () => readGoldenFigures(folio.database.db),
     });
     return new Response(body, { headers: { "content-type": contentType, "cache-control": "no-store" } });
   } catch (error) {
