@@ -1,6 +1,7 @@
 import { availableParallelism } from "node:os";
 import path from "node:path";
 import { z } from "zod";
+import { type FullTextSettings, fullTextLanguages } from "./vector-store/full-text-settings";
 
 /**
  * The only reader of `process.env`. Parsed once at start; an invalid value fails fast with a
@@ -21,6 +22,7 @@ const environmentSchema = z.object({
   LANCEDB_READ_CONSISTENCY_SECONDS: z.coerce.number().min(0).default(1),
   LANCEDB_OPTIMIZE_MINUTES: z.coerce.number().int().min(0).default(10),
   LANCEDB_CLEANUP_AFTER_MINUTES: z.coerce.number().int().min(0).default(60),
+  FTS_LANGUAGE: z.enum([...fullTextLanguages, "none"]).default("English"),
   MODELS_DIR: z.string().min(1).default("./models"),
   GENERATOR_BACKEND: z.enum(["llama-cpp", "openai"]).default("llama-cpp"),
   GENERATOR_MODEL: z.string().min(1).default("gemma-4-e2b-it"),
@@ -131,6 +133,8 @@ export interface FolioConfig {
     optimizeEveryMinutes: number;
     /** Table versions superseded longer ago than this are removed by the scheduled optimize. */
     keepVersionsMinutes: number;
+    /** Stemming and stop words of full-text search (FTS_LANGUAGE); changing it re-indexes the table on open. */
+    fullText: FullTextSettings;
   };
   modelsDir: string;
   generator: {
@@ -343,6 +347,7 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
       readConsistencySeconds: env.LANCEDB_READ_CONSISTENCY_SECONDS,
       optimizeEveryMinutes: env.LANCEDB_OPTIMIZE_MINUTES,
       keepVersionsMinutes: env.LANCEDB_CLEANUP_AFTER_MINUTES,
+      fullText: { language: env.FTS_LANGUAGE },
     },
     modelsDir: path.resolve(env.MODELS_DIR),
     generator: {

@@ -111,6 +111,7 @@ export async function createFolio(config: FolioConfig, options: FolioOptions = {
       uri: config.lanceUri,
       dims,
       readConsistencySeconds: config.lance.readConsistencySeconds,
+      fullText: config.lance.fullText,
     });
   });
   const embeddingPartsOf = (chosen: Lazy<Embedder>) => async () => {
@@ -263,6 +264,7 @@ export function openDeletionParts(config: FolioConfig): Omit<DeletionDependencie
         uri: config.lanceUri,
         dims,
         readConsistencySeconds: config.lance.readConsistencySeconds,
+        fullText: config.lance.fullText,
       });
     }
     return table;

@@ -2,6 +2,13 @@ import * as lancedb from "@lancedb/lancedb";
 import { Field, FixedSizeList, Float32, Int32, Schema, Utf8 } from "apache-arrow";
 import type { BoundingBox } from "../domain/geometry";
 import { AppError } from "../errors";
+import { ensureFullTextIndex } from "./full-text-index";
+import {
+  defaultFullTextSettings,
+  type FullTextSettings,
+  searchTextColumn,
+  searchTextOf,
+} from "./full-text-settings";
 import type { ChunkWithVector, SearchHit, SearchRequest, StoredChunk, VectorStore } from "./vector-store";
 
 export interface LanceDbStoreOptions {
@@ -17,6 +24,8 @@ export interface LanceDbStoreOptions {
    * @default 1
    */
   readConsistencySeconds?: number;
+  /** How the full-text index tokenizes (FTS_LANGUAGE); a table indexed otherwise is re-indexed on open. @default English */
+  fullText?: FullTextSettings;
 }
 
 export interface OptimizeOutcome {
@@ -47,6 +56,8 @@ type ChunkRow = {
   figure_file: string;
   content_hash: string;
   embedder_id: string;
+  /** Heading path and text: what full-text search matches (full-text-index.ts). */
+  search_text: string;
   vector: number[] | Float32Array;
 };
 
@@ -120,10 +131,7 @@ export class LanceDbStore implements VectorStore {
           `${options.dims}. Re-index the documents or configure the embedding model they were indexed with.`,
       });
     }
-    const indices = await table.listIndices();
-    if (!indices.some((index) => index.columns.includes("text"))) {
-      await table.createIndex("text", { config: lancedb.Index.fts() });
-    }
+    await ensureFullTextIndex(table, options.fullText ?? defaultFullTextSettings);
     const reranker = await lancedb.rerankers.RRFReranker.create(rrfRankConstant);
     return new LanceDbStore(connection, table, reranker, options.dims);
   }
@@ -192,7 +200,7 @@ export class LanceDbStore implements VectorStore {
     if (mode === "text") {
       rows = await this.table
         .query()
-        .fullTextSearch(request.queryText)
+        .fullTextSearch(request.queryText, { columns: searchTextColumn })
         .where(filter)
         .select([...chunkColumns, "_score"])
         .limit(request.limit)
@@ -211,7 +219,10 @@ export class LanceDbStore implements VectorStore {
     }
     // No select(): LanceDB 0.31 warns on projected hybrid queries (lancedb#3001); the
     // vectors of `limit` rows come back too, which costs little.
-    rows = await vectorQuery.fullTextSearch(request.queryText).rerank(this.reranker).toArray();
+    rows = await vectorQuery
+      .fullTextSearch(request.queryText, { columns: searchTextColumn })
+      .rerank(this.reranker)
+      .toArray();
     return rows.map((row) => ({ chunk: fromRow(row), score: Number(row._relevance_score) }));
   }
 
@@ -325,6 +336,8 @@ function chunkSchema(dims: number): Schema {
     text("content_hash"),
     text("embedder_id"),
     new Field("vector", new FixedSizeList(dims, new Field("item", new Float32(), true)), false),
+    // Last, where tables written before it got it (ensureFullTextIndex).
+    text(searchTextColumn),
   ]);
 }
 
@@ -384,6 +397,7 @@ function toRow(chunk: ChunkWithVector): ChunkRow {
     figure_file: chunk.figureFile ?? "",
     content_hash: chunk.contentHash,
     embedder_id: chunk.embedderId,
+    search_text: searchTextOf(chunk),
     vector: Array.from(chunk.vector),
   };
 }
