@@ -78,6 +78,7 @@ const environmentSchema = z.object({
   CLAIM_CHECK_GENERATOR: z.enum(["true", "false"]).default("false"),
   CLAIM_CHECK_GENERATOR_MAX: z.coerce.number().int().min(0).max(64).default(3),
   MAX_QUEUED_ANSWERS: integer(8),
+  OFFICE_MAX_UNCOMPRESSED_MB: integer(200),
   AUDIT_KEY_FILE: z.string().min(1).optional(),
   RETENTION_PURGE_HOURS: integer(24),
   AUDIT_CHECKPOINT_EVENTS: integer(1000),
@@ -216,6 +217,8 @@ export interface FolioConfig {
   rerank: {
     /** A catalog alias, `hf:` URI, or directory (under `modelsDir`, or absolute); unset: no reranking. */
     model: string | undefined;
+    /** Office packages (docx/pptx/xlsx) that unpack to more than this, as declared, are refused unread. */
+    officeMaxUncompressedMb: number;
     /** Hits fetched and rescored per search; the best `limit` of them are kept. @default 50 */
     candidates: number;
     /** Tokens of a (question, passage) pair at most; unset: the model's own limit (512 for both catalog models). */
@@ -413,6 +416,7 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
     auditCheckpoint: { everyEvents: env.AUDIT_CHECKPOINT_EVENTS, everyMinutes: env.AUDIT_CHECKPOINT_MINUTES },
     ingestWorker: env.INGEST_WORKER,
     ingestMaxAttempts: env.INGEST_MAX_ATTEMPTS,
+      officeMaxUncompressedMb: env.OFFICE_MAX_UNCOMPRESSED_MB,
     ingestConcurrency: env.INGEST_CONCURRENCY,
     shutdownDeadlineSeconds: env.SHUTDOWN_DEADLINE_SECONDS,
     ingestLeaseSeconds: env.INGEST_LEASE_SECONDS,

@@ -47,13 +47,17 @@ const prlimitPath = ["/usr/bin/prlimit", "/bin/prlimit"].find((candidate) => exi
  * allocations of the canvas and of pdf.js's wasm decoders) capped by the operating system at
  * `heapMb + nativeMb` (RLIMIT_DATA through `prlimit`, where the machine has it).
  */
-export function spawnChild(memory: { heapMb: number; nativeMb: number }): RunningChild {
+export function spawnChild(
+  memory: { heapMb: number; nativeMb: number },
+  /** Another child script (the Office reader's), and the error a failed start becomes. */
+  script?: { path: string; startError: (cause: Error) => AppError },
+): RunningChild {
   const nodeArguments = [
     "--import",
     "tsx",
     `--max-old-space-size=${memory.heapMb}`,
     // turbopackIgnore: the child is a file run by Node, not a module for the bundle to resolve.
-    /*turbopackIgnore: true*/ resolveExtractorChildPath(),
+    /*turbopackIgnore: true*/ script?.path ?? resolveExtractorChildPath(),
   ];
   const dataLimitBytes = (memory.heapMb + memory.nativeMb) * 1024 * 1024;
   const [command, commandArguments] = prlimitPath
@@ -104,11 +108,11 @@ export function spawnChild(memory: { heapMb: number; nativeMb: number }): Runnin
       childProcess.off("message", onReady);
       child.isBeingStopped = true;
       childProcess.kill("SIGKILL");
+      const cause = new Error(`${reason}: ${summarizeStderr(child.stderrTail)}`);
       reject(
-        new AppError("unavailable:pdf_extractor", {
-          message: "The PDF reader could not start.",
-          cause: new Error(`${reason}: ${summarizeStderr(child.stderrTail)}`),
-        }),
+        script
+          ? script.startError(cause)
+          : new AppError("unavailable:pdf_extractor", { message: "The PDF reader could not start.", cause }),
       );
     };
     const timer = setTimeout(

@@ -3,9 +3,11 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import type { FolioConfig } from "../../lib/config";
 import { AppError } from "../../lib/errors";
+import { createOfficeReader, type OfficeReader } from "../office/office-reader";
 import { createPdfProcessPool, type PdfProcessPool } from "../pdf/pdf-process-pool";
 import {
   isImageMediaType,
+  isOfficeMediaType,
   isTextMediaType,
   type SupportedMediaType,
   supportedMediaTypes,
@@ -30,6 +32,8 @@ export interface DocumentReaderParts {
   pdf: PdfProcessPool;
   ocr: LazyOcr;
   limits: { maxImagePixels: number; maxPages: number };
+  /** Word, PowerPoint and Excel files, each in a child process of its own. */
+  office: OfficeReader;
 }
 
 type ReadByType = (parts: DocumentReaderParts, input: ReadInput) => Promise<DocumentPages>;
@@ -45,6 +49,11 @@ const readers: Partial<Record<SupportedMediaType, ReadByType>> = {
   "text/plain": readText,
   "text/markdown": readText,
   "text/html": readText,
+  ...Object.fromEntries(
+    Object.keys(supportedMediaTypes)
+      .filter(isOfficeMediaType)
+      .map((type) => [type, readOffice]),
+  ),
 };
 
 /**
@@ -64,10 +73,10 @@ export function createDocumentReader(parts: DocumentReaderParts): DocumentReader
     },
     renderPdfPage: (filePath, options) => parts.pdf.render(filePath, options),
     get parserProcessIds() {
-      return parts.pdf.childProcessIds;
+      return [...parts.pdf.childProcessIds, ...parts.office.childProcessIds];
     },
     dispose: async () => {
-      await Promise.all([parts.pdf.dispose(), parts.ocr.dispose()]);
+      await Promise.all([parts.pdf.dispose(), parts.ocr.dispose(), parts.office.dispose()]);
     },
   };
 }
@@ -88,7 +97,16 @@ export function createConfiguredDocumentReader(config: FolioConfig): DocumentRea
       pageTimeoutMs: config.limits.parsePageTimeoutMs,
     }),
     limits: { maxImagePixels: config.limits.maxImagePixels, maxPages: config.limits.maxPdfPages },
+    office: createOfficeReader({
+      timeoutMs: config.limits.parseTimeoutMs,
+      maxMemoryMb: config.limits.parseMemoryMb,
+      maxUncompressedBytes: config.limits.officeMaxUncompressedMb * 1024 * 1024,
+    }),
   });
+}
+
+function readOffice(parts: DocumentReaderParts, input: ReadInput): Promise<DocumentPages> {
+  return parts.office.read({ filePath: input.filePath, mediaType: input.mediaType });
 }
 
 function readText(_parts: DocumentReaderParts, input: ReadInput): Promise<DocumentPages> {
