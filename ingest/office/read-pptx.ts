@@ -53,11 +53,13 @@ export function readPptx(archive: OfficeArchive): OfficeContent {
     if (notes !== "") blocks.push(headingBlock("Speaker notes", 2), textBlock(notes));
     const isHidden = slide.attributes.show === "0" || slide.attributes.show === "false";
     const label = `Slide ${index + 1}${title ? `: ${oneLine(title, 80)}` : ""}${isHidden ? " (hidden)" : ""}`;
-    return [
-      labelledPage(index + 1, label, title ? [headingBlock(oneLine(title, 300), 1), ...blocks] : blocks),
-    ];
+    return [{ label, blocks: title ? [headingBlock(oneLine(title, 300), 1), ...blocks] : blocks }];
   });
-  return { title: readCoreTitle(parts), pages };
+  return {
+    title: readCoreTitle(parts),
+    // Pages are numbered in order (a slide whose part is missing leaves no gap); labels keep slide numbers.
+    pages: pages.map((slide, index) => labelledPage(index + 1, slide.label, slide.blocks)),
+  };
 }
 
 const emptyElement: XmlElement = { name: "", attributes: {}, children: [] };

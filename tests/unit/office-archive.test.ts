@@ -1,0 +1,162 @@
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { deflateRawSync } from "node:zlib";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { readOfficeDocument } from "../../ingest/office/read-office-document";
+import type { ArchiveLimits } from "../../ingest/office/safe-archive";
+import {
+  buildDocx,
+  compoundFileHead,
+  mediaTypes,
+  minimalDocxEntries,
+  wordDocumentXml,
+  writeZip,
+} from "../fixtures/builders/office";
+
+let directory: string;
+beforeAll(async () => {
+  directory = await mkdtemp(path.join(tmpdir(), "folio-office-archive-"));
+});
+afterAll(async () => rm(directory, { recursive: true, force: true }));
+
+async function readDocx(bytes: Uint8Array, limits: ArchiveLimits = {}) {
+  const filePath = path.join(directory, `${Math.random().toString(36).slice(2)}.docx`);
+  await writeFile(filePath, bytes);
+  return readOfficeDocument({ filePath, mediaType: mediaTypes.docx }, limits);
+}
+
+async function failureOf(bytes: Uint8Array, limits: ArchiveLimits = {}) {
+  try {
+    await readDocx(bytes, limits);
+  } catch (error) {
+    return { code: (error as { code?: string }).code, message: (error as Error).message };
+  }
+  throw new Error("the file was read");
+}
+
+const body = wordDocumentXml(["Hello from a hand-made package."]);
+
+const xxe = wordDocumentXml(
+  ["&xxe;"],
+  '<!DOCTYPE w:document [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>',
+).replace("&amp;xxe;", "&xxe;");
+
+const laughs = wordDocumentXml(
+  ["&lol9;"],
+  `<!DOCTYPE lolz [<!ENTITY lol "lol">${Array.from(
+    { length: 9 },
+    (_, level) => `<!ENTITY lol${level + 1} "${`&lol${level || ""};`.repeat(10)}">`,
+  ).join("")}]>`,
+).replace("&amp;lol9;", "&lol9;");
+
+describe("openOfficeArchive (through readOfficeDocument)", () => {
+  it("reads a hand-made minimal package", async () => {
+    const document = await readDocx(writeZip(minimalDocxEntries(body)));
+    expect(document.pages[0]?.blocks.map((block) => block.text)).toEqual(["Hello from a hand-made package."]);
+  });
+
+  it.each([
+    ["an external entity (XXE)", xxe],
+    ["nested entities (billion laughs)", laughs],
+    ["a DOCTYPE in UTF-16", "\uFEFF<!DOCTYPE x [<!ENTITY a 'b'>]><x/>"],
+  ])("refuses %s unread: invalid:xml_entities", async (_, xml) => {
+    const data = xml.startsWith("\uFEFF") ? new Uint8Array(Buffer.from(xml, "utf16le")) : xml;
+    const entries = minimalDocxEntries(body).map((entry) =>
+      entry.name === "word/document.xml" ? { ...entry, data } : entry,
+    );
+    const failure = await failureOf(writeZip(entries));
+    expect(failure.code).toBe("invalid:xml_entities");
+    expect(failure.message).toContain("word/document.xml");
+    expect(failure.message).not.toContain("root:");
+  });
+
+  it("refuses a bomb (a small file with a huge entry) from its central directory, before inflating", async () => {
+    const huge = Buffer.alloc(64 * 1024 * 1024);
+    const entries = [
+      ...minimalDocxEntries(body),
+      {
+        name: "word/media/filler.xml",
+        data: new Uint8Array(0),
+        storedData: deflateRawSync(huge),
+        declaredSize: huge.length,
+      },
+    ];
+    const bytes = writeZip(entries);
+    expect(bytes.length).toBeLessThan(200 * 1024);
+    const failure = await failureOf(bytes);
+    expect(failure.code).toBe("invalid:office_zip_bomb");
+    expect(failure.message).toMatch(/inflate \d+ times/);
+  });
+
+  it("stops inflating an entry at its declared size when the header lies", async () => {
+    const real = Buffer.from(`<x>${"a".repeat(500_000)}</x>`);
+    const entries = minimalDocxEntries(body).map((entry) =>
+      entry.name === "word/document.xml"
+        ? { ...entry, data: new Uint8Array(0), storedData: deflateRawSync(real), declaredSize: 1000 }
+        : entry,
+    );
+    const failure = await failureOf(writeZip(entries));
+    expect(failure.code).toBe("invalid:office_zip_bomb");
+    expect(failure.message).toContain("declares");
+  });
+
+  it("refuses a package over the uncompressed limit, and one with too many entries", async () => {
+    const bytes = writeZip([
+      ...minimalDocxEntries(body),
+      { name: "word/big.xml", data: "<x/>".padEnd(300_000, " ") },
+    ]);
+    expect((await failureOf(bytes, { maxUncompressedBytes: 200_000 })).code).toBe("too_large:office_archive");
+    expect((await failureOf(bytes, { maxEntries: 3 })).code).toBe("too_large:office_archive");
+  });
+
+  it.each([["../evil.xml"], ["/etc/evil.xml"], ["word\\evil.xml"]])(
+    "refuses a part named %s: invalid:office_unsafe_name",
+    async (name) => {
+      const failure = await failureOf(writeZip([...minimalDocxEntries(body), { name, data: "<x/>" }]));
+      expect(failure.code).toBe("invalid:office_unsafe_name");
+    },
+  );
+
+  it("refuses two parts whose names differ only by case", async () => {
+    const entries = [...minimalDocxEntries(body), { name: "WORD/document.xml", data: body }];
+    expect((await failureOf(writeZip(entries))).code).toBe("invalid:office_unsafe_name");
+  });
+
+  it("refuses encrypted entries and a password-protected (compound file) document", async () => {
+    const entries = minimalDocxEntries(body).map((entry) => ({ ...entry, flags: 1 }));
+    expect((await failureOf(writeZip(entries))).code).toBe("invalid:office_encrypted");
+    expect((await failureOf(compoundFileHead())).code).toBe("invalid:office_encrypted");
+  });
+
+  it("refuses a truncated package, corrupt data and a file that is not a ZIP: invalid:office_malformed", async () => {
+    const whole = await buildDocx();
+    expect((await failureOf(whole.subarray(0, Math.floor(whole.length / 2)))).code).toBe(
+      "invalid:office_malformed",
+    );
+    const corrupt = minimalDocxEntries(body).map((entry) =>
+      entry.name === "word/document.xml"
+        ? { ...entry, storedData: new Uint8Array([0xff, 0xff, 0xff, 0xff]) }
+        : entry,
+    );
+    expect((await failureOf(writeZip(corrupt))).code).toBe("invalid:office_malformed");
+    expect((await failureOf(new TextEncoder().encode("just text, not a zip"))).code).toBe(
+      "invalid:office_malformed",
+    );
+    const notWord = writeZip([{ name: "hello.xml", data: "<hello/>" }]);
+    expect((await failureOf(notWord)).code).toBe("invalid:office_malformed");
+  });
+
+  it("reads a macro-enabled document's text and never reads its VBA project", async () => {
+    // Not a deflate stream: inflating it would fail the document.
+    const macros = {
+      name: "word/vbaProject.bin",
+      data: new Uint8Array(0),
+      storedData: new Uint8Array(4096).fill(0xff),
+      declaredSize: 8192,
+    };
+    const document = await readDocx(writeZip([...minimalDocxEntries(body), macros]));
+    expect(document.hasMacros).toBe(true);
+    expect(document.pages[0]?.blocks[0]?.text).toBe("Hello from a hand-made package.");
+  });
+});
