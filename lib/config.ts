@@ -1,6 +1,13 @@
 import { availableParallelism } from "node:os";
 import path from "node:path";
 import { z } from "zod";
+import {
+  type AnnIndexPolicy,
+  type AnnSearchSettings,
+  annIndexTypes,
+  defaultAnnIndexPolicy,
+  defaultAnnSearchSettings,
+} from "./vector-store/ann-settings";
 import { type FullTextSettings, fullTextLanguages } from "./vector-store/full-text-settings";
 
 /**
@@ -22,6 +29,13 @@ const environmentSchema = z.object({
   LANCEDB_READ_CONSISTENCY_SECONDS: z.coerce.number().min(0).default(1),
   LANCEDB_OPTIMIZE_MINUTES: z.coerce.number().int().min(0).default(10),
   LANCEDB_CLEANUP_AFTER_MINUTES: z.coerce.number().int().min(0).default(60),
+  LANCEDB_ANN_INDEX: z.enum([...annIndexTypes, "off"]).default(defaultAnnIndexPolicy.indexType),
+  // Training quantizers needs a few hundred rows at least.
+  LANCEDB_ANN_MIN_ROWS: z.coerce.number().int().min(1000).default(defaultAnnIndexPolicy.minRows),
+  LANCEDB_ANN_RETRAIN_GROWTH: z.coerce.number().min(1.1).default(defaultAnnIndexPolicy.retrainGrowthFactor),
+  LANCEDB_ANN_NPROBES: integer(defaultAnnSearchSettings.nprobes),
+  LANCEDB_ANN_REFINE_FACTOR: z.coerce.number().int().min(0).default(defaultAnnSearchSettings.refineFactor),
+  LANCEDB_ANN_EF: z.coerce.number().int().min(0).default(defaultAnnSearchSettings.ef),
   FTS_LANGUAGE: z.enum([...fullTextLanguages, "none"]).default("English"),
   MODELS_DIR: z.string().min(1).default("./models"),
   GENERATOR_BACKEND: z.enum(["llama-cpp", "openai"]).default("llama-cpp"),
@@ -134,6 +148,8 @@ export interface FolioConfig {
     optimizeEveryMinutes: number;
     /** Table versions superseded longer ago than this are removed by the scheduled optimize. */
     keepVersionsMinutes: number;
+    /** The vector index the scheduled optimize builds, and how searches use it (docs/search-at-scale.md). */
+    ann: { index: AnnIndexPolicy; search: AnnSearchSettings };
     /** Stemming and stop words of full-text search (FTS_LANGUAGE); changing it re-indexes the table on open. */
     fullText: FullTextSettings;
   };
@@ -350,6 +366,18 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
       readConsistencySeconds: env.LANCEDB_READ_CONSISTENCY_SECONDS,
       optimizeEveryMinutes: env.LANCEDB_OPTIMIZE_MINUTES,
       keepVersionsMinutes: env.LANCEDB_CLEANUP_AFTER_MINUTES,
+      ann: {
+        index: {
+          indexType: env.LANCEDB_ANN_INDEX,
+          minRows: env.LANCEDB_ANN_MIN_ROWS,
+          retrainGrowthFactor: env.LANCEDB_ANN_RETRAIN_GROWTH,
+        },
+        search: {
+          nprobes: env.LANCEDB_ANN_NPROBES,
+          refineFactor: env.LANCEDB_ANN_REFINE_FACTOR,
+          ef: env.LANCEDB_ANN_EF,
+        },
+      },
       fullText: { language: env.FTS_LANGUAGE },
     },
     modelsDir: path.resolve(env.MODELS_DIR),

@@ -111,6 +111,7 @@ export async function createFolio(config: FolioConfig, options: FolioOptions = {
       uri: config.lanceUri,
       dims,
       readConsistencySeconds: config.lance.readConsistencySeconds,
+      ann: config.lance.ann,
       fullText: config.lance.fullText,
     });
   });

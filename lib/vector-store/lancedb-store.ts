@@ -2,6 +2,13 @@ import * as lancedb from "@lancedb/lancedb";
 import { Field, FixedSizeList, Float32, Int32, Schema, Utf8 } from "apache-arrow";
 import type { BoundingBox } from "../domain/geometry";
 import { AppError } from "../errors";
+import { maintainSearchIndexes, type SearchIndexChange, tuneVectorQuery } from "./ann-index";
+import {
+  type AnnIndexPolicy,
+  type AnnSearchSettings,
+  defaultAnnIndexPolicy,
+  defaultAnnSearchSettings,
+} from "./ann-settings";
 import { ensureFullTextIndex } from "./full-text-index";
 import {
   defaultFullTextSettings,
@@ -24,6 +31,8 @@ export interface LanceDbStoreOptions {
    * @default 1
    */
   readConsistencySeconds?: number;
+  /** When `optimize` builds the vector index, and how searches use it (ann-index.ts). */
+  ann?: { index?: AnnIndexPolicy; search?: AnnSearchSettings };
   /** How the full-text index tokenizes (FTS_LANGUAGE); a table indexed otherwise is re-indexed on open. @default English */
   fullText?: FullTextSettings;
 }
@@ -34,6 +43,8 @@ export interface OptimizeOutcome {
   fragmentsCompacted: number;
   versionsRemoved: number;
   bytesRemoved: number;
+  /** Indexes built or retrained by this run. */
+  searchIndexes: SearchIndexChange[];
 }
 
 /** Row layout in LanceDB (snake_case columns; the box as JSON text, empty when unknown). */
@@ -88,6 +99,7 @@ export class LanceDbStore implements VectorStore {
     private readonly table: lancedb.Table,
     private readonly reranker: lancedb.rerankers.RRFReranker,
     readonly dims: number,
+    private readonly ann: { index: AnnIndexPolicy; search: AnnSearchSettings },
   ) {}
 
   /** The vector size of an existing chunk table, or undefined when there is none yet. */
@@ -133,7 +145,10 @@ export class LanceDbStore implements VectorStore {
     }
     await ensureFullTextIndex(table, options.fullText ?? defaultFullTextSettings);
     const reranker = await lancedb.rerankers.RRFReranker.create(rrfRankConstant);
-    return new LanceDbStore(connection, table, reranker, options.dims);
+    return new LanceDbStore(connection, table, reranker, options.dims, {
+      index: options.ann?.index ?? defaultAnnIndexPolicy,
+      search: options.ann?.search ?? defaultAnnSearchSettings,
+    });
   }
 
   async replaceDocumentChunks(input: {
@@ -207,12 +222,10 @@ export class LanceDbStore implements VectorStore {
         .toArray();
       return rows.map((row) => ({ chunk: fromRow(row), score: Number(row._score) }));
     }
-    const vectorQuery = this.table
-      .query()
-      .nearestTo(vector)
-      .distanceType("cosine")
-      .where(filter)
-      .limit(request.limit);
+    const vectorQuery = tuneVectorQuery(
+      this.table.query().nearestTo(vector).distanceType("cosine").where(filter).limit(request.limit),
+      this.ann.search,
+    );
     if (mode === "vector") {
       rows = await vectorQuery.select([...chunkColumns, "_distance"]).toArray();
       return rows.map((row) => ({ chunk: fromRow(row), score: 1 - Number(row._distance) }));
@@ -266,19 +279,22 @@ export class LanceDbStore implements VectorStore {
 
   /**
    * Maintenance (one writer at a time, like every write): compacts small and deletion-riddled
-   * files, adds rows written since to the full-text index (they are found before too, by a slower
-   * flat scan), and removes table versions — with the files only they use — that stopped being
-   * the newest more than `keepVersionsMs` ago. A reader still on a version younger than that
-   * keeps working; an older one retries on the newest (see `readLatest`).
+   * files, adds rows written since to the full-text, collection and vector indexes (they are found
+   * before too, by a slower flat scan), and removes table versions — with the files only they use —
+   * that stopped being the newest more than `keepVersionsMs` ago. A reader still on a version
+   * younger than that keeps working; an older one retries on the newest (see `readLatest`). Then
+   * builds the vector index once the table is large enough, or retrains it (ann-index.ts).
    */
   async optimize(input: { keepVersionsMs: number }): Promise<OptimizeOutcome> {
     const cleanupOlderThan = await this.oldestVersionToKeep(Date.now() - input.keepVersionsMs);
     const stats = await this.table.optimize({ cleanupOlderThan });
+    const searchIndexes = await maintainSearchIndexes(this.table, this.ann.index);
     return {
       tableVersion: await this.table.version(),
       fragmentsCompacted: stats.compaction.fragmentsRemoved,
       versionsRemoved: stats.prune.oldVersionsRemoved,
       bytesRemoved: stats.prune.bytesRemoved,
+      searchIndexes,
     };
   }
 
@@ -380,7 +396,8 @@ function sqlString(value: string): string {
   return `'${value}'`;
 }
 
-function toRow(chunk: ChunkWithVector): ChunkRow {
+/** A chunk as the table stores it (exported for the search benchmark's bulk writes). */
+export function toRow(chunk: ChunkWithVector): ChunkRow {
   return {
     id: chunk.id,
     collection_id: chunk.collectionId,

@@ -1,5 +1,6 @@
 import type { Database } from "../../db/client";
 import { lockKeys, withWriterLock } from "../../db/queries/locks";
+import { describeSearchIndexChange } from "./ann-index";
 import type { LanceDbStore, OptimizeOutcome } from "./lancedb-store";
 
 export interface OptimizeSchedule {
@@ -12,9 +13,10 @@ export interface OptimizeSchedule {
 
 /**
  * Optimizes the chunk table every `everyMs` in the process that runs the ingest worker: without
- * it every write leaves a table version and its files behind for good, small files pile up, and
- * the full-text index never learns new rows. Runs under the chunk-table writer lock, so it never
- * races an index write or a deletion (in any process, on PostgreSQL). `everyMs` 0: never.
+ * it every write leaves a table version and its files behind for good, small files pile up, the
+ * indexes never learn new rows, and the vector index is never built (ann-index.ts). Runs under the
+ * chunk-table writer lock, so it never races an index write or a deletion (in any process, on
+ * PostgreSQL). `everyMs` 0: never.
  */
 export function createOptimizeSchedule(input: {
   db: Database;
@@ -43,6 +45,9 @@ export function createOptimizeSchedule(input: {
           `[lancedb] optimized the chunk table: ${outcome.fragmentsCompacted} fragments compacted, ` +
             `${outcome.versionsRemoved} old versions (${outcome.bytesRemoved} bytes) removed`,
         );
+      }
+      for (const change of outcome?.searchIndexes ?? []) {
+        input.log(`[lancedb] ${describeSearchIndexChange(change)}`);
       }
       lastProblem = "";
     } catch (error) {
