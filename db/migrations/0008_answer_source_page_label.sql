@@ -1,0 +1,1 @@
+ALTER TABLE "answer_sources" ADD COLUMN "page_label" text;
