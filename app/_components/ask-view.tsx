@@ -3,6 +3,7 @@
 import { type FormEvent, useCallback, useEffect, useRef, useState } from "react";
 import type { Citation, SourceRef } from "../../lib/domain/answer-events";
 import type { AnswerRefusal, ClaimVerdict } from "../../lib/domain/claim-verdicts";
+import { pageNameOf } from "../../lib/domain/page-text";
 import { AnswerFeedback } from "./answer-feedback";
 import { AnswerText } from "./answer-text";
 import {
@@ -280,7 +281,7 @@ export function AskView() {
               {sources.map((source) => (
                 <li key={source.chunkId}>
                   <button type="button" className="source-link" onClick={() => setOpenSource(source)}>
-                    [{source.n}] {source.documentTitle}, page {source.pageNumber}
+                    [{source.n}] {source.documentTitle}, {pageNameOf(source)}
                   </button>
                   {source.imageSha256 && (
                     <span className="source-tag" data-testid="source-image-tag">

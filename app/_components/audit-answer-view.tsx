@@ -2,6 +2,7 @@
 
 import { type MouseEvent, useEffect, useMemo, useState } from "react";
 import type { Citation } from "../../lib/domain/answer-events";
+import { pageNameOf } from "../../lib/domain/page-text";
 import { AnswerText } from "./answer-text";
 import { type ApiProblem, asProblem, callApi } from "./api-client";
 import type { AnswerAuditView, AuditedSourceView } from "./audit-data";
@@ -24,6 +25,7 @@ function citationOf(source: AuditedSourceView): Citation {
       versionId: source.versionId,
       documentTitle: source.documentTitle,
       pageNumber: source.pageNumber,
+      pageLabel: source.pageLabel,
       box: source.box,
       kind: source.kind === "table" || source.kind === "figure" ? source.kind : "text",
       text: source.text ?? "",
@@ -152,7 +154,7 @@ export function AuditAnswerView({ answerId }: { answerId: string }) {
                   aria-current={source.n === openN ? "true" : undefined}
                   onClick={() => choose(source.n)}
                 >
-                  [{source.n}] {source.documentTitle}, page {source.pageNumber}
+                  [{source.n}] {source.documentTitle}, {pageNameOf(source)}
                 </button>
                 {source.isCited && <span className="source-tag">cited</span>}
                 {source.imageSha256 && <span className="source-tag">image sent</span>}

@@ -1,6 +1,7 @@
 "use client";
 
 import { useEffect, useRef } from "react";
+import { pageNameOf } from "../../lib/domain/page-text";
 import type { AuditedSourceView } from "./audit-data";
 import { HashCheckBadge, LedgerCheckBadge } from "./audit-hash-badge";
 import { formatDate } from "./labels";
@@ -55,7 +56,7 @@ export function AuditSourcePanel({
             {source.documentTitle}
           </h2>
           <div className="page">
-            Page {source.pageNumber} · {source.kind} · {versionNote(source)}
+            {pageNameOf(source, { capitalized: true })} · {source.kind} · {versionNote(source)}
           </div>
         </div>
       </header>
@@ -64,8 +65,10 @@ export function AuditSourcePanel({
           documentId={source.documentId}
           versionId={source.versionId}
           pageNumber={source.pageNumber}
+          pageLabel={source.pageLabel}
           documentTitle={source.documentTitle}
           box={source.box}
+          {...(source.text === null ? {} : { passageText: source.text })}
           pageInfoUrl={`/api/audit/answers/${answerId}/sources/${source.n}/page`}
         />
       ) : (

@@ -2,6 +2,7 @@
 
 import { useEffect, useRef, useState } from "react";
 import type { SourceRef } from "../../lib/domain/answer-events";
+import { pageNameOf } from "../../lib/domain/page-text";
 import type { StoredChunk } from "../../lib/vector-store/vector-store";
 import { type ApiProblem, asProblem, callApi } from "./api-client";
 import { PageView } from "./page-view";
@@ -71,7 +72,7 @@ export function CitationPanel({ source, onClose }: { source: SourceRef; onClose:
             {source.documentTitle}
           </div>
           <div className="page" data-testid="citation-page">
-            Page {source.pageNumber}
+            {pageNameOf(source, { capitalized: true })}
           </div>
           {chunk && chunk.headingPath.length > 0 && (
             <div className="heading-path small muted">{chunk.headingPath.join(" › ")}</div>
@@ -87,7 +88,7 @@ export function CitationPanel({ source, onClose }: { source: SourceRef; onClose:
           className="figure-image"
           data-testid="citation-figure"
           src={`/api/chunks/${source.chunkId}/figure`}
-          alt={`Figure on page ${source.pageNumber} of ${source.documentTitle}`}
+          alt={`Figure on ${pageNameOf(source)} of ${source.documentTitle}`}
         />
       )}
       {isFigure && (
@@ -101,8 +102,10 @@ export function CitationPanel({ source, onClose }: { source: SourceRef; onClose:
         documentId={source.documentId}
         versionId={source.versionId}
         pageNumber={source.pageNumber}
+        pageLabel={source.pageLabel}
         documentTitle={source.documentTitle}
         box={chunk?.box ?? source.box}
+        passageText={source.text}
       />
       {provenance && (
         <p className="provenance small" data-testid="citation-provenance">

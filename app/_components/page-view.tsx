@@ -3,12 +3,18 @@
 import { useEffect, useRef, useState } from "react";
 import type { BoundingBox } from "../../lib/domain/geometry";
 import type { PageGeometry } from "../../lib/domain/page-geometry";
+import { pageNameOf } from "../../lib/domain/page-text";
 import { type ApiProblem, asProblem, callApi } from "./api-client";
 
-interface PageInfo {
-  page: PageGeometry;
-  previewUrl: string;
-}
+/** What the page routes answer: an image page's geometry, or a text page's text and label. */
+type PageInfo =
+  | { kind?: "image"; page: PageGeometry; previewUrl: string }
+  | {
+      kind: "text";
+      page: { pageNumber: number; pageCount: number; label: string | null };
+      text: string;
+      previewUrl: string;
+    };
 
 /** A box in page units as CSS percentages of the page, padded a little so the outline clears the text. */
 function highlightStyle(box: BoundingBox, page: PageGeometry): React.CSSProperties {
@@ -30,15 +36,21 @@ export function PageView({
   documentId,
   versionId,
   pageNumber,
+  pageLabel,
   documentTitle,
   box,
+  passageText,
   pageInfoUrl,
 }: {
   documentId: string;
   versionId: string;
   pageNumber: number;
+  /** What the document calls the page ("Slide 3", a section heading), if not "page N". */
+  pageLabel?: string | null;
   documentTitle: string;
   box: BoundingBox | null;
+  /** The cited passage's text: on a text page, the exact span to highlight inside `box`. */
+  passageText?: string;
   /** Where the page's geometry and preview URL come from: the document's page route unless given (the audit workspace's). */
   pageInfoUrl?: string;
 }) {
@@ -65,7 +77,7 @@ export function PageView({
   // A long page scrolls inside its frame: bring the outlined passage into view, a third from the top.
   useEffect(() => {
     const viewport = viewportRef.current;
-    if (!isImageLoaded || !info || !box || !viewport) return;
+    if (!isImageLoaded || !info || info.kind === "text" || !box || !viewport) return;
     const frameHeight = viewport.scrollHeight;
     viewport.scrollTop = Math.max(0, (box[1] / info.page.height) * frameHeight - viewport.clientHeight / 3);
   }, [isImageLoaded, info, box]);
@@ -81,7 +93,11 @@ export function PageView({
       </p>
     );
   }
-  const label = `Page ${pageNumber} of ${documentTitle}`;
+  const pageName = pageNameOf({ pageNumber, pageLabel }, { capitalized: true });
+  if (info?.kind === "text") {
+    return <TextPageView info={info} box={box} passageText={passageText} pageName={pageName} />;
+  }
+  const label = `${pageName} of ${documentTitle}`;
   return (
     <figure
       className="page-view"
@@ -110,7 +126,7 @@ export function PageView({
             <div
               className="page-highlight"
               role="img"
-              aria-label={`The cited passage on page ${pageNumber}`}
+              aria-label={`The cited passage on ${pageNameOf({ pageNumber, pageLabel })}`}
               data-testid="page-highlight"
               style={highlightStyle(box, info.page)}
             />
@@ -124,6 +140,82 @@ export function PageView({
           </a>
         </figcaption>
       )}
+    </figure>
+  );
+}
+
+/**
+ * The span of a text page to highlight: the passage's own text where it lies inside its box (a
+ * chunk cut from a long paragraph is part of its block's box), else the whole box.
+ */
+export function highlightRange(
+  text: string,
+  box: BoundingBox | null,
+  passageText: string | undefined,
+): [number, number] | null {
+  if (!box) return null;
+  const start = Math.max(0, Math.min(text.length, Math.floor(box[1])));
+  const end = Math.max(start, Math.min(text.length, Math.ceil(box[3])));
+  const passage = passageText?.trim();
+  if (passage) {
+    const found = text.indexOf(passage, start);
+    if (found !== -1 && found + passage.length <= end) return [found, found + passage.length];
+  }
+  return end > start ? [start, end] : null;
+}
+
+/**
+ * A page of a document without page images (text, Markdown, HTML, Office): its text as text
+ * (React escapes it: an HTML document's markup is never rendered), the passage marked and
+ * scrolled into view.
+ */
+function TextPageView({
+  info,
+  box,
+  passageText,
+  pageName,
+}: {
+  info: Extract<PageInfo, { kind: "text" }>;
+  box: BoundingBox | null;
+  passageText: string | undefined;
+  pageName: string;
+}) {
+  const viewportRef = useRef<HTMLDivElement>(null);
+  const markRef = useRef<HTMLElement>(null);
+  const range = highlightRange(info.text, box, passageText);
+
+  // biome-ignore lint/correctness/useExhaustiveDependencies: scroll again when the page or the passage changes
+  useEffect(() => {
+    const viewport = viewportRef.current;
+    const mark = markRef.current;
+    if (!viewport || !mark) return;
+    viewport.scrollTop = Math.max(0, mark.offsetTop - viewport.clientHeight / 3);
+  }, [info, range?.[0], range?.[1]]);
+
+  return (
+    <figure
+      className="page-view"
+      data-testid="page-preview"
+      data-state="loaded"
+      data-kind="text"
+      aria-label={pageName}
+    >
+      <div className="page-viewport" ref={viewportRef}>
+        <pre className="page-text" data-testid="page-text">
+          {range ? info.text.slice(0, range[0]) : info.text}
+          {range && (
+            <mark ref={markRef} className="page-text-highlight" data-testid="page-highlight">
+              {info.text.slice(range[0], range[1])}
+            </mark>
+          )}
+          {range ? info.text.slice(range[1]) : null}
+        </pre>
+      </div>
+      <figcaption className="small">
+        <a href={info.previewUrl} target="_blank" rel="noopener">
+          Open the page as text
+        </a>
+      </figcaption>
     </figure>
   );
 }

@@ -159,7 +159,15 @@ export async function listCheckpointsBetween({
 export type ExportedAnswer = Pick<AnswerRow, "id" | "question" | "answer"> & {
   sources: Pick<
     AnswerSourceRow,
-    "n" | "chunkId" | "documentId" | "versionId" | "pageNumber" | "text" | "contentHash" | "imageSha256"
+    | "n"
+    | "chunkId"
+    | "documentId"
+    | "versionId"
+    | "pageNumber"
+    | "pageLabel"
+    | "text"
+    | "contentHash"
+    | "imageSha256"
   >[];
 };
 
@@ -187,6 +195,7 @@ export async function listAnswerTexts({
       documentId: answerSources.documentId,
       versionId: answerSources.versionId,
       pageNumber: answerSources.pageNumber,
+      pageLabel: answerSources.pageLabel,
       text: answerSources.text,
       contentHash: answerSources.contentHash,
       imageSha256: answerSources.imageSha256,

@@ -16,6 +16,8 @@ export type ChunkOptions = z.input<typeof chunkOptionsSchema>;
 export interface DraftChunk {
   chunkIndex: number;
   pageNumber: number;
+  /** What a citation calls the page ("Slide 3", a section heading), or null to say "page N". */
+  pageLabel: string | null;
   kind: ChunkKind;
   text: string;
   box: BoundingBox | null;
@@ -60,8 +62,13 @@ export function createChunker(countTokens: (text: string) => number, options: Ch
     },
     add(page) {
       const chunks: DraftChunk[] = [];
-      const push = (chunk: Omit<DraftChunk, "chunkIndex" | "pageNumber">) =>
-        chunks.push({ chunkIndex: chunkCount++, pageNumber: page.pageNumber, ...chunk });
+      const push = (chunk: Omit<DraftChunk, "chunkIndex" | "pageNumber" | "pageLabel">) =>
+        chunks.push({
+          chunkIndex: chunkCount++,
+          pageNumber: page.pageNumber,
+          pageLabel: page.label ?? null,
+          ...chunk,
+        });
 
       let current: Piece[] = [];
       let currentTokens = 0;

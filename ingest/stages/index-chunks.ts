@@ -25,6 +25,7 @@ export async function indexChunks(input: {
       ...input.version,
       chunkIndex: chunk.chunkIndex,
       pageNumber: chunk.pageNumber,
+      pageLabel: chunk.pageLabel,
       box: chunk.box,
       kind: chunk.kind,
       text: chunk.text,

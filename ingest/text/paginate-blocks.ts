@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { pageTextBlockSeparator } from "../../lib/domain/page-text";
 import { createHeadingTracker } from "../layout/headings";
 import type { ExtractedPage, PageBlock } from "../types";
 import type { FlowBlock } from "./flow-blocks";
@@ -16,7 +17,7 @@ export const paginateOptionsSchema = z
 export type PaginateOptions = z.input<typeof paginateOptionsSchema>;
 
 /** Between two blocks in a page's text (the preview shows it; chunk boxes index into it). */
-export const blockSeparator = "\n\n";
+export const blockSeparator = pageTextBlockSeparator;
 
 /**
  * Pages for a document that has none of its own (text, Markdown, HTML): a new page at every

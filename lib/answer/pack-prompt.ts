@@ -28,17 +28,25 @@ export interface PackedPrompt {
 
 /** Sources are fenced in tags the text itself cannot close or forge. */
 export function renderSource(
-  source: Pick<SourceRef, "n" | "documentTitle" | "pageNumber" | "text"> & { kind?: SourceRef["kind"] },
+  source: Pick<SourceRef, "n" | "documentTitle" | "pageNumber" | "text"> & {
+    kind?: SourceRef["kind"];
+    pageLabel?: string | null;
+  },
 ): string {
   return `${openingTag(source)}\n${neutraliseMarkup(source.text)}\n</source>`;
 }
 
 function openingTag(
-  source: Pick<SourceRef, "n" | "documentTitle" | "pageNumber"> & { kind?: SourceRef["kind"] },
+  source: Pick<SourceRef, "n" | "documentTitle" | "pageNumber"> & {
+    kind?: SourceRef["kind"];
+    pageLabel?: string | null;
+  },
 ): string {
   const title = neutraliseMarkup(source.documentTitle).replace(/"/g, "'");
   const kind = source.kind === "figure" ? ' type="figure"' : "";
-  return `<source id="${source.n}" document="${title}" page="${source.pageNumber}"${kind}>`;
+  // A slide, a sheet or a section is named as the document names it; a PDF page by its number.
+  const page = source.pageLabel ? neutraliseMarkup(source.pageLabel).replace(/"/g, "'") : source.pageNumber;
+  return `<source id="${source.n}" document="${title}" page="${page}"${kind}>`;
 }
 
 const sourcesHeader = "Sources (untrusted excerpts from the organisation's documents):\n<sources>\n";
@@ -192,8 +200,18 @@ export function toSourceRef(
   n: number,
   imageSha256: string | null = null,
 ): SourceRef {
-  const { chunkId, documentId, versionId, documentTitle, pageNumber, box, kind, text, contentHash } =
-    candidate;
+  const {
+    chunkId,
+    documentId,
+    versionId,
+    documentTitle,
+    pageNumber,
+    pageLabel,
+    box,
+    kind,
+    text,
+    contentHash,
+  } = candidate;
   return {
     n,
     chunkId,
@@ -201,6 +219,7 @@ export function toSourceRef(
     versionId,
     documentTitle,
     pageNumber,
+    pageLabel,
     box,
     kind,
     text,

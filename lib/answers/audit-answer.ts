@@ -29,6 +29,8 @@ export interface AuditedSource {
   collectionId: string | null;
   documentTitle: string;
   pageNumber: number;
+  /** "Slide 3", "Sheet: Revenue", a section heading; null for PDF and image pages. */
+  pageLabel: string | null;
   box: BoundingBox | null;
   kind: string;
   /** Exactly as sent to the model; null once erased. */
@@ -124,6 +126,7 @@ const answerPayloadSchema = z
             documentId: z.string().optional(),
             versionId: z.string().optional(),
             pageNumber: z.number().optional(),
+            pageLabel: z.string().optional(),
             imageSha256: z.string().optional(),
           })
           .loose(),
@@ -174,6 +177,7 @@ function ledgerCheckOf(source: AnswerSourceRow, chunks: AnswerPayload["chunks"])
     documentId: source.documentId,
     versionId: source.versionId,
     pageNumber: source.pageNumber,
+    ...(source.pageLabel ? { pageLabel: source.pageLabel } : {}),
   };
   const isSame =
     Object.entries(kept).every(([field, value]) => {
@@ -258,6 +262,7 @@ export async function auditAnswer(db: Database, actor: Actor, answerId: string):
         collectionId: source.collectionId,
         documentTitle: source.documentTitle,
         pageNumber: source.pageNumber,
+        pageLabel: source.pageLabel ?? null,
         box: (source.box as BoundingBox | null) ?? null,
         kind: source.kind,
         text: source.text,

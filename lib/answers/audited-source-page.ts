@@ -4,7 +4,7 @@ import { getVersionWithDocument } from "../../db/queries/documents";
 import type { AnswerSourceRow, DocumentVersion } from "../../db/schema";
 import type { Actor } from "../domain/actor";
 import { AppError } from "../errors";
-import { type PagePreview, pagePreview, previewDependenciesOf } from "../previews/page-preview";
+import { type PageContent, previewPage } from "../previews/preview-page";
 import type { Folio } from "../runtime";
 import type { PreviewSize } from "../storage/derived-store";
 import { requireAuditor } from "./require-auditor";
@@ -21,7 +21,7 @@ export async function auditedSourcePage(
   folio: Pick<Folio, "database" | "blobs" | "derived" | "ingest" | "config">,
   actor: Actor,
   request: { answerId: string; n: number; size: PreviewSize },
-): Promise<{ source: AnswerSourceRow; version: DocumentVersion } & PagePreview> {
+): Promise<{ source: AnswerSourceRow; version: DocumentVersion; content: PageContent }> {
   requireAuditor(actor);
   const { db } = folio.database;
   const source = await getAnswerSource({ db, answerId: request.answerId, n: request.n });
@@ -32,10 +32,6 @@ export async function auditedSourcePage(
   if (!version || !original) {
     throw new AppError("not_found:version", { message: deletedMessage, details: { reason: "deleted" } });
   }
-  const preview = await pagePreview(previewDependenciesOf(folio), {
-    version,
-    pageNumber: source.pageNumber,
-    size: request.size,
-  });
-  return { source, version, ...preview };
+  const content = await previewPage(folio, { version, pageNumber: source.pageNumber, size: request.size });
+  return { source, version, content };
 }

@@ -104,6 +104,8 @@ export const answerSourceLineSchema = z
     documentId: z.string(),
     versionId: z.string(),
     pageNumber: z.number().int(),
+    /** "Slide 3", "Sheet: Revenue", a section heading; absent in exports made before labels. */
+    pageLabel: z.string().nullable().optional(),
     /** Null once the passage was erased; `contentHash` stays. */
     text: z.string().nullable(),
     contentHash: hex64,
@@ -155,6 +157,7 @@ export const answerPayloadSchema = z.object({
         documentId: z.string().optional(),
         versionId: z.string().optional(),
         pageNumber: z.number().optional(),
+        pageLabel: z.string().optional(),
         contentHash: z.string().optional(),
         imageSha256: z.string().optional(),
       }),

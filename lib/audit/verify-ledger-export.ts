@@ -384,6 +384,7 @@ function answerProblem(
       source.documentId !== chunk.documentId ||
       source.versionId !== chunk.versionId ||
       source.pageNumber !== chunk.pageNumber ||
+      (source.pageLabel ?? null) !== (chunk.pageLabel ?? null) ||
       source.imageSha256 !== (chunk.imageSha256 ?? null)
     )
       return `passage [${source.n}]: its chunk, document, version, page or image differs from the ledger's`;

@@ -100,6 +100,7 @@ function keptSourceRef(source: AnswerSourceRow, text: string): SourceRef {
     versionId: source.versionId,
     documentTitle: source.documentTitle,
     pageNumber: source.pageNumber,
+    pageLabel: source.pageLabel ?? null,
     box: source.box as SourceRef["box"],
     kind: source.kind as SourceRef["kind"],
     text,

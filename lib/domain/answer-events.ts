@@ -9,6 +9,11 @@ export interface SourceRef {
   versionId: string;
   documentTitle: string;
   pageNumber: number;
+  /**
+   * What the document calls the page, when not "page N": "Slide 3", "Sheet: Revenue", a section
+   * heading of a text document. Null for PDF and image pages (and answers recorded before labels).
+   */
+  pageLabel: string | null;
   box: BoundingBox | null;
   /** Running text, a table, or a figure (its caption and the text read in it). */
   kind: "text" | "table" | "figure";

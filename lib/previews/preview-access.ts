@@ -9,7 +9,7 @@ import { servableDocuments } from "../retrieval/retrieve-context";
 import type { Folio } from "../runtime";
 import { type DerivedStore, isFigureFileName, type PreviewSize } from "../storage/derived-store";
 import type { VectorStore } from "../vector-store/vector-store";
-import { type PagePreview, pagePreview, previewDependenciesOf } from "./page-preview";
+import { type PageContent, previewPage } from "./preview-page";
 
 /**
  * The version whose pages a reader may see: the document's current one, or an older version of
@@ -58,22 +58,18 @@ export async function requireFigureFile(
 }
 
 /**
- * One page of a document the caller may read, rendered if needed: the access check and the
- * render in one call, for the routes that serve the page and its geometry.
+ * One page of a document the caller may read, rendered (or read) if needed: the access check and
+ * the render in one call, for the routes that serve the page and its geometry or text.
  */
 export async function readablePagePreview(
   folio: Pick<Folio, "database" | "blobs" | "derived" | "ingest" | "config">,
   actor: Actor,
   request: { documentId: string; pageNumber: number; versionId?: string; size: PreviewSize },
-): Promise<{ document: DocumentRow; version: DocumentVersion } & PagePreview> {
+): Promise<{ document: DocumentRow; version: DocumentVersion; content: PageContent }> {
   const { document, version } = await requirePreviewVersion(folio.database.db, actor, {
     documentId: request.documentId,
     ...(request.versionId === undefined ? {} : { versionId: request.versionId }),
   });
-  const preview = await pagePreview(previewDependenciesOf(folio), {
-    version,
-    pageNumber: request.pageNumber,
-    size: request.size,
-  });
-  return { document, version, ...preview };
+  const content = await previewPage(folio, { version, pageNumber: request.pageNumber, size: request.size });
+  return { document, version, content };
 }

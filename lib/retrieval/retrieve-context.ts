@@ -65,6 +65,7 @@ export function toPassage(chunk: StoredChunk, documentTitle: string, score: numb
     versionId: chunk.versionId,
     documentTitle,
     pageNumber: chunk.pageNumber,
+    pageLabel: chunk.pageLabel,
     box: chunk.box,
     kind: chunk.kind,
     text: chunk.text,

@@ -5,7 +5,9 @@ import { AppError } from "../errors";
 /** What a derived file is; the name inside a document's directory follows from it. */
 export type DerivedFile =
   | { kind: "figure"; name: string }
-  | { kind: "preview"; pageNumber: number; size: PreviewSize };
+  | { kind: "preview"; pageNumber: number; size: PreviewSize }
+  /** A text page's text and label (documents without page images), cached for previews. */
+  | { kind: "page_text"; pageNumber: number };
 
 export type PreviewSize = "thumbnail" | "reading";
 
@@ -32,6 +34,7 @@ export class DerivedStore {
       return path.join(directory, "figures", file.name);
     }
     if (!Number.isInteger(file.pageNumber) || file.pageNumber < 1) throw new AppError("invalid:page_number");
+    if (file.kind === "page_text") return path.join(directory, "previews", `${file.pageNumber}-text.json`);
     return path.join(directory, "previews", `${file.pageNumber}-${file.size}.png`);
   }
 

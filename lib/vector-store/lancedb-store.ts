@@ -55,6 +55,8 @@ type ChunkRow = {
   version_id: string;
   chunk_index: number;
   page_number: number;
+  /** Empty when the page is named by its number. */
+  page_label: string;
   box: string;
   kind: string;
   text: string;
@@ -86,6 +88,7 @@ const chunkColumns = [
   "confidence",
   "heading_path",
   "figure_file",
+  "page_label",
   "content_hash",
   "embedder_id",
 ] as const;
@@ -354,12 +357,13 @@ function chunkSchema(dims: number): Schema {
     new Field("vector", new FixedSizeList(dims, new Field("item", new Float32(), true)), false),
     // Last, where tables written before it got it (ensureFullTextIndex).
     text(searchTextColumn),
+    text("page_label"),
   ]);
 }
 
 /**
- * Tables written before chunks carried their source, OCR confidence, heading path and figure
- * get those columns with the values that were true of every chunk then.
+ * Tables written before chunks carried their source, OCR confidence, heading path, figure and
+ * page label get those columns with the values that were true of every chunk then.
  */
 async function addProvenanceColumns(table: lancedb.Table): Promise<void> {
   const names = new Set((await table.schema()).fields.map((field) => field.name));
@@ -368,6 +372,7 @@ async function addProvenanceColumns(table: lancedb.Table): Promise<void> {
     { name: "confidence", valueSql: "CAST(NULL AS FLOAT)" },
     { name: "heading_path", valueSql: "'[]'" },
     { name: "figure_file", valueSql: "''" },
+    { name: "page_label", valueSql: "''" },
   ].filter((column) => !names.has(column.name));
   if (missing.length > 0) await table.addColumns(missing);
 }
@@ -405,6 +410,7 @@ export function toRow(chunk: ChunkWithVector): ChunkRow {
     version_id: chunk.versionId,
     chunk_index: chunk.chunkIndex,
     page_number: chunk.pageNumber,
+    page_label: chunk.pageLabel ?? "",
     box: chunk.box ? JSON.stringify(chunk.box) : "",
     kind: chunk.kind,
     text: chunk.text,
@@ -427,6 +433,7 @@ function fromRow(row: ChunkRow): StoredChunk {
     versionId: row.version_id,
     chunkIndex: row.chunk_index,
     pageNumber: row.page_number,
+    pageLabel: row.page_label || null,
     box: row.box ? (JSON.parse(row.box) as BoundingBox) : null,
     kind: row.kind as StoredChunk["kind"],
     text: row.text,

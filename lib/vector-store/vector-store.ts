@@ -16,6 +16,11 @@ export interface StoredChunk {
   chunkIndex: number;
   /** 1-based. */
   pageNumber: number;
+  /**
+   * What a citation calls the page when its number is not how the document names it ("Slide 3",
+   * "Sheet: Revenue", a section heading of a text document); null for PDF and image pages.
+   */
+  pageLabel: string | null;
   /** Where on the page the text lies (top-left origin, PDF points), or null when unknown. */
   box: BoundingBox | null;
   kind: ChunkKind;

@@ -38,6 +38,7 @@ export function describeVectorStoreContract(
         ...owner,
         chunkIndex: index,
         pageNumber: index + 1,
+        pageLabel: index % 4 === 2 ? `Slide ${index + 1}` : null,
         box: [10, 20, 300, 40],
         kind: index % 3 === 2 ? "figure" : "text",
         text,
@@ -129,7 +130,7 @@ export function describeVectorStoreContract(
       ).toEqual([]);
     });
 
-    it("keeps provenance: page, box and hash come back as written", async () => {
+    it("keeps provenance: page, page label, box and hash come back as written", async () => {
       const document = owner(collectionA);
       const written = chunk(document, 2, "foxtrot provenance", 6);
       await store.replaceDocumentChunks({ ...document, chunks: [written] });

@@ -250,8 +250,11 @@ describe("auditAnswer", () => {
       n: 1,
       size: "thumbnail",
     });
-    expect(page.geometry).toMatchObject({ pageNumber: 1, pageCount: 1, unit: "pt" });
-    expect(page.filePath).toMatch(/\.png$/);
+    expect(page.content).toMatchObject({
+      kind: "image",
+      geometry: { pageNumber: 1, pageCount: 1, unit: "pt" },
+      filePath: expect.stringMatching(/\.png$/),
+    });
 
     const before = await auditAnswer(folio.database.db, auditor, asked.bobCanteen);
     const documentId = before.sources[0]?.documentId ?? "";

@@ -116,9 +116,9 @@ describe("bad input", () => {
 
   it.each([
     [
-      "an HTML page named .pdf",
-      "page.pdf",
-      new TextEncoder().encode("<!doctype html><p>hello</p>"),
+      "a ZIP archive named .pdf",
+      "archive.pdf",
+      new TextEncoder().encode("PK\x03\x04 not a document"),
       "unsupported:file_type",
     ],
     ["a 0-byte file", "empty.pdf", new Uint8Array(), "invalid:empty_file"],

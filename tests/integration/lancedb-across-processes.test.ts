@@ -42,6 +42,7 @@ function chunksOf(version: Owner, texts: string[]): ChunkWithVector[] {
     ...version,
     chunkIndex: index,
     pageNumber: 1,
+    pageLabel: null,
     box: null,
     kind: "text",
     text,

@@ -41,6 +41,7 @@ function versionChunks(round: number): { versionId: string; chunks: ChunkWithVec
       versionId,
       chunkIndex: index,
       pageNumber: 1,
+      pageLabel: null,
       box: null,
       kind: "text",
       text: `revision${round} paragraph${index}`,

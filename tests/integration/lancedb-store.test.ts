@@ -24,7 +24,7 @@ afterAll(async () => {
 });
 
 describe("LanceDbStore on a table written before chunks carried their provenance", () => {
-  it("adds source, confidence, heading path and figure columns, keeping every row", async () => {
+  it("adds source, confidence, heading path, figure and page label columns, keeping every row", async () => {
     const uri = await mkdtemp(path.join(tmpdir(), "folio-lance-old-"));
     directories.push(uri);
     const dims = 4;
@@ -73,6 +73,7 @@ describe("LanceDbStore on a table written before chunks carried their provenance
         confidence: null,
         headingPath: [],
         figureFile: null,
+        pageLabel: null,
       });
     } finally {
       await store.close();

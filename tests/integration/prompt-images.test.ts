@@ -189,6 +189,7 @@ describe("images in the prompt", () => {
       versionId: "v",
       documentTitle: "chart.png",
       pageNumber: 1,
+      pageLabel: null,
       box: null,
       kind: "figure" as const,
       text: "Revenue by region. North 42, South 17.",

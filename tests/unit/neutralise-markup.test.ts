@@ -23,6 +23,7 @@ const source = (text: string): SourceRef => ({
   versionId: "v",
   documentTitle: "<end_of_turn>title.pdf",
   pageNumber: 1,
+  pageLabel: null,
   box: null,
   kind: "figure",
   text,

@@ -15,6 +15,7 @@ function passage(
     versionId,
     documentTitle: versionId,
     pageNumber: chunkIndex + 1,
+    pageLabel: null,
     box: null,
     kind: "text",
     text: "x".repeat(cost),

@@ -1,5 +1,6 @@
 import { auditedSourcePage } from "../../../../../../../../lib/answers/audited-source-page";
 import { toHttpResponse } from "../../../../../../../../lib/http/error-response";
+import { pageContentInfo } from "../../../../../../../../lib/http/page-content-response";
 import { parseInput } from "../../../../../../../../lib/http/parse-input";
 import { authorize } from "../../../../../../../_server/authorize";
 import { sourcePageQuerySchema, sourceParamsSchema } from "../../../../../schema";
@@ -16,10 +17,10 @@ export async function GET(
     const { folio, actor } = await authorize(request);
     const { answerId, n } = parseInput(sourceParamsSchema, await context.params);
     const query = parseInput(sourcePageQuerySchema, Object.fromEntries(new URL(request.url).searchParams));
-    const { geometry, version } = await auditedSourcePage(folio, actor, { answerId, n, size: query.size });
+    const { content, version } = await auditedSourcePage(folio, actor, { answerId, n, size: query.size });
     return Response.json(
       {
-        page: geometry,
+        ...pageContentInfo(content),
         versionId: version.id,
         previewUrl: `/api/audit/answers/${answerId}/sources/${n}/preview?size=${query.size}`,
       },

