@@ -1,4 +1,3 @@
-import { access } from "node:fs/promises";
 import path from "node:path";
 import { type DatabaseHandle, openDatabase } from "../db/client";
 // The composition root is the one module of lib/ that knows the ingest pipeline: it wires every
@@ -20,11 +19,15 @@ import { IsolatedLlamaCppGenerator } from "./llm/isolated-llama-cpp-generator";
 import { LlamaNodeGenerator } from "./llm/llama-node-generator";
 import { OpenAiGenerator } from "./llm/openai-generator";
 import { RoutingGenerator } from "./llm/routing-generator";
-import { describeMissingModel, resolveEmbeddingModelDir, resolveGeneratorModelPath } from "./models/catalog";
+import { resolveEmbeddingModelDir, resolveGeneratorModelPath } from "./models/catalog";
 import { getFileSha256 } from "./models/manifest";
+import { requireModel } from "./models/require-model";
 import { describeVisionSetup, type VisionProblem } from "./models/vision-setup";
 import { getLogger } from "./observability/log";
 import { createPurgeSchedule } from "./retention/purge-schedule";
+import { createRerankerSlot } from "./retrieval/load-reranker";
+import type { Reranker } from "./retrieval/reranker";
+import type { RetrievalDependencies } from "./retrieval/retrieve-context";
 import { BlobStore } from "./storage/blob-store";
 import { DerivedStore } from "./storage/derived-store";
 import { createIncomingSweep } from "./storage/incoming-sweep";
@@ -52,6 +55,11 @@ export interface Folio {
   store(): Promise<VectorStore>;
   /** The embedder and the store it searches and fills, checked to agree on the vector size. */
   embeddingParts(): Promise<{ embedder: Embedder; store: VectorStore }>;
+  /**
+   * What search and answers retrieve with: the embedding parts, and the reranker when RERANK_MODEL
+   * is set and loads (a missing or broken one is logged and shown in `modelStatus`, never an error here).
+   */
+  retrievalParts(): Promise<Omit<RetrievalDependencies, "db">>;
   generator(): Promise<Generator>;
   /** Prompt tokens per second this machine's generator reads (configured, or measured once and stored). */
   prefillTokensPerSecond(): Promise<number>;
@@ -75,6 +83,7 @@ export interface FolioOptions {
     embedder?: Embedder;
     generator?: Generator;
     store?: VectorStore;
+    reranker?: Reranker | null;
   };
 }
 
@@ -127,6 +136,7 @@ export async function createFolio(config: FolioConfig, options: FolioOptions = {
     return { embedder: loadedEmbedder, store: loadedStore };
   };
   const embeddingParts = embeddingPartsOf(embedder);
+  const reranker = createRerankerSlot(config, overrides.reranker);
   const log = options.log ?? ((message: string) => getLogger().info(message));
   // Why the loaded answering model reads no images although it could (shown with its status).
   let visionProblem: (VisionProblem & { code: ErrorCode }) | undefined;
@@ -217,6 +227,11 @@ export async function createFolio(config: FolioConfig, options: FolioOptions = {
     embedder: embedder.get,
     store: store.get,
     embeddingParts,
+    retrievalParts: async () => ({
+      ...(await embeddingParts()),
+      reranker: await reranker.get(),
+      rerankCandidates: config.rerank.candidates,
+    }),
     generator: generator.get,
     answerQueue,
     prefillTokensPerSecond: prefillSpeed.get,
@@ -225,6 +240,7 @@ export async function createFolio(config: FolioConfig, options: FolioOptions = {
       await availability("generator", generator.get).then((status) =>
         status.isReady && visionProblem ? { ...status, problem: visionProblem } : status,
       ),
+      ...(config.rerank.model === undefined ? [] : [await availability("reranker", reranker.load)]),
     ],
     ingest,
     golden,
@@ -241,6 +257,7 @@ export async function createFolio(config: FolioConfig, options: FolioOptions = {
         embedder.peek()?.then((loaded) => loaded.dispose()),
         ingestEmbedder === embedder ? undefined : ingestEmbedder.peek()?.then((loaded) => loaded.dispose()),
         disposeCrossEncoders(),
+        reranker.dispose(),
       ]);
       await database.close();
     },
@@ -416,20 +433,6 @@ async function withVision(
     id: `${text.id}+mmproj:${path.basename(projector.path)}`,
     // The audit trail records both files: the answer depends on the projector too.
     modelSha256: `${text.modelSha256}+${projectorSha256}`,
-  });
-}
-
-async function requireModel(kind: ModelKind, modelPath: string, config: FolioConfig): Promise<void> {
-  const isPresent = await access(modelPath).then(
-    () => true,
-    () => false,
-  );
-  if (isPresent) return;
-  const missing = describeMissingModel(kind, config);
-  throw new AppError(`unavailable:${kind}_missing`, {
-    message: missing.message,
-    details: { command: missing.command, path: missing.path },
-    retryAfterSeconds: 60,
   });
 }
 

@@ -28,7 +28,7 @@ Commands:
 
 <spec> is a catalog alias, or a Hugging Face URI:
   hf:<owner>/<repo>[@<revision>]/<file.gguf>   one GGUF file (answering model)
-  hf:<owner>/<repo>[@<revision>]               an ONNX embedder directory (onnx/model.onnx, tokenizer.json, …)
+  hf:<owner>/<repo>[@<revision>]               an ONNX embedder or reranker directory (onnx/model.onnx, tokenizer.json, …)
 
 Options:
   --force          download again even if the file on disk matches the manifest

@@ -41,9 +41,9 @@ async function main(): Promise<number> {
   );
 
   // The embedder first: it is small, and indexing waits for it; the answering model is gigabytes
-  // (its vision projector, when only that is missing, comes last: answers work without it).
+  // (its vision projector and the reranker, when only they are missing, come last: answers work without them).
   const listing = await listModels(config);
-  const order = { embedder: 0, generator: 1, projector: 2 } as const;
+  const order = { embedder: 0, generator: 1, projector: 2, reranker: 3 } as const;
   const missing = listing.models
     .filter((model) => model.isConfigured && !model.isPresent)
     .sort((left, right) => order[left.kind] - order[right.kind]);
@@ -64,7 +64,7 @@ async function main(): Promise<number> {
       children.push(pull);
     } else {
       log.info(
-        `Models missing — Folio runs, but cannot ${missing.map((m) => ({ embedder: "index", generator: "answer", projector: "read images" })[m.kind]).join(" or ")} until you run:\n  ${commands.join("\n  ")}`,
+        `Models missing — Folio runs, but cannot ${missing.map((m) => ({ embedder: "index", generator: "answer", projector: "read images", reranker: "rerank search results" })[m.kind]).join(" or ")} until you run:\n  ${commands.join("\n  ")}`,
       );
     }
   }

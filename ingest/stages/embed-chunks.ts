@@ -1,13 +1,9 @@
 import type { Embedder } from "../../lib/embeddings/embedder";
+import { passageTextOf } from "../../lib/text/passage-text";
 import type { DraftChunk } from "./chunk-pages";
 
-/**
- * What the embedder sees of a chunk: its heading path, then its text, so a passage under
- * "Risk factors › Liquidity" is found by questions about liquidity risk.
- */
-export function embeddingTextOf(chunk: Pick<DraftChunk, "headingPath" | "text">): string {
-  return chunk.headingPath.length > 0 ? `${chunk.headingPath.join(" › ")}\n${chunk.text}` : chunk.text;
-}
+/** What the embedder sees of a chunk: its heading path, then its text (the reranker reads the same). */
+export const embeddingTextOf: (chunk: Pick<DraftChunk, "headingPath" | "text">) => string = passageTextOf;
 
 /**
  * One vector per chunk, in order. All in one call: the embedder sorts them by length and pads

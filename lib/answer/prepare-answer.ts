@@ -1,5 +1,4 @@
 import { randomUUID } from "node:crypto";
-import type { Database } from "../../db/client";
 import { createThread } from "../../db/queries/threads";
 import { canonicalJson } from "../audit/hash-chain";
 import {
@@ -11,12 +10,15 @@ import {
   threadTitle,
 } from "../conversations/thread-context";
 import type { PromptImages, SourceRef } from "../domain/answer-events";
-import type { Embedder } from "../embeddings/embedder";
 import type { ChatMessage, GenerateRequest, Generator, SamplingParameters } from "../llm/generator";
 import { createContextReader } from "../retrieval/context-reader";
-import { type RetrievedPassage, readPassages, retrieveContext } from "../retrieval/retrieve-context";
+import {
+  type RetrievalDependencies,
+  type RetrievedPassage,
+  readPassages,
+  retrieveContext,
+} from "../retrieval/retrieve-context";
 import { sha256Hex } from "../text/sha256-hex";
-import type { VectorStore } from "../vector-store/vector-store";
 import { type FigureImageResolver, hasFigureImage } from "./figure-images";
 import { basePromptTokens, packPrompt, sourceTokens } from "./pack-prompt";
 import { type ContextMode, selectContext } from "./select-context";
@@ -37,10 +39,7 @@ export interface AnswerSettings {
   sampling: SamplingParameters;
 }
 
-export interface AnswerDependencies {
-  db: Database;
-  store: VectorStore;
-  embedder: Embedder;
+export interface AnswerDependencies extends RetrievalDependencies {
   generator: Generator;
   /** Finds a figure passage's image; absent, figures always go as text. */
   imageOf?: FigureImageResolver;
@@ -75,6 +74,8 @@ export interface PreparedAnswer {
   images: PromptImages;
   promptHash: string;
   retrievalMs: number;
+  /** The reranker that ordered the passages (RERANK_MODEL); null when the search order stood. */
+  rerankerId: string | null;
   startedAt: number;
 }
 
@@ -85,6 +86,7 @@ export async function prepareAnswer(
   const startedAt = performance.now();
   const earlier = await stillReadable(dependencies, request.collectionIds, request.thread?.earlier ?? []);
   const candidates = await retrieveCandidates(dependencies, request, earlier);
+  const isReranked = candidates.some((passage) => passage.rerankScore !== undefined);
   const { generator } = dependencies;
   const budgetTokens = dependencies.settings.promptBudgetTokens;
   const history = await historyWithin(generator, earlier, Math.floor(budgetTokens / historyShareOfBudget));
@@ -143,6 +145,7 @@ export async function prepareAnswer(
     images: prompt.images,
     promptHash: hashPrompt(generateRequest),
     retrievalMs,
+    rerankerId: isReranked ? (dependencies.reranker?.id ?? null) : null,
     startedAt,
   };
 }

@@ -131,6 +131,7 @@ function auditPayload(dependencies: AnswerDependencies, prepared: PreparedAnswer
       sha256: dependencies.generator.modelSha256,
       contextTokens: dependencies.generator.capabilities.contextTokens,
       embedderId: dependencies.embedder.id,
+      ...(prepared.rerankerId ? { rerankerId: prepared.rerankerId } : {}),
     },
     parameters: { maxTokens: prepared.generateRequest.maxTokens, ...prepared.generateRequest.sampling },
     answerSha256: sha256Hex(outcome.answer),

@@ -35,7 +35,7 @@ async function prepareAndStream(folio: Folio, request: AnswerRequest): Promise<A
   const generator = await folio.generator();
   const dependencies: AnswerDependencies = {
     db: folio.database.db,
-    ...(await folio.embeddingParts()),
+    ...(await folio.retrievalParts()),
     generator,
     imageOf: createFigureImageResolver({ db: folio.database.db, derived: folio.derived }),
     settings: {

@@ -102,7 +102,14 @@ export interface AnswerAudit {
   missingSources: number[];
   promptHash: string | null;
   promptTokens: number | null;
-  model: { generatorId: string | null; sha256: string | null; contextTokens?: number; embedderId?: string };
+  model: {
+    generatorId: string | null;
+    sha256: string | null;
+    contextTokens?: number;
+    embedderId?: string;
+    /** The reranker that ordered the passages, when one did. */
+    rerankerId?: string;
+  };
   /** The generation parameters the ledger recorded (maxTokens and the sampling settings). */
   parameters: Record<string, unknown> | null;
   ledger: AuditedLedgerEvent | null;
@@ -138,6 +145,7 @@ const answerPayloadSchema = z
         sha256: z.string().nullable().optional(),
         contextTokens: z.number().optional(),
         embedderId: z.string().optional(),
+        rerankerId: z.string().optional(),
       })
       .loose()
       .optional(),
@@ -290,6 +298,7 @@ export async function auditAnswer(db: Database, actor: Actor, answerId: string):
       sha256: payload.model?.sha256 ?? answer.modelSha256,
       ...(payload.model?.contextTokens === undefined ? {} : { contextTokens: payload.model.contextTokens }),
       ...(payload.model?.embedderId === undefined ? {} : { embedderId: payload.model.embedderId }),
+      ...(payload.model?.rerankerId === undefined ? {} : { rerankerId: payload.model.rerankerId }),
     },
     parameters: payload.parameters ?? null,
     ledger: event

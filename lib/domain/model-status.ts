@@ -1,4 +1,4 @@
-export type ModelKind = "generator" | "embedder";
+export type ModelKind = "generator" | "embedder" | "reranker";
 
 export interface ModelAvailability {
   kind: ModelKind;

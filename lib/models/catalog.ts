@@ -2,14 +2,14 @@ import path from "node:path";
 import type { FolioConfig } from "../config";
 import { AppError } from "../errors";
 
-export type ModelKind = "generator" | "embedder";
+export type ModelKind = "generator" | "embedder" | "reranker";
 /** What a catalog entry is: a model, or a generator's vision projector (mmproj). */
 export type CatalogKind = ModelKind | "projector";
 
 /**
  * A model Folio knows how to fetch from Hugging Face. A generator or a projector is one GGUF file
- * stored as `modelsDir/<localName>`; an embedder is a directory `modelsDir/<localName>/` that keeps
- * the repository layout (`onnx/model.onnx`, `tokenizer.json`, `1_Pooling/config.json`, …).
+ * stored as `modelsDir/<localName>`; an embedder or a reranker is a directory `modelsDir/<localName>/`
+ * that keeps the repository layout (`onnx/model.onnx`, `tokenizer.json`, `config.json`, …).
  */
 export interface CatalogEntry {
   alias: string;
@@ -22,7 +22,7 @@ export interface CatalogEntry {
   files: string[];
   /** Paths fetched when the repository has them; a 404 on one of these is not an error. */
   optionalFiles?: string[];
-  /** File name (generator, projector) or directory name (embedder) under `modelsDir`. */
+  /** File name (generator, projector) or directory name (embedder, reranker) under `modelsDir`. */
   localName: string;
   /**
    * Generators only: the alias of the vision projector (mmproj) made for this model. Pulling the
@@ -82,6 +82,20 @@ export interface CatalogEntry {
  *   sha256 9406f99c…b292; a deployment guide fetches the same path. (The bf16 file's letter case
  *   differs between sources, so it is not in the catalog.) The E4B repo's Q8_0 projector is
  *   559,874,816 bytes; E2B's is taken to be about the same.
+ *
+ *
+ * Rerankers (one-logit cross-encoders, RERANK_MODEL), same method:
+ *
+ * - cross-encoder/ms-marco-MiniLM-L6-v2 : onnx/model.onnx — a project's download record gives
+ *   91,011,230 bytes, sha256 5d3e70fd…4d4a (equal to the Hub's X-Linked-Etag), and tokenizer.json
+ *   at 711,396 bytes; the Hub answers the old name cross-encoder/ms-marco-MiniLM-L-6-v2 with a 307
+ *   to this one, so the current name is used. Many projects fetch onnx/model.onnx and
+ *   tokenizer.json from it; config.json (BertForSequenceClassification, one label) and
+ *   tokenizer_config.json are the standard transformers files of the repository.
+ * - BAAI/bge-reranker-base : onnx/model.onnx (fp32, one file of ~1.1 GB, no external data:
+ *   qdrant/fastembed lists it with model_file onnx/model.onnx and 1.04 GB; a Go client checks
+ *   ≥ 900,000,000 bytes) and tokenizer.json (XLM-RoBERTa SentencePiece, ≥ 5 MB), fetched by
+ *   several projects from /resolve/main/.
  *
  * No sha256 is pinned here: revisions are `main`, whose files can be re-uploaded. Each download
  * is verified against the sha256 the Hub itself announces for LFS files (X-Linked-Etag).
@@ -183,7 +197,33 @@ const catalog: readonly CatalogEntry[] = [
     },
     description: "EmbeddingGemma 300M, ONNX fp32 (~1.2 GB), 768 dimensions, 100+ languages.",
   },
+  {
+    alias: "ms-marco-minilm-l6-v2",
+    kind: "reranker",
+    repo: "cross-encoder/ms-marco-MiniLM-L6-v2",
+    revision: "main",
+    files: ["onnx/model.onnx", "config.json", "tokenizer.json"],
+    optionalFiles: ["tokenizer_config.json", "special_tokens_map.json", "vocab.txt"],
+    localName: "ms-marco-MiniLM-L6-v2",
+    description: "MS MARCO MiniLM-L6 cross-encoder, ONNX (~91 MB), English. Fast reranker (RERANK_MODEL).",
+  },
+  {
+    alias: "bge-reranker-base",
+    kind: "reranker",
+    repo: "BAAI/bge-reranker-base",
+    revision: "main",
+    files: ["onnx/model.onnx", "config.json", "tokenizer.json"],
+    optionalFiles: ["tokenizer_config.json", "special_tokens_map.json"],
+    localName: "bge-reranker-base",
+    description:
+      "BGE reranker base (XLM-RoBERTa, 278 M parameters), ONNX (~1.1 GB), English and Chinese. Stronger, ~8x slower.",
+  },
 ];
+
+/** Kinds stored as a directory in the repository's layout (the rest are one GGUF file). */
+export function isDirectoryKind(kind: CatalogKind): boolean {
+  return kind === "embedder" || kind === "reranker";
+}
 
 /**
  * What `hf:<owner>/<repo>` (no file path) pulls: the Hugging Face / sentence-transformers layout
@@ -213,9 +253,11 @@ export function findCatalogEntry(alias: string): CatalogEntry | undefined {
   return catalog.find((entry) => entry.alias === alias.toLowerCase());
 }
 
+/** What is suggested when a configured model cannot be pulled by its name. */
 export const defaultAliasByKind: Record<ModelKind, string> = {
   generator: "gemma-4-e2b-it",
   embedder: "bge-small-en-v1.5",
+  reranker: "ms-marco-minilm-l6-v2",
 };
 
 const hubNamePattern = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
@@ -227,7 +269,7 @@ function invalidSpec(spec: string, reason: string): AppError {
     message:
       `"${spec}" is not a model this command can pull: ${reason}. ` +
       `Use a catalog alias (${aliases}), hf:<owner>/<repo>/<file.gguf> for a generator, ` +
-      `or hf:<owner>/<repo> for an ONNX embedder directory (add @<revision> after the repo to pin one).`,
+      `or hf:<owner>/<repo> for an ONNX embedder or reranker directory (add @<revision> after the repo to pin one).`,
     details: { aliases: catalog.map((entry) => entry.alias) },
   });
 }
@@ -304,6 +346,7 @@ const kindNames: Record<CatalogKind, string> = {
   generator: "a generator model",
   embedder: "an embedder model",
   projector: "a vision projector",
+  reranker: "a reranking model",
 };
 
 function resolveConfiguredPath(kind: CatalogKind, value: string, modelsDir: string): string {
@@ -311,7 +354,10 @@ function resolveConfiguredPath(kind: CatalogKind, value: string, modelsDir: stri
   if (entry) {
     // `hf:<owner>/<repo>/<file.gguf>` names one GGUF file: a model or a projector alike.
     const isGgufForProjector = kind === "projector" && value.startsWith("hf:") && entry.kind === "generator";
-    if (entry.kind !== kind && !isGgufForProjector) {
+    // `hf:<owner>/<repo>` names a directory in the embedder layout: a reranker's layout too.
+    const isDirectoryForReranker =
+      kind === "reranker" && value.startsWith("hf:") && entry.kind === "embedder";
+    if (entry.kind !== kind && !isGgufForProjector && !isDirectoryForReranker) {
       throw new AppError("invalid:model_spec", {
         message: `"${value}" is ${kindNames[entry.kind]}, not ${kindNames[kind]}.`,
       });
@@ -329,6 +375,14 @@ export function resolveGeneratorModelPath(config: FolioConfig): string {
 /** Absolute path of the embedder directory `EMBEDDING_MODEL` names. */
 export function resolveEmbeddingModelDir(config: FolioConfig): string {
   return resolveConfiguredPath("embedder", config.embeddingModel, config.modelsDir);
+}
+
+/** Absolute path of the reranker directory `RERANK_MODEL` names; undefined when reranking is off. */
+export function resolveRerankerModelDir(
+  config: Pick<FolioConfig, "rerank" | "modelsDir">,
+): string | undefined {
+  const { model } = config.rerank;
+  return model === undefined ? undefined : resolveConfiguredPath("reranker", model, config.modelsDir);
 }
 
 /** The vision projector (mmproj) to load beside the answering model. */
@@ -389,15 +443,29 @@ export interface MissingModelDescription {
  * is pulled as is; a plain file name cannot be pulled, so the default alias is suggested instead.
  */
 export function describeMissingModel(kind: ModelKind, config: FolioConfig): MissingModelDescription {
-  const value = kind === "generator" ? config.generator.model : config.embeddingModel;
-  const variable = kind === "generator" ? "GENERATOR_MODEL" : "EMBEDDING_MODEL";
-  const expectedPath =
-    kind === "generator" ? resolveGeneratorModelPath(config) : resolveEmbeddingModelDir(config);
+  const configured = {
+    generator: {
+      value: config.generator.model,
+      variable: "GENERATOR_MODEL",
+      path: resolveGeneratorModelPath,
+    },
+    embedder: { value: config.embeddingModel, variable: "EMBEDDING_MODEL", path: resolveEmbeddingModelDir },
+    reranker: {
+      value: config.rerank.model ?? defaultAliasByKind.reranker,
+      variable: "RERANK_MODEL",
+      path: (folio: FolioConfig) => resolveRerankerModelDir(folio) ?? "",
+    },
+  }[kind];
+  const { value, variable } = configured;
+  const expectedPath = configured.path(config);
   const pullable = tryResolveSpec(value) !== undefined;
   const specToPull = pullable ? value : defaultAliasByKind[kind];
   const command = `npm run models -- pull ${specToPull}`;
-  const what =
-    kind === "generator" ? "The answering model (GGUF file)" : "The embedding model (ONNX directory)";
+  const what = {
+    generator: "The answering model (GGUF file)",
+    embedder: "The embedding model (ONNX directory)",
+    reranker: "The reranking model (ONNX directory)",
+  }[kind];
   const fix = pullable
     ? `Download it with \`${command}\``
     : `${variable}=${value} names a local file that cannot be downloaded by name; copy it there, or set ${variable}=${defaultAliasByKind[kind]} and run \`${command}\``;

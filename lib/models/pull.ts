@@ -8,10 +8,12 @@ import {
   defaultAliasByKind,
   embedderRequiredFiles,
   findCatalogEntry,
+  isDirectoryKind,
   listCatalog,
   resolveEmbeddingModelDir,
   resolveGeneratorModelPath,
   resolveModelSpec,
+  resolveRerankerModelDir,
   toHubUri,
 } from "./catalog";
 import { downloadRepoFile, fetchRepoFileMetadata } from "./hf-download";
@@ -59,7 +61,7 @@ export interface PullModelOptions {
 
 export interface PullResult {
   entry: CatalogEntry;
-  /** The GGUF file (generator) or the model directory (embedder). */
+  /** The GGUF file (generator, projector) or the model directory (embedder, reranker). */
   localPath: string;
   files: PulledFile[];
 }
@@ -70,10 +72,9 @@ function localPathOf(entry: CatalogEntry, modelsDir: string): string {
 
 function localFilePath(entry: CatalogEntry, modelsDir: string, repoPath: string): string {
   const root = path.resolve(modelsDir);
-  const target =
-    entry.kind !== "embedder"
-      ? path.join(root, entry.localName)
-      : path.join(root, entry.localName, ...repoPath.split("/"));
+  const target = !isDirectoryKind(entry.kind)
+    ? path.join(root, entry.localName)
+    : path.join(root, entry.localName, ...repoPath.split("/"));
   // resolveModelSpec already rejects `..`; this keeps every write inside MODELS_DIR regardless.
   if (!target.startsWith(root + path.sep)) {
     throw new AppError("invalid:model_spec", {
@@ -231,7 +232,7 @@ export interface ModelStatus {
   /** Alias, `hf:` URI, or the configured file/directory name. */
   name: string;
   /**
-   * This is what GENERATOR_MODEL / EMBEDDING_MODEL selects, or the projector loaded beside the
+   * This is what GENERATOR_MODEL / EMBEDDING_MODEL / RERANK_MODEL selects, or the projector loaded beside the
    * answering model (GENERATOR_MMPROJ, or the catalog's projector of GENERATOR_MODEL).
    */
   isConfigured: boolean;
@@ -271,7 +272,7 @@ async function describeModel(
   isConfigured: boolean,
   modelsDir: string,
 ): Promise<ModelStatus> {
-  const isSingleFile = kind !== "embedder";
+  const isSingleFile = !isDirectoryKind(kind);
   const requiredFiles = isSingleFile ? [""] : (entry?.files ?? [...embedderRequiredFiles]);
   const missingFiles: string[] = [];
   let bytes = 0;
@@ -302,7 +303,9 @@ async function describeModel(
 
 /** What `npm run models -- list` prints: the configured models first, then the rest of the catalog. */
 export async function listModels(
-  config: Pick<FolioConfig, "modelsDir" | "generator" | "embeddingModel">,
+  config: Pick<FolioConfig, "modelsDir" | "generator" | "embeddingModel"> & {
+    rerank?: FolioConfig["rerank"];
+  },
 ): Promise<ModelListing> {
   const modelsDir = path.resolve(config.modelsDir);
   const fullConfig = { ...config, modelsDir } as FolioConfig;
@@ -329,6 +332,14 @@ export async function listModels(
       modelsDir,
     ),
   ];
+  const rerankerModel = config.rerank?.model;
+  const rerankerEntry = rerankerModel === undefined ? undefined : specOf(rerankerModel);
+  const rerankerDir = config.rerank
+    ? resolveRerankerModelDir({ modelsDir, rerank: config.rerank })
+    : undefined;
+  if (rerankerModel !== undefined && rerankerDir !== undefined) {
+    models.push(await describeModel("reranker", rerankerModel, rerankerDir, rerankerEntry, true, modelsDir));
+  }
   for (const configured of models) {
     if (!configured.isPresent && configured.command === undefined && configured.kind !== "projector") {
       configured.command = `npm run models -- pull ${defaultAliasByKind[configured.kind]}`;
@@ -349,8 +360,8 @@ export async function listModels(
     models.splice(1, 0, projector);
   }
   for (const entry of listCatalog()) {
-    if (entry === generatorEntry || entry === embedderEntry || entry.alias === projectorEntry?.alias)
-      continue;
+    const isConfigured = [generatorEntry, embedderEntry, rerankerEntry].includes(entry);
+    if (isConfigured || entry.alias === projectorEntry?.alias) continue;
     models.push(
       await describeModel(entry.kind, entry.alias, localPathOf(entry, modelsDir), entry, false, modelsDir),
     );

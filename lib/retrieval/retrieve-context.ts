@@ -2,7 +2,10 @@ import type { Database, Executor } from "../../db/client";
 import { getDocumentsByIds } from "../../db/queries/documents";
 import type { SourceRef } from "../domain/answer-events";
 import type { Embedder } from "../embeddings/embedder";
+import { getLogger } from "../observability/log";
+import { passageTextOf } from "../text/passage-text";
 import type { SearchMode, StoredChunk, VectorStore } from "../vector-store/vector-store";
+import type { Reranker } from "./reranker";
 
 export interface RetrievalRequest {
   question: string;
@@ -16,7 +19,14 @@ export interface RetrievalDependencies {
   db: Database;
   store: VectorStore;
   embedder: Embedder;
+  /** Rescores the store's best candidates against the question (RERANK_MODEL); null or absent: the store's order. */
+  reranker?: Reranker | null;
+  /** Hits fetched and rescored when there is a reranker (RERANK_CANDIDATES). @default 50 */
+  rerankCandidates?: number;
 }
+
+/** RERANK_CANDIDATES' default. */
+export const defaultRerankCandidates = 50;
 
 export type RetrievedPassage = Omit<SourceRef, "n" | "imageSha256"> & {
   score: number;
@@ -25,6 +35,8 @@ export type RetrievedPassage = Omit<SourceRef, "n" | "imageSha256"> & {
   /** Its place in its document version, and the headings above it (for neighbours). */
   chunkIndex: number;
   headingPath: string[];
+  /** The reranker's score when the passage was rescored: the list is then in this order, not `score`'s. */
+  rerankScore?: number;
 };
 
 /**
@@ -40,11 +52,14 @@ export async function retrieveContext(
   if (request.collectionIds.length === 0) return [];
   const [queryVector] = await dependencies.embedder.embed([request.question], "query");
   if (!queryVector) return [];
+  const reranker = dependencies.reranker ?? null;
   const hits = await dependencies.store.search({
     collectionIds: request.collectionIds,
     queryText: request.question,
     queryVector,
-    limit: request.limit,
+    limit: reranker
+      ? Math.max(request.limit, dependencies.rerankCandidates ?? defaultRerankCandidates)
+      : request.limit,
     mode: request.mode,
   });
   const servable = await servableDocuments(
@@ -52,10 +67,37 @@ export async function retrieveContext(
     request.collectionIds,
     hits.map((hit) => hit.chunk),
   );
-  return hits.flatMap(({ chunk, score }) => {
+  const passages = hits.flatMap(({ chunk, score }) => {
     const documentTitle = servable.get(chunk.id);
     return documentTitle === undefined ? [] : [toPassage(chunk, documentTitle, score)];
   });
+  return reranker ? rerankPassages(reranker, request.question, passages, request.limit) : passages;
+}
+
+/**
+ * `passages` in the reranker's order, best first, cut to `limit`; each reads as its heading path
+ * and text, as the embedder read it. They were checked against the database already, so only
+ * passages the asker may read are ever scored. A reranker that fails leaves the store's order
+ * (logged): reranking never fails a search.
+ */
+async function rerankPassages(
+  reranker: Reranker,
+  question: string,
+  passages: RetrievedPassage[],
+  limit: number,
+): Promise<RetrievedPassage[]> {
+  if (passages.length === 0) return passages;
+  let scores: number[];
+  try {
+    scores = await reranker.score(question, passages.map(passageTextOf));
+  } catch (error) {
+    getLogger().error("[rerank] the reranker failed; keeping the search order", { error });
+    return passages.slice(0, limit);
+  }
+  return passages
+    .map((passage, index) => ({ ...passage, rerankScore: scores[index] ?? Number.NEGATIVE_INFINITY }))
+    .sort((a, b) => b.rerankScore - a.rerankScore)
+    .slice(0, limit);
 }
 
 export function toPassage(chunk: StoredChunk, documentTitle: string, score: number): RetrievedPassage {

@@ -1,14 +1,15 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { Tokenizer } from "@huggingface/tokenizers";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { configuredAnswerChecks, disposeCrossEncoders } from "../../lib/answer/answer-checks";
 import { checkClaims } from "../../lib/answer/check-claims";
 import { loadConfig } from "../../lib/config";
 import { OnnxCrossEncoder } from "../../lib/embeddings/onnx-cross-encoder";
-import { type TinyCrossEncoder, writeTinyCrossEncoder } from "../fixtures/builders/tiny-cross-encoder";
-import { buildWordPieceTokenizerJson } from "../fixtures/builders/tiny-embedding-model";
+import {
+  computeTinyCrossEncoderLogits,
+  writeTinyCrossEncoder,
+} from "../fixtures/builders/tiny-cross-encoder";
 
 let directory: string;
 
@@ -21,28 +22,7 @@ afterAll(async () => {
   await rm(directory, { recursive: true, force: true });
 });
 
-/** The tiny graph computed by hand: mean of word + type embeddings over `[CLS] a [SEP] b [SEP]`, then W·x + b. */
-function expectedLogits(model: TinyCrossEncoder, premise: string, hypothesis: string): number[] {
-  const tokenizer = new Tokenizer(buildWordPieceTokenizerJson(model.vocabulary), {});
-  const encoding = tokenizer.encode(premise, { text_pair: hypothesis, return_token_type_ids: true });
-  const pooled = new Array<number>(model.dims).fill(0);
-  encoding.ids.forEach((id, position) => {
-    const type = encoding.token_type_ids[position] ?? 0;
-    for (let d = 0; d < model.dims; d++) {
-      pooled[d] =
-        (pooled[d] ?? 0) +
-        (model.wordEmbeddings[id * model.dims + d] ?? 0) +
-        (model.typeEmbeddings[type * model.dims + d] ?? 0);
-    }
-  });
-  const labels = model.bias.length;
-  return Array.from({ length: labels }, (_, label) => {
-    let sum = model.bias[label] ?? 0;
-    for (let d = 0; d < model.dims; d++)
-      sum += ((pooled[d] ?? 0) / encoding.ids.length) * (model.classifier[d * labels + label] ?? 0);
-    return sum;
-  });
-}
+const expectedLogits = computeTinyCrossEncoderLogits;
 
 const softmax = (logits: number[]) => {
   const exps = logits.map((value) => Math.exp(value - Math.max(...logits)));

@@ -16,10 +16,16 @@ import {
   resolveEmbeddingModelDir,
   resolveGeneratorModelPath,
   resolveModelSpec,
+  resolveRerankerModelDir,
 } from "../../lib/models/catalog";
 import { downloadRepoFile } from "../../lib/models/hf-download";
 import { getFileSha256, readManifest, writeManifest } from "../../lib/models/manifest";
 import { listModels, pullModel } from "../../lib/models/pull";
+import { loadReranker } from "../../lib/retrieval/load-reranker";
+import {
+  computeTinyCrossEncoderLogits,
+  writeTinyCrossEncoder,
+} from "../fixtures/builders/tiny-cross-encoder";
 import { writeTinyEmbeddingModel } from "../fixtures/builders/tiny-embedding-model";
 
 /**
@@ -526,5 +532,80 @@ describe("pulling the default embedder alias", () => {
     } finally {
       await embedder.dispose();
     }
+  });
+});
+
+describe("pulling a reranker alias (RERANK_MODEL)", () => {
+  it("npm run models -- pull fetches the catalog files, list shows it configured, and the reranker loads and scores", async () => {
+    const built = await createModelsDir();
+    const tiny = await writeTinyCrossEncoder(path.join(built, "tiny"), { labels: ["LABEL_0"] });
+    const entry = resolveModelSpec("ms-marco-minilm-l6-v2");
+    expect(entry).toMatchObject({ kind: "reranker", repo: "cross-encoder/ms-marco-MiniLM-L6-v2" });
+    for (const repoPath of [...entry.files, "tokenizer_config.json"]) {
+      addFile(
+        entry.repo,
+        repoPath,
+        await readFile(path.join(tiny.directory, repoPath)),
+        repoPath.endsWith(".onnx"),
+      );
+    }
+
+    const modelsDir = await createModelsDir();
+    const run = promisify(execFile);
+    const env = {
+      NODE_ENV: "test" as const,
+      PATH: process.env.PATH ?? "",
+      HOME: os.tmpdir(),
+      MODELS_DIR: modelsDir,
+      HF_ENDPOINT: hubEndpoint,
+      RERANK_MODEL: "ms-marco-minilm-l6-v2",
+    };
+    const tsx = path.resolve("node_modules/.bin/tsx");
+    const pulled = await run(tsx, ["scripts/models.ts", "pull", "ms-marco-minilm-l6-v2"], {
+      env,
+      timeout: 30_000,
+    });
+    expect(pulled.stderr).toContain("sha256 verified");
+    expect(pulled.stdout).toContain(path.join(modelsDir, "ms-marco-MiniLM-L6-v2"));
+    const listed = await run(tsx, ["scripts/models.ts", "list"], { env, timeout: 30_000 });
+    expect(listed.stdout).toMatch(/reranker\s+ms-marco-minilm-l6-v2 \(configured\)\n\s+present/);
+
+    const config = configFor(modelsDir, { RERANK_MODEL: "ms-marco-minilm-l6-v2", MODEL_THREADS: "1" });
+    const reranker = await loadReranker(config);
+    try {
+      expect(reranker?.id).toBe("onnx:ms-marco-MiniLM-L6-v2");
+      const [score] = (await reranker?.score("helmets", ["Visitors receive a helmet at the gate."])) ?? [];
+      expect(score).toBeCloseTo(
+        computeTinyCrossEncoderLogits(tiny, "helmets", "Visitors receive a helmet at the gate.")[0] ??
+          Number.NaN,
+        4,
+      );
+    } finally {
+      await reranker?.dispose();
+    }
+  });
+
+  it("resolves RERANK_MODEL to a directory, and says how to get a missing one", async () => {
+    const modelsDir = await createModelsDir();
+    expect(resolveRerankerModelDir(configFor(modelsDir))).toBeUndefined();
+    expect(resolveRerankerModelDir(configFor(modelsDir, { RERANK_MODEL: "bge-reranker-base" }))).toBe(
+      path.join(modelsDir, "bge-reranker-base"),
+    );
+    expect(resolveRerankerModelDir(configFor(modelsDir, { RERANK_MODEL: "hf:org/my-reranker" }))).toBe(
+      path.join(modelsDir, "my-reranker"),
+    );
+    expect(() =>
+      resolveRerankerModelDir(configFor(modelsDir, { RERANK_MODEL: "bge-small-en-v1.5" })),
+    ).toThrow(/an embedder model, not a reranking model/);
+    const listing = await listModels(configFor(modelsDir, { RERANK_MODEL: "bge-reranker-base" }));
+    expect(listing.models.find((model) => model.kind === "reranker" && model.isConfigured)).toMatchObject({
+      name: "bge-reranker-base",
+      isPresent: false,
+      command: "npm run models -- pull bge-reranker-base",
+    });
+    expect(describeMissingModel("reranker", configFor(modelsDir, { RERANK_MODEL: "my-dir" }))).toMatchObject({
+      command: "npm run models -- pull ms-marco-minilm-l6-v2",
+      path: path.join(modelsDir, "my-dir"),
+    });
   });
 });

@@ -14,7 +14,7 @@ export async function POST(request: Request): Promise<Response> {
     const collectionIds = await readableCollectionIds(db, actor, body.collectionIds);
     const startedAt = performance.now();
     const passages = await retrieveContext(
-      { db, ...(await folio.embeddingParts()) },
+      { db, ...(await folio.retrievalParts()) },
       { question: body.query, collectionIds, limit: body.limit, mode: body.mode },
     );
     return Response.json({ passages, retrievalMs: performance.now() - startedAt });
