@@ -105,6 +105,8 @@ export type ErrorSubject =
   // golden questions
   | "golden_question"
   | "golden_run"
+  // evaluation data sets (npm run eval)
+  | "evaluation_data"
   // answering
   | "question_too_long"
   | "prompt_too_long"
