@@ -119,7 +119,8 @@ async function readInChild(
     if (opened.type !== "opened") throw unexpected(opened);
   } catch (error) {
     queue.close();
-    throw error;
+    // A child killed for its time budget during start-up also fails its start: the budget is the reason.
+    throw queue.failure ?? error;
   }
   async function* pages(): AsyncGenerator<ExtractedPage> {
     try {
@@ -207,6 +208,9 @@ function createMessageQueue(child: RunningChild, timeoutMs: number) {
     );
   });
   return {
+    get failure() {
+      return failure;
+    },
     async next(): Promise<OfficeChildMessage> {
       for (;;) {
         const message = messages.shift();
