@@ -172,10 +172,20 @@ export async function createFolio(config: FolioConfig, options: FolioOptions = {
   });
   const golden = new GoldenRunner({
     db: database.db,
-    // The worker's own embedder (stepping aside for answers) and store: the retrieval /api/ask runs.
+    // The worker's own embedder (stepping aside for answers), store and the reranker: the retrieval /api/ask runs.
     retrieval: async () => {
       const { db, store, embedder } = await ingest.pipelineDependencies();
-      return { dependencies: { db, store, embedder }, modelIds: { embedder: embedder.id, reranker: null } };
+      const usedReranker = await reranker.get();
+      return {
+        dependencies: {
+          db,
+          store,
+          embedder,
+          reranker: usedReranker,
+          rerankCandidates: config.rerank.candidates,
+        },
+        modelIds: { embedder: embedder.id, reranker: usedReranker?.id ?? null },
+      };
     },
     k: config.golden.k,
     depth: config.golden.depth,
