@@ -23,6 +23,7 @@ import { runLoadBench } from "./bench/load-bench";
 import { runModelSpeedBench } from "./bench/model-speed-bench";
 import { runOcrBench } from "./bench/ocr-bench";
 import { runStartupBench } from "./bench/startup-bench";
+import { evalBenchOptions, runEvalBench } from "./eval/eval-benches";
 
 /**
  * Folio's benchmarks: `npm run bench -- <name|all|report|doc> [--runs N] [--option value…]`. Prints a
@@ -139,6 +140,16 @@ const benches: readonly BenchEntry[] = [
     },
   },
   {
+    name: "beir",
+    options: evalBenchOptions,
+    run: (context) => runEvalBench("beir", context.options, process.env),
+  },
+  {
+    name: "financebench",
+    options: evalBenchOptions,
+    run: (context) => runEvalBench("financebench", context.options, process.env),
+  },
+  {
     name: "ocr",
     run: (context) => runOcrBench(path.dirname(resolveCorpusPdfsDir()), context.runs),
   },
@@ -157,7 +168,9 @@ const usage =
   "\n  load: [--levels 1,2,4,8,16,32] (N askers + N uploaders at once per level, --runs requests each)" +
   "\n  ingest-while-answering: [--modes shared,split,split-yield] [--ingest-threads N] [--yield-ms N]" +
   " [--questions 20] [--pages 40] [--bge-layers 12]" +
-  " (idle answers: --runs × questions)";
+  " (idle answers: --runs × questions)" +
+  "\n  beir, financebench: [--dir <data set>] [--mode text|vector|hybrid|all] [--embedder test|configured]" +
+  " [--limit-queries N] (npm run eval on the corpus; skipped when absent)";
 
 class UsageError extends Error {}
 

@@ -64,12 +64,15 @@ export function describeBenchMachine(): BenchMachine {
   };
 }
 
-/** Writes `<results dir>/<name>.json` and returns its path. */
-export async function writeBenchReport(content: BenchReportContent): Promise<string> {
+/**
+ * Writes `<results dir>/<name>.json` and returns its path. `command` says how to run it again
+ * (@default `npm run bench -- <this process's arguments>`).
+ */
+export async function writeBenchReport(content: BenchReportContent & { command?: string }): Promise<string> {
   const report = benchReportSchema.parse({
     ...content,
     date: new Date().toISOString(),
-    command: `npm run bench -- ${process.argv.slice(2).join(" ")}`.trim(),
+    command: content.command ?? `npm run bench -- ${process.argv.slice(2).join(" ")}`.trim(),
     machine: describeBenchMachine(),
   });
   const directory = resolveBenchResultsDir();
