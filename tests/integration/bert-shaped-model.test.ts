@@ -5,6 +5,7 @@ import { Tokenizer } from "@huggingface/tokenizers";
 import * as ort from "onnxruntime-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { OnnxEmbedder } from "../../lib/embeddings/onnx-embedder";
+import { OnnxReranker } from "../../lib/embeddings/onnx-reranker";
 import { writeBertShapedModel } from "../fixtures/builders/bert-shaped-model";
 
 let workDirectory: string;
@@ -88,4 +89,51 @@ describe("a BERT-shaped ONNX model with random weights", () => {
       await embedder.dispose();
     }
   });
+
+  it.each([
+    ["BERT (ms-marco-MiniLM)", 2],
+    ["XLM-RoBERTa (bge-reranker), no token_type_ids", 1],
+  ] as const)(
+    "gives a reranker one logit a pair with a classification head: %s",
+    async (_name, typeVocabularySize) => {
+      const model = await writeBertShapedModel(path.join(workDirectory, `logits-${typeVocabularySize}`), {
+        ...smallShape,
+        output: "logits",
+        typeVocabularySize,
+      });
+      const reranker = await OnnxReranker.create({ modelDir: model.directory, threads: 1 });
+      const session = await ort.InferenceSession.create(model.graphPath, { intraOpNumThreads: 1 });
+      try {
+        expect(session.inputNames).toEqual(
+          typeVocabularySize === 1
+            ? ["input_ids", "attention_mask"]
+            : ["input_ids", "attention_mask", "token_type_ids"],
+        );
+        const query = "when is the invoice due";
+        const scores = await reranker.score(query, texts);
+        expect(scores).toHaveLength(2);
+        // The second pair through onnxruntime directly: [CLS] query [SEP] passage [SEP], token types 0 then 1.
+        const tokenizer = new Tokenizer(
+          JSON.parse(await readFile(path.join(model.directory, "tokenizer.json"), "utf8")),
+          {},
+        );
+        const encoding = tokenizer.encode(query, { text_pair: texts[1] ?? "", return_token_type_ids: true });
+        const length = encoding.ids.length;
+        const tensor = (values: number[]) =>
+          new ort.Tensor("int64", BigInt64Array.from(values.map(BigInt)), [1, length]);
+        const result = await session.run({
+          input_ids: tensor(encoding.ids),
+          attention_mask: tensor(encoding.ids.map(() => 1)),
+          ...(typeVocabularySize === 2 ? { token_type_ids: tensor(encoding.token_type_ids ?? []) } : {}),
+        });
+        const logits = result.logits;
+        if (!logits) throw new Error("no logits");
+        expect(logits.dims).toEqual([1, 1]);
+        expect(scores[1]).toBeCloseTo((logits.data as Float32Array)[0] ?? Number.NaN, 4);
+      } finally {
+        await reranker.dispose();
+        await session.release();
+      }
+    },
+  );
 });
