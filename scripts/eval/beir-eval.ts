@@ -56,7 +56,12 @@ export async function runBeirEvaluation(
   });
   const collectionIds = [...ingested.collectionIds.values()];
   const { embedder, store } = await folio.embeddingParts();
-  const dependencies = { db: folio.database.db, store, embedder };
+  const dependencies = {
+    db: folio.database.db,
+    store,
+    embedder,
+    rerankCandidates: folio.config.rerank.candidates,
+  };
   const rows: BeirRow[] = [];
   const variants = [
     ...options.modes.map((mode) => ({ mode, reranker: null })),
