@@ -1,9 +1,14 @@
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { deflateRawSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createCollection } from "../../db/queries/collections";
 import { getVersionWithDocument } from "../../db/queries/documents";
 import { getJobById } from "../../db/queries/ingest-jobs";
 import { createOfficeReader } from "../../ingest/office/office-reader";
+import { createConfiguredDocumentReader } from "../../ingest/read/create-document-reader";
+import { loadConfig } from "../../lib/config";
 import { retrieveContext } from "../../lib/retrieval/retrieve-context";
 import {
   buildDocx,
@@ -159,6 +164,30 @@ describe("Office documents through upload and the ingest worker", () => {
 });
 
 describe("the Office reader's child process", () => {
+  it("refuses a package over OFFICE_MAX_UNCOMPRESSED_MB through the configured reader", async () => {
+    expect(() => loadConfig({ OFFICE_MAX_UNCOMPRESSED_MB: "0" })).toThrow(/OFFICE_MAX_UNCOMPRESSED_MB/);
+    const reader = createConfiguredDocumentReader(loadConfig({ OFFICE_MAX_UNCOMPRESSED_MB: "1" }));
+    const directory = await mkdtemp(path.join(tmpdir(), "folio-office-limit-"));
+    try {
+      const filePath = path.join(directory, "padded.docx");
+      const padding = {
+        name: "word/padding.xml",
+        data: `<x>${" ".repeat(1_200_000)}</x>`,
+        method: 0 as const,
+      };
+      await writeFile(filePath, writeZip([...minimalDocxEntries(wordDocumentXml(["Small text."])), padding]));
+      await expect(
+        reader.read({ filePath, mediaType: mediaTypes.docx, figureDirectory: null }),
+      ).rejects.toMatchObject({
+        code: "too_large:office_archive",
+        message: expect.stringContaining("OFFICE_MAX_UNCOMPRESSED_MB"),
+      });
+    } finally {
+      await reader.dispose();
+      await rm(directory, { recursive: true, force: true });
+    }
+  });
+
   it("stops a document past its time budget: invalid:office_timeout, no process left", async () => {
     const reader = createOfficeReader({ timeoutMs: 50 });
     try {
@@ -174,9 +203,6 @@ describe("the Office reader's child process", () => {
   it("stops a converter that runs out of its memory cap: invalid:office_out_of_memory", async () => {
     // One paragraph of 40 MB, stored uncompressed (no bomb): mammoth's tree of it does not fit 128 MB.
     const huge = wordDocumentXml(["harbour ".repeat(5_000_000)]);
-    const { mkdtemp, writeFile, rm } = await import("node:fs/promises");
-    const { tmpdir } = await import("node:os");
-    const path = await import("node:path");
     const directory = await mkdtemp(path.join(tmpdir(), "folio-office-oom-"));
     const reader = createOfficeReader({ maxMemoryMb: 128 });
     try {
