@@ -2,11 +2,14 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { deflateRawSync } from "node:zlib";
+import { unzipSync, zipSync } from "fflate";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readOfficeDocument } from "../../ingest/office/read-office-document";
 import type { ArchiveLimits } from "../../ingest/office/safe-archive";
 import {
   buildDocx,
+  buildPptx,
+  buildXlsx,
   compoundFileHead,
   mediaTypes,
   minimalDocxEntries,
@@ -145,6 +148,22 @@ describe("openOfficeArchive (through readOfficeDocument)", () => {
     );
     const notWord = writeZip([{ name: "hello.xml", data: "<hello/>" }]);
     expect((await failureOf(notWord)).code).toBe("invalid:office_malformed");
+  });
+
+  it.each([
+    ["docx", "word/document.xml"],
+    ["pptx", "ppt/slides/slide1.xml"],
+    ["xlsx", "xl/worksheets/sheet1.xml"],
+  ] as const)("fails a %s whose %s is not well-formed XML: invalid:office_malformed", async (kind, part) => {
+    const built =
+      kind === "docx" ? await buildDocx() : kind === "pptx" ? await buildPptx() : await buildXlsx();
+    const files = unzipSync(built);
+    files[part] = new TextEncoder().encode('<?xml version="1.0"?><broken attr="unclosed><a:t>text</b>');
+    const filePath = path.join(directory, `broken.${kind}`);
+    await writeFile(filePath, zipSync(files));
+    await expect(readOfficeDocument({ filePath, mediaType: mediaTypes[kind] })).rejects.toMatchObject({
+      code: "invalid:office_malformed",
+    });
   });
 
   it("reads a macro-enabled document's text and never reads its VBA project", async () => {
