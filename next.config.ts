@@ -51,6 +51,15 @@ export default function nextConfig(phase: string): NextConfig {
             { key: "X-Frame-Options", value: "DENY" },
           ],
         },
+        // Page previews (PNGs, and the text of text and HTML documents as text/plain) are shown
+        // on their own by "Open the page": nothing in them may run or load anything.
+        ...[
+          "/api/documents/:documentId/pages/:pageNumber/preview",
+          "/api/audit/answers/:answerId/sources/:n/preview",
+        ].map((source) => ({
+          source,
+          headers: [{ key: "Content-Security-Policy", value: "default-src 'none'; sandbox" }],
+        })),
       ];
     },
   };

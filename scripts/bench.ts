@@ -22,6 +22,12 @@ import { layoutBenchMarkdown, runLayoutBench, writeLayoutReport } from "./bench/
 import { runLoadBench } from "./bench/load-bench";
 import { runModelSpeedBench } from "./bench/model-speed-bench";
 import { runOcrBench } from "./bench/ocr-bench";
+import {
+  parseSearchBenchOptions,
+  runSearchBench,
+  searchBenchOptionNames,
+  searchBenchUsage,
+} from "./bench/search-bench";
 import { runStartupBench } from "./bench/startup-bench";
 import { evalBenchOptions, runEvalBench } from "./eval/eval-benches";
 
@@ -29,7 +35,8 @@ import { evalBenchOptions, runEvalBench } from "./eval/eval-benches";
  * Folio's benchmarks: `npm run bench -- <name|all|report|doc> [--runs N] [--option value…]`. Prints a
  * table per benchmark and one `BENCH_RESULT {json}` line with every figure and the machine's facts;
  * benchmarks that write a results file (bench-results/<name>.json) feed docs/BENCHMARKS.md, which
- * `doc` regenerates and `report` regenerates after running the benchmarks of `reportBenches`.
+ * `doc` regenerates, `report` regenerates after running the benchmarks of `reportBenches`, and
+ * `all` after running every benchmark (one that fails is reported and the others still run).
  * Exit codes: 0 done, 1 a benchmark failed, 2 missing corpus or tool, 64 bad arguments.
  */
 interface BenchContext {
@@ -153,6 +160,18 @@ const benches: readonly BenchEntry[] = [
     name: "ocr",
     run: (context) => runOcrBench(path.dirname(resolveCorpusPdfsDir()), context.runs),
   },
+  {
+    name: "search",
+    options: searchBenchOptionNames,
+    run: (context) => {
+      const options = parseSearchBenchOptions(context.options, {
+        corpusDir: path.dirname(resolveCorpusPdfsDir()),
+        cacheDir: path.resolve("bench-data/search"),
+      });
+      if ("problem" in options) throw new UsageError(options.problem);
+      return runSearchBench(options);
+    },
+  },
 ];
 
 /** What `report` runs, in this order, before regenerating docs/BENCHMARKS.md (also the doc's order). */
@@ -170,7 +189,8 @@ const usage =
   " [--questions 20] [--pages 40] [--bge-layers 12]" +
   " (idle answers: --runs × questions)" +
   "\n  beir, financebench: [--dir <data set>] [--mode text|vector|hybrid|all] [--embedder test|configured]" +
-  " [--limit-queries N] (npm run eval on the corpus; skipped when absent)";
+  " [--limit-queries N] (npm run eval on the corpus; skipped when absent)" +
+  `\n${searchBenchUsage}`;
 
 class UsageError extends Error {}
 
@@ -215,7 +235,7 @@ function parseArguments(argumentList: readonly string[]): Selection {
   }
   const known = new Set(entries.flatMap((entry) => entry.options ?? []));
   for (const name of options.keys()) if (!known.has(name)) throw new UsageError(`unknown option --${name}`);
-  return { entries, runs, options, writeDoc: selected === "doc" || selected === "report" };
+  return { entries, runs, options, writeDoc: ["doc", "report", "all"].includes(selected ?? "") };
 }
 
 function describeMachine(): Record<string, unknown> {
@@ -264,6 +284,7 @@ async function main(): Promise<number> {
 
   const context: BenchContext = { runs, options, textPdfs };
   const results: Record<string, unknown> = {};
+  const failed: string[] = [];
   for (const entry of entries) {
     try {
       results[entry.name] = await entry.run(context);
@@ -272,7 +293,9 @@ async function main(): Promise<number> {
         console.error(`${error.message}\n${usage}`);
         return 64;
       }
-      throw error;
+      if (entries.length === 1) throw error;
+      console.error(`[${entry.name}] failed:`, error);
+      failed.push(entry.name);
     }
   }
   if (entries.length > 0)
@@ -283,7 +306,8 @@ async function main(): Promise<number> {
       `\nwrote ${doc.docPath} (${doc.benchmarks.join(", ") || "no results yet"}; ${doc.charts.length} chart(s))`,
     );
   }
-  return 0;
+  if (failed.length > 0) console.error(`\nfailed: ${failed.join(", ")}`);
+  return failed.length > 0 ? 1 : 0;
 }
 
 main().then(

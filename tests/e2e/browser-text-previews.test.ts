@@ -1,0 +1,104 @@
+import { mkdir } from "node:fs/promises";
+import path from "node:path";
+import type { Browser, Locator } from "playwright-core";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { launchChromium, signedInPage } from "../support/browser";
+import { type StartedFolioServer, startFolioServer } from "../support/folio-server";
+import { buildTestModels, testModelEnvironment } from "../support/test-models";
+
+const modelsDir = path.join(process.cwd(), "test-output", "models-browser-text-previews");
+const shotsDir = process.env.FOLIO_SHOTS_DIR ?? path.join(process.cwd(), "test-output", "shots");
+let server: StartedFolioServer;
+let browser: Browser;
+
+/** One long first section (a page of its own), so a late passage on it must be scrolled to. */
+const policy = [
+  "# Travel policy",
+  "",
+  "## Overview",
+  "",
+  ...Array.from(
+    { length: 14 },
+    (_, index) =>
+      `Rule ${index + 1}: staff book travel through the portal, keep receipts for every journey and claim costs within thirty days of the trip ${"so that the finance team can close each month on time ".repeat(3)}.\n`,
+  ),
+  'Markup stays text: `<b>not bold</b>` and <img src=x onerror="window.__injected = true"> never run.',
+  "",
+  "## Hotels",
+  "",
+  "Hotels cost at most 150 euros a night in the capital.",
+].join("\n");
+
+beforeAll(async () => {
+  await mkdir(shotsDir, { recursive: true });
+  const models = await buildTestModels(modelsDir);
+  server = await startFolioServer(testModelEnvironment(models, modelsDir));
+  browser = await launchChromium();
+  const collectionId = await server.admin.createCollection("Policies");
+  const upload = await server.admin.upload(
+    collectionId,
+    "travel-policy.md",
+    new TextEncoder().encode(policy),
+  );
+  expect(upload.status).toBe(202);
+  const jobs = await server.admin.waitForJobs(collectionId);
+  expect(
+    jobs.every((job) => job.state === "succeeded"),
+    JSON.stringify(jobs),
+  ).toBe(true);
+}, 600_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+async function boxOf(locator: Locator) {
+  const box = await locator.boundingBox();
+  if (!box) throw new Error("not visible");
+  return box;
+}
+
+it("opens a Markdown passage on its section's page as text, with the passage marked and scrolled into view", async () => {
+  const page = await signedInPage(browser, server.baseUrl, server.admin.credentials.cookie);
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await page.goto(server.baseUrl);
+  await page.getByTestId("question").fill("When must staff claim travel costs?");
+  await page.getByTestId("ask").click();
+  await page.locator('[data-testid="answer"][data-phase="done"]').waitFor({ timeout: 60_000 });
+
+  // Sources are named by their section, not "page 1"; the last one of the long first section is
+  // far down its page.
+  const overview = page.locator(".sources .source-link", { hasText: "travel-policy.md, Overview" });
+  expect(await overview.count()).toBeGreaterThan(1);
+  await overview.last().click();
+  expect(await page.getByTestId("citation-page").textContent()).toBe("Overview");
+
+  const preview = page.locator('[data-testid="page-preview"][data-kind="text"]');
+  await preview.waitFor({ timeout: 30_000 });
+  const highlight = page.getByTestId("page-highlight");
+  const passage = (await page.getByTestId("citation-passage").textContent()) ?? "";
+  expect((await highlight.textContent())?.trim()).toBe(passage.trim());
+  expect(await page.getByTestId("page-text").textContent()).toContain("Markup stays text: <b>not bold</b> and");
+  // Text, never HTML: the markup is shown as characters, no element was made from it, nothing ran.
+  expect(await page.getByTestId("page-text").locator("b, img").count()).toBe(0);
+  expect(await page.evaluate(() => (window as { __injected?: boolean }).__injected)).toBeUndefined();
+
+  const viewport = await boxOf(page.locator(".page-viewport"));
+  const marked = await boxOf(highlight);
+  expect(await page.locator(".page-viewport").evaluate((element) => element.scrollTop)).toBeGreaterThan(0);
+  expect(marked.y).toBeGreaterThanOrEqual(viewport.y - 1);
+  expect(marked.y).toBeLessThan(viewport.y + viewport.height);
+  await page
+    .getByTestId("citation-panel")
+    .screenshot({ path: path.join(shotsDir, "citation-text-page.png") });
+
+  // "Open the page" serves the text as text/plain, sandboxed.
+  const href = await preview.locator("figcaption a").getAttribute("href");
+  const response = await page.request.get(`${server.baseUrl}${href}`);
+  expect(response.status()).toBe(200);
+  expect(response.headers()["content-type"]).toBe("text/plain; charset=utf-8");
+  expect(response.headers()["content-security-policy"]).toContain("sandbox");
+  expect(await response.text()).toContain("Rule 14");
+  await page.context().close();
+});
