@@ -32,7 +32,7 @@ export function tuneVectorQuery(
 ): lancedb.VectorQuery {
   // maximumNprobes 0 lifts the cap (LanceDB's default caps it at nprobes, and a narrow filter then
   // returns fewer rows than asked for although the collection holds more).
-  let tuned = query.minimumNprobes(settings.nprobes).maximumNprobes(0);
+  let tuned = query.maximumNprobes(0).minimumNprobes(settings.nprobes);
   if (settings.refineFactor > 0) tuned = tuned.refineFactor(settings.refineFactor);
   if (settings.ef > 0) tuned = tuned.ef(settings.ef);
   return tuned;
@@ -90,23 +90,31 @@ export async function maintainSearchIndexes(
 
 /**
  * Index parameters by LanceDB's tuning guide: IVF_PQ with ~4,096 rows per partition and
- * 8 dimensions per sub-vector; HNSW one graph per ~1M rows (each partition is its own graph).
- * Cosine, as every search measures.
+ * 8 dimensions per sub-vector (PQ needs the dimension divisible by the sub-vector count); HNSW one
+ * graph per ~1M rows (each partition is its own graph), m 20, ef_construction 150.
  */
-export function vectorIndexConfig(indexType: AnnIndexType, rows: number, dims: number): lancedb.Index {
+function vectorIndexParameters(indexType: AnnIndexType, rows: number, dims: number) {
   if (indexType === "ivf_pq") {
-    return lancedb.Index.ivfPq({
-      distanceType: "cosine",
-      numPartitions: Math.max(1, Math.round(rows / 4096)),
-      // PQ needs the dimension divisible by the sub-vector count; 8 per sub-vector where possible.
-      numSubVectors: dims % 8 === 0 ? dims / 8 : 1,
-    });
+    return { numPartitions: Math.max(1, Math.round(rows / 4096)), numSubVectors: dims % 8 === 0 ? dims / 8 : 1 };
   }
-  return lancedb.Index.hnswSq({
-    distanceType: "cosine",
-    numPartitions: Math.max(1, Math.round(rows / 1_048_576)),
-    efConstruction: 150,
-  });
+  return { numPartitions: Math.max(1, Math.round(rows / 1_048_576)), m: 20, efConstruction: 150 };
+}
+
+/** The index `maintainSearchIndexes` builds; cosine, as every search measures. */
+export function vectorIndexConfig(indexType: AnnIndexType, rows: number, dims: number): lancedb.Index {
+  const parameters = vectorIndexParameters(indexType, rows, dims);
+  return indexType === "ivf_pq"
+    ? lancedb.Index.ivfPq({ distanceType: "cosine", ...parameters })
+    : lancedb.Index.hnswSq({ distanceType: "cosine", ...parameters });
+}
+
+/** The build parameters, in words (for logs and benchmarks). */
+export function describeVectorIndexConfig(indexType: AnnIndexType, rows: number, dims: number): string {
+  const parameters = vectorIndexParameters(indexType, rows, dims);
+  const partitions = `${parameters.numPartitions} partition${parameters.numPartitions === 1 ? "" : "s"}`;
+  return "numSubVectors" in parameters
+    ? `IVF_PQ, cosine, ${partitions}, ${parameters.numSubVectors} sub-vectors × 8 bits`
+    : `IVF_HNSW_SQ, cosine, ${partitions}, m ${parameters.m}, ef_construction ${parameters.efConstruction}, 8-bit SQ`;
 }
 
 export function describeSearchIndexChange(change: SearchIndexChange): string {
@@ -120,3 +128,4 @@ async function vectorDimsOf(table: lancedb.Table): Promise<number> {
   const listSize = (field?.type as { listSize?: unknown } | undefined)?.listSize;
   return typeof listSize === "number" ? listSize : 0;
 }
+

@@ -30,14 +30,31 @@ export const benchReportSchema = z.object({
   goals: z
     .array(z.object({ goal: z.string(), measured: z.string(), met: z.boolean().nullable() }))
     .optional(),
-  /** Horizontal bar charts; bars marked `reference` are drawn grey. */
+  /** Horizontal bar charts (bars marked `reference` are drawn grey), or scatter charts (`kind: "scatter"`). */
   charts: z
     .array(
-      z.object({
-        title: z.string(),
-        unit: z.string(),
-        bars: z.array(z.object({ label: z.string(), value: z.number(), reference: z.boolean().optional() })),
-      }),
+      z.union([
+        z.object({
+          title: z.string(),
+          unit: z.string(),
+          bars: z.array(
+            z.object({ label: z.string(), value: z.number(), reference: z.boolean().optional() }),
+          ),
+        }),
+        z.object({
+          kind: z.literal("scatter"),
+          title: z.string(),
+          xLabel: z.string(),
+          yLabel: z.string(),
+          series: z.array(
+            z.object({
+              label: z.string(),
+              reference: z.boolean().optional(),
+              points: z.array(z.object({ x: z.number(), y: z.number(), label: z.string().optional() })),
+            }),
+          ),
+        }),
+      ]),
     )
     .optional(),
   notes: z.array(z.string()).optional(),

@@ -15,7 +15,7 @@ const top = 44;
 const folioColour = "#2f6fb0";
 const referenceColour = "#9aa5b1";
 
-function escapeXml(text: string): string {
+export function escapeXml(text: string): string {
   return text.replace(/[<>&"']/g, (character) => `&#${character.charCodeAt(0)};`);
 }
 
