@@ -74,9 +74,11 @@ export function createOfficeReader(options: OfficeReaderOptions = {}): OfficeRea
         },
       );
       running.add(child);
-      const finish = async () => {
+      let stopped: Promise<void> | null = null;
+      const finish = () => {
         running.delete(child);
-        await stopChild(child);
+        stopped ??= stopChild(child);
+        return stopped;
       };
       try {
         return await readInChild(child, input, settings, finish);
@@ -104,7 +106,8 @@ async function readInChild(
   settings: Settings,
   finish: () => Promise<void>,
 ): Promise<DocumentPages & { hasMacros: boolean }> {
-  const queue = createMessageQueue(child, settings.timeoutMs);
+  // Once every page is here the child has nothing left to do: it stops even if the pages are never read.
+  const queue = createMessageQueue(child, settings.timeoutMs, () => void finish());
   let opened: OfficeChildMessage;
   try {
     await child.ready;
@@ -146,7 +149,7 @@ function unexpected(message: OfficeChildMessage): AppError {
 }
 
 /** The child's messages in order; a crash, an invalid message or the time budget ends it with an error. */
-function createMessageQueue(child: RunningChild, timeoutMs: number) {
+function createMessageQueue(child: RunningChild, timeoutMs: number, onDone: () => void) {
   const messages: OfficeChildMessage[] = [];
   let failure: AppError | null = null;
   let wake: (() => void) | null = null;
@@ -172,6 +175,7 @@ function createMessageQueue(child: RunningChild, timeoutMs: number) {
     }
     if (parsed.data.type === "ready") return;
     messages.push(parsed.data);
+    if (parsed.data.type === "done") onDone();
     notify();
   };
   child.process.on("message", onMessage);

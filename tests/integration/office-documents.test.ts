@@ -164,6 +164,21 @@ describe("Office documents through upload and the ingest worker", () => {
 });
 
 describe("the Office reader's child process", () => {
+  it("stops the converter once every page has arrived, even when the pages are never read", async () => {
+    const reader = createOfficeReader();
+    const directory = await mkdtemp(path.join(tmpdir(), "folio-office-unread-"));
+    try {
+      const filePath = path.join(directory, "deck.pptx");
+      await writeFile(filePath, await buildPptx());
+      const read = await reader.read({ filePath, mediaType: mediaTypes.pptx });
+      expect(read.pageCount).toBe(3);
+      await expect.poll(() => reader.childProcessIds, { timeout: 10_000 }).toEqual([]);
+    } finally {
+      await reader.dispose();
+      await rm(directory, { recursive: true, force: true });
+    }
+  });
+
   it("refuses a package over OFFICE_MAX_UNCOMPRESSED_MB through the configured reader", async () => {
     expect(() => loadConfig({ OFFICE_MAX_UNCOMPRESSED_MB: "0" })).toThrow(/OFFICE_MAX_UNCOMPRESSED_MB/);
     const reader = createConfiguredDocumentReader(loadConfig({ OFFICE_MAX_UNCOMPRESSED_MB: "1" }));
