@@ -22,8 +22,8 @@ export const blockSeparator = pageTextBlockSeparator;
 /**
  * Pages for a document that has none of its own (text, Markdown, HTML): a new page at every
  * section heading — headings of the document's section level: its top heading level, or the next
- * one when the top level is used once (a title) — and before a page would pass
- * `maxPageCharacters`. Each page is labelled by its section heading ("Installation", and
+ * one when the top level is used once (a title) — unless the page so far holds only headings,
+ * and before a page would pass `maxPageCharacters`. Each page is labelled by its section heading ("Installation", and
  * "Installation (continued)" for the pages after the first), or "Part N" before any heading.
  *
  * Coordinates: a page is its blocks' texts joined by a blank line; its width is 1 and its height
@@ -45,7 +45,9 @@ export function paginateBlocks(blocks: readonly FlowBlock[], options: PaginateOp
     for (const block of splitLongBlock(whole, maxPageCharacters)) {
       const isSection = block.kind === "heading" && (block.headingLevel ?? 1) <= sectionLevel;
       const length = block.text.length + (current.length > 0 ? blockSeparator.length : 0);
-      if (isSection || currentLength + length > maxPageCharacters) startPage();
+      // A title (or headings alone) does not make a page of its own: it stays with what follows.
+      const hasBody = current.some((placed) => placed.kind !== "heading");
+      if ((isSection && hasBody) || currentLength + length > maxPageCharacters) startPage();
       current.push(block);
       currentLength += length;
     }

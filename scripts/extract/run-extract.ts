@@ -1,7 +1,7 @@
 import { open } from "node:fs/promises";
 import path from "node:path";
 import { createConfiguredDocumentReader } from "../../ingest/read/create-document-reader";
-import { detectMediaType } from "../../ingest/stages/detect-media-type";
+import { detectMediaType, hasPageImages } from "../../ingest/stages/detect-media-type";
 import type { ExtractedPage, PageBlock } from "../../ingest/types";
 import { ConfigError, loadConfig } from "../../lib/config";
 import { isAppError } from "../../lib/errors";
@@ -142,10 +142,14 @@ function formatText(
     `${path.basename(summary.file)} — ${summary.mediaType}, ${summary.pageCount} page${summary.pageCount === 1 ? "" : "s"}${summary.title ? `, title "${summary.title}"` : ""}`,
   ];
   for (const page of pages) {
-    const unit = summary.mediaType === "application/pdf" ? "pt" : "px";
+    const label = page.label ? ` "${page.label}"` : "";
+    // Pages without page images measure their text: boxes are character spans of it.
+    const size = hasPageImages(summary.mediaType)
+      ? `${page.width} × ${page.height} ${summary.mediaType === "application/pdf" ? "pt" : "px"}`
+      : `${page.height} characters`;
     lines.push(
       "",
-      `── Page ${page.pageNumber} (${page.width} × ${page.height} ${unit}, ${page.isUnreadable ? "unreadable" : routeLabels[page.route]}) ──`,
+      `── Page ${page.pageNumber}${label} (${size}, ${page.isUnreadable ? "unreadable" : routeLabels[page.route]}) ──`,
     );
     if (page.blocks.length === 0) lines.push("(nothing read)");
     for (const block of page.blocks) lines.push(...formatBlock(block));

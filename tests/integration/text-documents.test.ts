@@ -5,10 +5,15 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { listAuditEvents } from "../../db/queries/audit-events";
 import { createCollection } from "../../db/queries/collections";
 import { getVersionWithDocument } from "../../db/queries/documents";
+import { upsertGrant } from "../../db/queries/grants";
 import { getJobById } from "../../db/queries/ingest-jobs";
+import { insertUser } from "../../db/queries/users";
 import { answerSources } from "../../db/schema";
 import { startAnswer } from "../../lib/answer/start-answer";
+import { auditedSourcePage } from "../../lib/answers/audited-source-page";
+import type { Actor, Role } from "../../lib/domain/actor";
 import type { AnswerEvent } from "../../lib/domain/answer-events";
+import { readablePagePreview } from "../../lib/previews/preview-access";
 import { previewPage } from "../../lib/previews/preview-page";
 import { retrieveContext } from "../../lib/retrieval/retrieve-context";
 import { bytesOf, createTestFolio, drainQueue, type TestFolio } from "../support/test-runtime";
@@ -45,6 +50,7 @@ const plain = "Visitor badges are returned at reception.\n\nLost badges cost ten
 
 let folio: TestFolio;
 let collectionId: string;
+let hotelAnswer: { answerId: string; n: number } | undefined;
 const uploaded: Record<string, { documentId: string; versionId: string; jobId: string }> = {};
 
 const upload = (fileName: string, data: Uint8Array) =>
@@ -141,6 +147,7 @@ describe("text, Markdown and HTML uploads", () => {
       .from(answerSources)
       .where(eq(answerSources.answerId, end.answerId));
     expect(kept.find((row) => row.n === hotels?.n)?.pageLabel).toBe("Hotels");
+    if (hotels) hotelAnswer = { answerId: end.answerId, n: hotels.n };
   });
 
   it("preview a page as its text, where the chunk's box is the passage's span", async () => {
@@ -162,6 +169,43 @@ describe("text, Markdown and HTML uploads", () => {
     await expect(
       previewPage(folio, { version: found.version, pageNumber: 4, size: "reading" }),
     ).rejects.toMatchObject({ code: "not_found:page_number" });
+  });
+});
+
+describe("text pages behind the access checks", () => {
+  async function addPerson(email: string, role: Role): Promise<Actor> {
+    const user = await insertUser({ tx: folio.database.db, user: { email, displayName: email, role } });
+    if (!user) throw new Error("no user");
+    return { userId: user.id, email: user.email, displayName: user.displayName, role, via: "session" };
+  }
+
+  it("show a reader the page's text and an outsider nothing", async () => {
+    const { db } = folio.database;
+    const reader = await addPerson("reader@example.com", "employee");
+    const outsider = await addPerson("outsider@example.com", "employee");
+    await upsertGrant({ db, collectionId, grantee: { userId: reader.userId }, permission: "read" });
+    const request = { documentId: uploaded.html?.documentId ?? "", pageNumber: 2, size: "reading" as const };
+    const { content } = await readablePagePreview(folio, reader, request);
+    expect(content).toMatchObject({
+      kind: "text",
+      page: { label: "Allergens", text: "Allergens\n\nEvery dish lists its allergens on the counter card." },
+    });
+    await expect(readablePagePreview(folio, outsider, request)).rejects.toMatchObject({
+      code: "not_found:document",
+    });
+  });
+
+  it("show an auditor the cited section's text as it was sent", async () => {
+    if (!hotelAnswer) throw new Error("the answer test did not run");
+    const auditor = await addPerson("auditor@example.com", "auditor");
+    const { content } = await auditedSourcePage(folio, auditor, { ...hotelAnswer, size: "reading" });
+    expect(content).toMatchObject({ kind: "text", page: { pageNumber: 3, label: "Hotels" } });
+    const employee = await addPerson("employee@example.com", "employee");
+    await expect(
+      auditedSourcePage(folio, employee, { ...hotelAnswer, size: "reading" }),
+    ).rejects.toMatchObject({
+      category: expect.stringMatching(/forbidden|not_found/),
+    });
   });
 });
 

@@ -100,6 +100,17 @@ describe("Markdown through pages and the chunker", () => {
 });
 
 describe("paginateBlocks", () => {
+  it("keeps a title with the first section rather than on a page alone", () => {
+    const { pages } = textDocumentPages(
+      encode("# Handbook\n\n## Leave\n\nTwenty days.\n\n## Expenses\n\nTrains."),
+      "text/markdown",
+    );
+    expect(pages.map((page) => [page.label, page.blocks.map((block) => block.text)])).toEqual([
+      ["Handbook", ["Handbook", "Leave", "Twenty days."]],
+      ["Expenses", ["Expenses", "Trains."]],
+    ]);
+  });
+
   it("splits a long section into pages labelled as its continuation, and text without headings into parts", () => {
     const paragraph = (index: number) => ({
       kind: "text" as const,
