@@ -24,6 +24,7 @@ export const officeFailureCodes = [
   "invalid:office_unsafe_name",
   "invalid:xml_entities",
   "invalid:no_text",
+  "invalid:text_encoding",
   "too_large:office_archive",
   "unsupported:file_type",
   "internal:office_reader",

@@ -15,6 +15,8 @@ export type XmlNode = XmlElement | string;
  * The five predefined entities and character references are decoded here, in text and
  * attributes only. Order is preserved (a slide's shapes and a paragraph's runs are read in order).
  */
+const maxNestingDepth = 100;
+
 const parser = new XMLParser({
   ignoreAttributes: false,
   attributeNamePrefix: "",
@@ -26,6 +28,8 @@ const parser = new XMLParser({
   trimValues: false,
   ignoreDeclaration: true,
   ignorePiTags: true,
+  // A slide nests ~10 levels plus its groups; the cap also bounds the recursive walks below.
+  maxNestedTags: maxNestingDepth,
 });
 
 type ParsedNode = Record<string, unknown> & { ":@"?: Record<string, string> };
@@ -38,8 +42,11 @@ export function parseXmlPart(partName: string, bytes: Uint8Array): XmlElement {
       Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("utf8"),
     ) as ParsedNode[];
   } catch (error) {
+    const isTooDeep = error instanceof Error && /nested/i.test(error.message);
     throw new AppError("invalid:office_malformed", {
-      message: `The file's part ${partName} is not well-formed XML.`,
+      message: isTooDeep
+        ? `The file's part ${partName} nests elements more than ${maxNestingDepth} levels deep, which no Office file does.`
+        : `The file's part ${partName} is not well-formed XML.`,
       cause: error,
     });
   }

@@ -40,5 +40,16 @@ export async function readDocx(archive: OfficeArchive): Promise<OfficeContent> {
   }
   if (!document)
     throw new AppError("invalid:office_malformed", { message: "The Word document has no body." });
-  return { title: readCoreTitle(archive.xmlParts), pages: paginateBlocks(docxBlocks(document)) };
+  let blocks: ReturnType<typeof docxBlocks>;
+  try {
+    blocks = docxBlocks(document);
+  } catch (error) {
+    // The model is walked recursively: nesting too deep for the stack is a hostile file, not a bug.
+    if (!(error instanceof RangeError)) throw error;
+    throw new AppError("invalid:office_malformed", {
+      message: "The Word document nests its content too deeply to read.",
+      cause: error,
+    });
+  }
+  return { title: readCoreTitle(archive.xmlParts), pages: paginateBlocks(blocks) };
 }

@@ -1,4 +1,7 @@
+import { isTextMediaType } from "../../lib/domain/media-types";
 import { AppError } from "../../lib/errors";
+import { readTextDocument } from "../text/read-text-document";
+import type { ExtractedPage } from "../types";
 import type { OfficeContent } from "./office-content";
 import { type ArchiveLimits, type OfficeArchive, openOfficeArchive } from "./safe-archive";
 
@@ -23,6 +26,12 @@ export async function readOfficeDocument(
   input: { filePath: string; mediaType: string },
   limits: ArchiveLimits = {},
 ): Promise<OfficeContent & { hasMacros: boolean }> {
+  // Large text, Markdown and HTML files are read in this child too (see readText in
+  // create-document-reader.ts): parsing them takes seconds, and must not hold the worker.
+  if (isTextMediaType(input.mediaType)) {
+    const { title, pages } = await readTextDocument({ filePath: input.filePath, mediaType: input.mediaType });
+    return { title, pages: await arrayOf(pages), hasMacros: false };
+  }
   const loadReader = Object.hasOwn(readers, input.mediaType) ? readers[input.mediaType] : undefined;
   if (!loadReader) {
     throw new AppError("unsupported:file_type", {
@@ -35,4 +44,10 @@ export async function readOfficeDocument(
     throw new AppError("invalid:no_text", { message: "The document has no text to read." });
   }
   return { ...content, hasMacros: archive.hasMacros };
+}
+
+async function arrayOf(pages: AsyncIterable<ExtractedPage>): Promise<ExtractedPage[]> {
+  const all: ExtractedPage[] = [];
+  for await (const page of pages) all.push(page);
+  return all;
 }

@@ -166,6 +166,26 @@ describe("openOfficeArchive (through readOfficeDocument)", () => {
     });
   });
 
+  it.each([
+    ["pptx", "ppt/slides/slide1.xml", "<p:spTree>", "<p:grpSp>", "</p:grpSp>"],
+    ["docx", "word/document.xml", "<w:body>", "<w:sdt><w:sdtContent>", "</w:sdtContent></w:sdt>"],
+  ] as const)(
+    "fails a %s nested 20,000 levels deep with a typed reason, not a crash",
+    async (kind, part, anchor, open, close) => {
+      const files = unzipSync(kind === "docx" ? await buildDocx() : await buildPptx());
+      const xml = new TextDecoder().decode(files[part]);
+      files[part] = new TextEncoder().encode(
+        xml.replace(anchor, anchor + open.repeat(20_000) + close.repeat(20_000)),
+      );
+      const filePath = path.join(directory, `deep.${kind}`);
+      // Stored: nested tags compress like a bomb, and the ratio check would refuse them first.
+      await writeFile(filePath, zipSync(files, { level: 0 }));
+      await expect(readOfficeDocument({ filePath, mediaType: mediaTypes[kind] })).rejects.toMatchObject({
+        code: "invalid:office_malformed",
+      });
+    },
+  );
+
   it("reads a macro-enabled document's text and never reads its VBA project", async () => {
     // Not a deflate stream: inflating it would fail the document.
     const macros = {
