@@ -23,6 +23,12 @@ import { runLoadBench } from "./bench/load-bench";
 import { runModelSpeedBench } from "./bench/model-speed-bench";
 import { runOcrBench } from "./bench/ocr-bench";
 import {
+  parseRerankBenchOptions,
+  rerankBenchOptionNames,
+  rerankBenchUsage,
+  runRerankBench,
+} from "./bench/rerank-bench";
+import {
   parseSearchBenchOptions,
   runSearchBench,
   searchBenchOptionNames,
@@ -161,6 +167,15 @@ const benches: readonly BenchEntry[] = [
     run: (context) => runOcrBench(path.dirname(resolveCorpusPdfsDir()), context.runs),
   },
   {
+    name: "rerank",
+    options: rerankBenchOptionNames,
+    run: (context) => {
+      const options = parseRerankBenchOptions(context.options, context.runs);
+      if ("problem" in options) throw new UsageError(options.problem);
+      return runRerankBench(options);
+    },
+  },
+  {
     name: "search",
     options: searchBenchOptionNames,
     run: (context) => {
@@ -188,6 +203,7 @@ const usage =
   "\n  ingest-while-answering: [--modes shared,split,split-yield] [--ingest-threads N] [--yield-ms N]" +
   " [--questions 20] [--pages 40] [--bge-layers 12]" +
   " (idle answers: --runs × questions)" +
+  `\n${rerankBenchUsage}` +
   "\n  beir, financebench: [--dir <data set>] [--mode text|vector|hybrid|all] [--embedder test|configured]" +
   " [--limit-queries N] (npm run eval on the corpus; skipped when absent)" +
   `\n${searchBenchUsage}`;

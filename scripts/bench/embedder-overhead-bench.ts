@@ -1,4 +1,3 @@
-import { existsSync } from "node:fs";
 import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
 import { availableParallelism, loadavg, tmpdir } from "node:os";
 import path from "node:path";
@@ -6,9 +5,9 @@ import { Tokenizer } from "@huggingface/tokenizers";
 import * as ort from "onnxruntime-node";
 import { OnnxEmbedder } from "../../lib/embeddings/onnx-embedder";
 import { writeBertShapedModel } from "../../tests/fixtures/builders/bert-shaped-model";
-import { readGgufTokens, wordPieceFromGgufTokens } from "../../tests/fixtures/builders/gguf-vocabulary";
 import { type BenchReportContent, writeBenchReport } from "./bench-report";
-import { computeMedian, roundTo } from "./statistics";
+import { readBgeVocabulary, readChunkTexts } from "./scifact-texts";
+import { computeMedian, formatPercent, roundTo, timeMs } from "./statistics";
 import { printTable } from "./table";
 
 /**
@@ -34,44 +33,6 @@ const batchSize = 32;
 /** Aimed at 200 tokens with [CLS]/[SEP]; SciFact's first abstracts split a little finer than the rest. */
 const targetTokens = 215;
 const overheadGoal = 0.15;
-
-function resolveCorpusDir(): string {
-  return process.env.FOLIO_CORPUS_DIR ?? path.resolve("../shared/corpus");
-}
-
-/** bge's real 30,522-token vocabulary when the shared models directory has it, else undefined. */
-async function readBgeVocabulary(): Promise<string[] | undefined> {
-  const file = path.resolve(path.dirname(resolveCorpusDir()), "models/vocab/ggml-vocab-bert-bge.gguf");
-  if (!existsSync(file)) return undefined;
-  return wordPieceFromGgufTokens(await readGgufTokens(file));
-}
-
-/** SciFact abstracts cut at word boundaries into chunks of about `targetTokens` tokens. */
-async function readChunkTexts(tokenizer: Tokenizer, count: number): Promise<string[]> {
-  const corpusFile = path.join(resolveCorpusDir(), "retrieval/scifact/corpus.jsonl");
-  const abstracts = (await readFile(corpusFile, "utf8"))
-    .split("\n")
-    .filter((line) => line.trim().length > 0)
-    .map((line) => {
-      const record = JSON.parse(line) as { title?: string; text?: string };
-      return `${record.title ?? ""} ${record.text ?? ""}`.split(/\s+/).filter((word) => word.length > 0);
-    });
-  const sample = abstracts.slice(0, 50);
-  const sampleTokens = sample.reduce(
-    (sum, words) => sum + tokenizer.encode(words.join(" "), { add_special_tokens: false }).ids.length,
-    0,
-  );
-  const tokensPerWord = sampleTokens / sample.reduce((sum, words) => sum + words.length, 0);
-  const wordsPerChunk = Math.max(1, Math.round((targetTokens - 2) / tokensPerWord));
-  const chunks: string[] = [];
-  for (const words of abstracts) {
-    for (let start = 0; start + wordsPerChunk / 2 <= words.length; start += wordsPerChunk) {
-      chunks.push(words.slice(start, start + wordsPerChunk).join(" "));
-      if (chunks.length === count) return chunks;
-    }
-  }
-  throw new Error(`${corpusFile} gave only ${chunks.length} chunks`);
-}
 
 interface PairedBatch {
   texts: string[];
@@ -110,16 +71,6 @@ function buildPairedBatches(texts: string[], sequences: number[][], withTokenTyp
   return batches;
 }
 
-async function timeMs(task: () => Promise<unknown>): Promise<number> {
-  const startedAt = performance.now();
-  await task();
-  return performance.now() - startedAt;
-}
-
-function formatPercent(fraction: number): string {
-  return `${fraction >= 0 ? "+" : ""}${(fraction * 100).toFixed(1)} %`;
-}
-
 export async function runEmbedderOverheadBench(
   options: EmbedderOverheadOptions,
 ): Promise<Record<string, unknown>> {
@@ -144,7 +95,7 @@ export async function runEmbedderOverheadBench(
       JSON.parse(await readFile(path.join(workDir, "tokenizer.json"), "utf8")),
       JSON.parse(await readFile(path.join(workDir, "tokenizer_config.json"), "utf8")),
     );
-    const texts = await readChunkTexts(tokenizer, options.chunks);
+    const texts = await readChunkTexts(tokenizer, options.chunks, targetTokens);
     const sequences = texts.map((text) => tokenizer.encode(text).ids.slice(0, 512));
     const meanTokens = sequences.reduce((sum, sequence) => sum + sequence.length, 0) / sequences.length;
 

@@ -22,3 +22,15 @@ export function roundTo(value: number, digits: number): number | null {
   const factor = 10 ** digits;
   return Math.round(value * factor) / factor;
 }
+
+/** How long `task` takes, in milliseconds. */
+export async function timeMs(task: () => Promise<unknown>): Promise<number> {
+  const startedAt = performance.now();
+  await task();
+  return performance.now() - startedAt;
+}
+
+/** A fraction as a signed percentage: 0.123 → "+12.3 %". */
+export function formatPercent(fraction: number): string {
+  return `${fraction >= 0 ? "+" : ""}${(fraction * 100).toFixed(1)} %`;
+}

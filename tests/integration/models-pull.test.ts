@@ -458,29 +458,28 @@ describe("listModels", () => {
   });
 });
 
-describe("npm run models (CLI)", () => {
-  const run = promisify(execFile);
+/** `npm run models -- <args>` with only what the CLI needs: nothing from the developer's shell (GENERATOR_MODEL, HF_TOKEN) leaks in. */
+async function runCli(args: string[], modelsDir: string, environment: Record<string, string> = {}) {
+  const env = {
+    NODE_ENV: "test" as const,
+    PATH: process.env.PATH ?? "",
+    HOME: os.tmpdir(),
+    MODELS_DIR: modelsDir,
+    HF_ENDPOINT: hubEndpoint,
+    ...environment,
+  };
   const tsx = path.resolve("node_modules/.bin/tsx");
+  return promisify(execFile)(tsx, ["scripts/models.ts", ...args], { env, timeout: 30_000 }).then(
+    ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
+    (error: { code?: number; stdout: string; stderr: string }) => ({
+      code: error.code ?? -1,
+      stdout: error.stdout,
+      stderr: error.stderr,
+    }),
+  );
+}
 
-  async function runCli(args: string[], modelsDir: string) {
-    // Only what the CLI needs: no GENERATOR_MODEL/HF_TOKEN from the developer's shell leaks in.
-    const env = {
-      NODE_ENV: "test" as const,
-      PATH: process.env.PATH ?? "",
-      HOME: os.tmpdir(),
-      MODELS_DIR: modelsDir,
-      HF_ENDPOINT: hubEndpoint,
-    };
-    return run(tsx, ["scripts/models.ts", ...args], { env, timeout: 30_000 }).then(
-      ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
-      (error: { code?: number; stdout: string; stderr: string }) => ({
-        code: error.code ?? -1,
-        stdout: error.stdout,
-        stderr: error.stderr,
-      }),
-    );
-  }
-
+describe("npm run models (CLI)", () => {
   it("pulls with a progress bar and exits 0", async () => {
     const modelsDir = await createModelsDir();
     const result = await runCli(["pull", `hf:${ggufRepo}/model-Q4_K_M.gguf`], modelsDir);
@@ -551,23 +550,12 @@ describe("pulling a reranker alias (RERANK_MODEL)", () => {
     }
 
     const modelsDir = await createModelsDir();
-    const run = promisify(execFile);
-    const env = {
-      NODE_ENV: "test" as const,
-      PATH: process.env.PATH ?? "",
-      HOME: os.tmpdir(),
-      MODELS_DIR: modelsDir,
-      HF_ENDPOINT: hubEndpoint,
-      RERANK_MODEL: "ms-marco-minilm-l6-v2",
-    };
-    const tsx = path.resolve("node_modules/.bin/tsx");
-    const pulled = await run(tsx, ["scripts/models.ts", "pull", "ms-marco-minilm-l6-v2"], {
-      env,
-      timeout: 30_000,
-    });
+    const environment = { RERANK_MODEL: "ms-marco-minilm-l6-v2" };
+    const pulled = await runCli(["pull", "ms-marco-minilm-l6-v2"], modelsDir, environment);
+    expect(pulled.code).toBe(0);
     expect(pulled.stderr).toContain("sha256 verified");
     expect(pulled.stdout).toContain(path.join(modelsDir, "ms-marco-MiniLM-L6-v2"));
-    const listed = await run(tsx, ["scripts/models.ts", "list"], { env, timeout: 30_000 });
+    const listed = await runCli(["list"], modelsDir, environment);
     expect(listed.stdout).toMatch(/reranker\s+ms-marco-minilm-l6-v2 \(configured\)\n\s+present/);
 
     const config = configFor(modelsDir, { RERANK_MODEL: "ms-marco-minilm-l6-v2", MODEL_THREADS: "1" });
