@@ -26,7 +26,7 @@ const blocksOf = (page: ExtractedPage | undefined) =>
   }));
 
 describe("readDocx", () => {
-  it("keeps headings as heading paths, lists, tables as Markdown and notes, a page per top-level section", async () => {
+  it("keeps headings as heading paths, lists, tables as Markdown, notes and images' alt text, a page per top-level section", async () => {
     const document = await read("report.docx", await buildDocx(), mediaTypes.docx);
     expect(document.title).toBe("Quarterly report");
     expect(document.pages.map((page) => page.label)).toEqual(["Overview", "Outlook", "Notes"]);
@@ -46,6 +46,12 @@ describe("readDocx", () => {
       },
     ]);
     expect(document.pages[0]?.blocks[4]?.table?.headerRowCount).toBe(1);
+    // The image itself is never read (the converter only sees XML parts); its alt text is kept.
+    expect(blocksOf(document.pages[1]).map((block) => block.text)).toEqual([
+      "Outlook",
+      "The board expects flat demand for marine turbines next year.",
+      "[Image: Bar chart of turbine orders]",
+    ]);
     expect(blocksOf(document.pages[2])).toContainEqual({
       kind: "text",
       text: "[1] Figures are unaudited.",
