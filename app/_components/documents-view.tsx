@@ -214,6 +214,15 @@ export function DocumentsView({ isAdmin }: { isAdmin: boolean }) {
                 </span>
               )}
             </div>
+            {selected && (
+              <a
+                className="quality-link small"
+                href={`/collections/${selected.id}/quality`}
+                data-testid="quality-link"
+              >
+                Retrieval quality: golden questions and recall
+              </a>
+            )}
           </div>
         )}
         {selected && canCurate && (

@@ -70,6 +70,25 @@ async function unlockFresh(caller: Caller, fixtures: Fixtures, collectionId: str
   return caller.api.sendJson("POST", `/api/documents/${documentId}/unlock`, { versionId, password: "guess" });
 }
 
+/** A golden question the admin adds to a collection, expecting one of its documents. */
+async function freshGoldenQuestion(
+  fixtures: Fixtures,
+  collectionId: string,
+  documentId: string,
+): Promise<string> {
+  const response = await fixtures.admin.sendJson(
+    "POST",
+    `/api/collections/${collectionId}/golden/questions`,
+    {
+      question: `Which rules apply? ${unique()}`,
+      documentId,
+    },
+  );
+  if (response.status !== 201)
+    throw new Error(`golden question: ${response.status} ${await response.text()}`);
+  return ((await response.json()) as { question: { id: string } }).question.id;
+}
+
 const json = (method: string, route: string, body: unknown) => (caller: Caller) =>
   caller.api.sendJson(method, route, body);
 const get = (route: string) => (caller: Caller) => caller.api.request(route);
@@ -235,6 +254,90 @@ const rows: Row[] = [
     route: "GET /api/collections/:ungranted/documents",
     expected: [401, 404, 404, 404, 200],
     send: (caller, fixtures) => caller.api.request(`/api/collections/${fixtures.ungranted}/documents`),
+  },
+  {
+    route: "GET /api/collections/:granted/golden",
+    expected: signedIn(200),
+    send: (caller, fixtures) => caller.api.request(`/api/collections/${fixtures.granted}/golden`),
+  },
+  {
+    route: "GET /api/collections/:ungranted/golden",
+    expected: [401, 404, 404, 404, 200],
+    send: (caller, fixtures) => caller.api.request(`/api/collections/${fixtures.ungranted}/golden`),
+  },
+  {
+    route: "POST /api/collections/:granted/golden/questions",
+    expected: [401, 403, 201, 403, 201],
+    send: (caller, fixtures) =>
+      caller.api.sendJson("POST", `/api/collections/${fixtures.granted}/golden/questions`, {
+        question: "What are the safety rules?",
+        documentId: fixtures.grantedDocumentId,
+      }),
+  },
+  {
+    route: "POST /api/collections/:ungranted/golden/questions",
+    expected: [401, 404, 404, 404, 201],
+    send: (caller, fixtures) =>
+      caller.api.sendJson("POST", `/api/collections/${fixtures.ungranted}/golden/questions`, {
+        question: "What are the safety rules?",
+        documentId: fixtures.ungrantedDocumentId,
+      }),
+  },
+  {
+    route: "PATCH /api/collections/:granted/golden/questions/:questionId",
+    expected: [401, 403, 200, 403, 200],
+    send: async (caller, fixtures) => {
+      const questionId = await freshGoldenQuestion(fixtures, fixtures.granted, fixtures.grantedDocumentId);
+      return caller.api.sendJson(
+        "PATCH",
+        `/api/collections/${fixtures.granted}/golden/questions/${questionId}`,
+        {
+          question: "Which helmets?",
+          documentId: fixtures.grantedDocumentId,
+          page: 1,
+        },
+      );
+    },
+  },
+  {
+    route: "DELETE /api/collections/:granted/golden/questions/:questionId",
+    expected: [401, 403, 204, 403, 204],
+    send: async (caller, fixtures) => {
+      const questionId = await freshGoldenQuestion(fixtures, fixtures.granted, fixtures.grantedDocumentId);
+      return caller.api.request(`/api/collections/${fixtures.granted}/golden/questions/${questionId}`, {
+        method: "DELETE",
+      });
+    },
+  },
+  {
+    route: "DELETE /api/collections/:ungranted/golden/questions/:questionId",
+    expected: [401, 404, 404, 404, 204],
+    send: async (caller, fixtures) => {
+      const questionId = await freshGoldenQuestion(
+        fixtures,
+        fixtures.ungranted,
+        fixtures.ungrantedDocumentId,
+      );
+      return caller.api.request(`/api/collections/${fixtures.ungranted}/golden/questions/${questionId}`, {
+        method: "DELETE",
+      });
+    },
+  },
+  {
+    route: "POST /api/collections/:granted/golden/runs",
+    expected: [401, 403, 202, 403, 202],
+    send: async (caller, fixtures) => {
+      await freshGoldenQuestion(fixtures, fixtures.granted, fixtures.grantedDocumentId);
+      return caller.api.request(`/api/collections/${fixtures.granted}/golden/runs`, { method: "POST" });
+    },
+  },
+  {
+    route: "POST /api/collections/:ungranted/golden/runs",
+    expected: [401, 404, 404, 404, 202],
+    send: async (caller, fixtures) => {
+      await freshGoldenQuestion(fixtures, fixtures.ungranted, fixtures.ungrantedDocumentId);
+      return caller.api.request(`/api/collections/${fixtures.ungranted}/golden/runs`, { method: "POST" });
+    },
   },
   {
     route: "POST /api/collections/:granted/documents (upload)",
