@@ -473,6 +473,8 @@ export interface GoldenOutcome {
   chunkId: string | null;
   versionId: string | null;
   pageNumber: number | null;
+  /** What the document calls that page ("Slide 3"), when not "page N"; absent in runs before page labels. */
+  pageLabel?: string | null;
   /** [x0, y0, x1, y1] in page units, as chunks carry it. */
   box: readonly [number, number, number, number] | null;
 }

@@ -40,6 +40,7 @@ export interface GoldenQuestionRow {
     chunkId: string | null;
     versionId: string | null;
     pageNumber: number | null;
+    pageLabel?: string | null;
     box: [number, number, number, number] | null;
   };
 }

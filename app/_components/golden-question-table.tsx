@@ -1,6 +1,7 @@
 "use client";
 
 import { useState } from "react";
+import { pageNameOf } from "../../lib/domain/page-text";
 import type { GoldenQuestionRow } from "./golden-data";
 import { ModalDialog } from "./modal-dialog";
 import { PageView } from "./page-view";
@@ -9,6 +10,7 @@ interface OpenPage {
   documentId: string;
   versionId: string;
   pageNumber: number;
+  pageLabel: string | null;
   title: string;
   box: NonNullable<GoldenQuestionRow["latest"]>["box"];
 }
@@ -55,12 +57,13 @@ function ResultCell({
               documentId: question.expectedDocumentId,
               versionId,
               pageNumber,
+              pageLabel: latest.pageLabel ?? null,
               title: question.expectedDocumentTitle,
               box: latest.box,
             })
           }
         >
-          page {pageNumber}
+          {pageNameOf({ pageNumber, pageLabel: latest.pageLabel })}
           <span className="sr-only">
             {" "}
             of {question.expectedDocumentTitle}, where it was found for “{question.question}”
@@ -157,7 +160,7 @@ export function GoldenQuestionTable({
       </table>
       <ModalDialog
         isOpen={open !== null}
-        title={open ? `${open.title}, page ${open.pageNumber}` : ""}
+        title={open ? `${open.title}, ${pageNameOf(open)}` : ""}
         onClose={() => setOpen(null)}
         testId="golden-page-dialog"
       >
@@ -166,6 +169,7 @@ export function GoldenQuestionTable({
             documentId={open.documentId}
             versionId={open.versionId}
             pageNumber={open.pageNumber}
+            pageLabel={open.pageLabel}
             documentTitle={open.title}
             box={open.box}
           />

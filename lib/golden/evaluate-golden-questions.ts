@@ -58,6 +58,7 @@ export async function evaluateGoldenQuestions(
       chunkId: found?.chunkId ?? null,
       versionId: found?.versionId ?? null,
       pageNumber: found?.pageNumber ?? null,
+      pageLabel: found?.pageLabel ?? null,
       box: found?.box ?? null,
     });
   }

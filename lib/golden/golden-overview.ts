@@ -42,7 +42,7 @@ export interface GoldenQuestionView {
   createdAt: Date;
   updatedAt: Date;
   /** Undefined: not run since it was added or changed. */
-  latest?: Pick<GoldenOutcome, "rank" | "chunkId" | "versionId" | "pageNumber" | "box">;
+  latest?: Pick<GoldenOutcome, "rank" | "chunkId" | "versionId" | "pageNumber" | "pageLabel" | "box">;
 }
 
 export interface GoldenAlertView {
@@ -138,6 +138,7 @@ export async function getGoldenOverview(
               chunkId: outcome.chunkId,
               versionId: outcome.versionId,
               pageNumber: outcome.pageNumber,
+              pageLabel: outcome.pageLabel ?? null,
               box: outcome.box,
             },
           }

@@ -51,8 +51,9 @@ export type GoldenRunResult =
 
 /**
  * Runs queued golden-question runs where the ingest worker runs (web nodes with
- * INGEST_WORKER=off only queue them). At start, once the models load, it queues a run for every
- * collection whose last run used other models. A run asks every question of its collection
+ * INGEST_WORKER=off only queue them). At start, once the models load (and again whenever their
+ * ids change, e.g. a reranker that loads later), it queues a run for every collection whose last
+ * run used other models. A run asks every question of its collection
  * through the real retrieval and records recall@k; a drop against the previous completed run
  * raises an alert: flagged on the run, audited with it, logged and counted.
  */
@@ -61,7 +62,8 @@ export class GoldenRunner {
   private loop: Promise<void> | undefined;
   private current: Promise<unknown> | undefined;
   private readonly wakeUps = new Set<() => void>();
-  private hasCheckedModels = false;
+  /** The model ids the last model-change check was made for (the reranker may load later than the embedder). */
+  private checkedModelIds: string | undefined;
   private lastWaitReason = "";
   /** Aborted by `stop`: the run in progress goes back to the queue between two questions. */
   private stopping = new AbortController();
@@ -253,10 +255,11 @@ export class GoldenRunner {
     while (this.isRunning) {
       let idleMs = this.options.pollIntervalMs ?? 2_000;
       try {
-        if (!this.hasCheckedModels) {
-          const { modelIds } = await this.options.retrieval();
+        const { modelIds } = await this.options.retrieval();
+        const modelKey = canonicalJson(modelIds);
+        if (modelKey !== this.checkedModelIds) {
           await this.queueRunsForModelChange(modelIds);
-          this.hasCheckedModels = true;
+          this.checkedModelIds = modelKey;
         }
         const result = await this.runOnce();
         this.lastWaitReason = "";

@@ -22,6 +22,7 @@ import { createLogger, type LogLevel } from "../../lib/observability/log";
 import { renderMetrics } from "../../lib/observability/metrics";
 import { createFolio, type Folio } from "../../lib/runtime";
 import { buildTextPdf } from "../fixtures/builders/pdf";
+import { writeTinyCrossEncoder } from "../fixtures/builders/tiny-cross-encoder";
 import { uploadTo } from "../support/instrumented-folio";
 import { createFreshPostgresDatabase } from "../support/test-database";
 import { buildTestModels, testModelEnvironment } from "../support/test-models";
@@ -308,6 +309,9 @@ describe("a model change", () => {
     const models = await buildTestModels(path.join(dataDir, "models"));
     const renamedEmbedder = path.join(dataDir, "models", "tiny-embedder-v2");
     await cp(models.embedderDir, renamedEmbedder, { recursive: true });
+    const reranker = await writeTinyCrossEncoder(path.join(dataDir, "models", "tiny-reranker"), {
+      labels: ["LABEL_0"],
+    });
     const environment = {
       DATA_DIR: dataDir,
       DATABASE_URL: database?.url,
@@ -339,8 +343,9 @@ describe("a model change", () => {
       await first.close();
       first = undefined;
 
-      // The same data, the same weights under another name: another embedder id.
-      second = await createFolio(loadConfig({ ...environment, EMBEDDING_MODEL: renamedEmbedder }), {
+      // The same data, the same weights under another name (another embedder id), and a reranker.
+      const changed = { ...environment, EMBEDDING_MODEL: renamedEmbedder, RERANK_MODEL: reranker.directory };
+      second = await createFolio(loadConfig(changed), {
         startIngestWorker: true,
         log: () => {},
       });
@@ -354,13 +359,16 @@ describe("a model change", () => {
           { timeout: 20_000, interval: 200 },
         )
         .toMatchObject({
-          modelIds: { embedder: "onnx:tiny-embedder-v2", reranker: null },
+          modelIds: { embedder: "onnx:tiny-embedder-v2", reranker: "onnx:tiny-reranker" },
           recallAtK: 1,
           isAlert: false,
         });
       // Started again with the same models, nothing new is queued.
       expect(
-        await second.golden.queueRunsForModelChange({ embedder: "onnx:tiny-embedder-v2", reranker: null }),
+        await second.golden.queueRunsForModelChange({
+          embedder: "onnx:tiny-embedder-v2",
+          reranker: "onnx:tiny-reranker",
+        }),
       ).toEqual([]);
     } finally {
       await first?.close();
