@@ -30,8 +30,12 @@ export const blockSeparator = pageTextBlockSeparator;
  * the length of that text, and a block's box is `[0, start, 1, end]` in UTF-16 code units of it,
  * so a chunk's box (the union of its blocks') is the span of the page text to highlight.
  */
-export function paginateBlocks(blocks: readonly FlowBlock[], options: PaginateOptions = {}): ExtractedPage[] {
+export function paginateBlocks(
+  flowBlocks: readonly FlowBlock[],
+  options: PaginateOptions = {},
+): ExtractedPage[] {
   const { maxPageCharacters } = paginateOptionsSchema.parse(options);
+  const blocks = flowBlocks.map(asParagraphIfTooLong);
   const sectionLevel = sectionLevelOf(blocks);
   const groups: FlowBlock[][] = [];
   let current: FlowBlock[] = [];
@@ -98,12 +102,24 @@ function pageOf(blocks: readonly FlowBlock[], pageNumber: number): ExtractedPage
   };
 }
 
+/** Longer "headings" (a whole paragraph marked up as `<h2>`) are read as paragraphs. */
+const maxHeadingCharacters = 300;
+/** A label is one line of at most this many characters. */
+const maxLabelCharacters = 120;
+
+function asParagraphIfTooLong(block: FlowBlock): FlowBlock {
+  return block.kind === "heading" && block.text.length > maxHeadingCharacters
+    ? { kind: "text", text: block.text }
+    : block;
+}
+
 function labelOf(page: ExtractedPage): string {
   const first = page.blocks[0];
-  const section = first?.headingPath?.at(-1);
-  if (first?.kind === "heading" && section) return section;
-  if (section) return `${section} (continued)`;
-  return `Part ${page.pageNumber}`;
+  const heading = first?.headingPath?.at(-1);
+  if (!heading) return `Part ${page.pageNumber}`;
+  const line = heading.replace(/\s+/g, " ").trim();
+  const section = line.length > maxLabelCharacters ? `${line.slice(0, maxLabelCharacters - 1)}…` : line;
+  return first?.kind === "heading" ? section : `${section} (continued)`;
 }
 
 /** A text block longer than a page in page-sized pieces: at line ends, else at spaces, else anywhere. */

@@ -57,7 +57,7 @@ const upload = (fileName: string, data: Uint8Array) =>
   folio.ingest.accept({ collectionId, fileName, body: bytesOf(data), declaredBytes: data.byteLength });
 
 beforeAll(async () => {
-  folio = await createTestFolio({ environment: { MAX_UPLOAD_BYTES: String(64 * 1024) } });
+  folio = await createTestFolio({ environment: { MAX_UPLOAD_BYTES: String(1024 * 1024) } });
   collectionId = (await createCollection({ db: folio.database.db, name: "policies" })).collection.id;
   const encode = (text: string) => new TextEncoder().encode(text);
   uploaded.markdown = await upload("travel.md", encode(markdown));
@@ -172,6 +172,40 @@ describe("text, Markdown and HTML uploads", () => {
   });
 });
 
+describe("large text files", () => {
+  it("are read in a child process, with the same sections, labels and heading paths", async () => {
+    const sections = Array.from(
+      { length: 60 },
+      (_, index) =>
+        `## Clause ${index + 1}\n\nClause ${index + 1} is about tag${index + 1}x. ${"It applies to every contractor on site. ".repeat(120)}\n`,
+    );
+    const data = new TextEncoder().encode(`# Contractor terms\n\n${sections.join("\n")}`);
+    expect(data.byteLength).toBeGreaterThan(256 * 1024);
+    const accepted = await upload("contractor-terms.md", data);
+    await drainQueue(folio);
+    const { db } = folio.database;
+    const found = await getVersionWithDocument({ db, versionId: accepted.versionId });
+    expect(found?.version).toMatchObject({ status: "indexed", mediaType: "text/markdown" });
+    expect(found?.version.pageCount).toBeGreaterThanOrEqual(60);
+    const [hit] = await retrieveContext(
+      { db, ...(await folio.embeddingParts()) },
+      { question: "tag42x", collectionIds: [collectionId], limit: 5, mode: "text" },
+    );
+    expect(hit).toMatchObject({ pageLabel: "Clause 42", headingPath: ["Contractor terms", "Clause 42"] });
+    // The reader's child process is alive while the pages stream (and gone after).
+    const before = folio.ingest.reader.parserProcessIds.length;
+    const read = await folio.ingest.reader.read({
+      filePath: folio.blobs.pathOf(accepted.sha256),
+      mediaType: "text/markdown",
+      figureDirectory: null,
+    });
+    expect(folio.ingest.reader.parserProcessIds.length).toBe(before + 1);
+    let pageCount = 0;
+    for await (const _page of read.pages) pageCount += 1;
+    expect(pageCount).toBe(found?.version.pageCount);
+  });
+});
+
 describe("text pages behind the access checks", () => {
   async function addPerson(email: string, role: Role): Promise<Actor> {
     const user = await insertUser({ tx: folio.database.db, user: { email, displayName: email, role } });
@@ -227,7 +261,12 @@ describe("bad text files", () => {
       "invalid:text_encoding",
     ],
     ["a 0-byte Markdown file", "empty.md", new Uint8Array(), "invalid:empty_file"],
-    ["a text file over the size limit", "huge.txt", new Uint8Array(80 * 1024).fill(0x61), "too_large:upload"],
+    [
+      "a text file over the size limit",
+      "huge.txt",
+      new Uint8Array(1100 * 1024).fill(0x61),
+      "too_large:upload",
+    ],
     ["a CSV file", "data.csv", new TextEncoder().encode("a,b\n1,2\n"), "unsupported:file_type"],
   ])("refuse %s before storing anything", async (_name, fileName, data, code) => {
     const before = await blobCount();
@@ -235,8 +274,8 @@ describe("bad text files", () => {
     expect(await blobCount()).toBe(before);
   });
 
-  it("fail a text file that turns binary after its first KiB with a typed reason", async () => {
-    const data = new Uint8Array([...new TextEncoder().encode("text ".repeat(400)), 0, 0, 0, 0xff, 0xfe]);
+  it("fail a text file that turns binary after its first KiB with a typed reason (a large one, read in a child process)", async () => {
+    const data = new Uint8Array([...new TextEncoder().encode("text ".repeat(60_000)), 0, 0, 0, 0xff, 0xfe]);
     const accepted = await upload("half-binary.txt", data);
     await drainQueue(folio);
     expect(await getJobById({ db: folio.database.db, id: accepted.jobId })).toMatchObject({

@@ -134,6 +134,19 @@ describe("paginateBlocks", () => {
     for (const page of pages) expect(page.height).toBeLessThanOrEqual(700);
   });
 
+  it("reads an over-long heading as a paragraph and keeps labels to one short line", () => {
+    const pages = paginateBlocks([
+      { kind: "heading", text: `${"Long ".repeat(70)}heading`, headingLevel: 2 },
+      { kind: "text", text: "Body." },
+      { kind: "heading", text: `Quite\nlong ${"section ".repeat(20)}title`, headingLevel: 2 },
+      { kind: "text", text: "More." },
+    ]);
+    expect(pages.map((page) => page.blocks[0]?.kind)).toEqual(["text", "heading"]);
+    expect(pages[0]?.label).toBe("Part 1");
+    expect(pages[1]?.label).toHaveLength(120);
+    expect(pages[1]?.label).toMatch(/^Quite long section section .*…$/);
+  });
+
   it("cuts a single paragraph longer than a page at line ends", () => {
     const lines = Array.from({ length: 400 }, (_, index) => `log line ${index}`).join("\n");
     const pages = paginateBlocks([{ kind: "text", text: lines }], { maxPageCharacters: 1000 });
