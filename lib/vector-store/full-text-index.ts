@@ -44,3 +44,25 @@ async function tolerate(step: () => Promise<unknown>): Promise<void> {
     if (!(error instanceof Error) || !/exist|not found|conflict|retryable/i.test(error.message)) throw error;
   }
 }
+
+/**
+ * LanceDB 0.31 scores rows its full-text index does not cover yet with the index's own statistics:
+ * while they outnumber the indexed rows (a new table, a first large upload) a word most of them
+ * share is not found in them at all, however often they repeat it. So a write that leaves the
+ * index covering less than half of the table rebuilds it over every row — amortised, since the
+ * table must double between two rebuilds — and the scheduled optimize adds the rest as before.
+ */
+export async function keepFullTextIndexCurrent(
+  table: lancedb.Table,
+  settings: FullTextSettings,
+): Promise<boolean> {
+  const name = fullTextIndexName(settings);
+  const stats = await table.indexStats(name);
+  if (!stats || stats.numUnindexedRows <= stats.numIndexedRows) return false;
+  await table.createIndex(searchTextColumn, {
+    config: lancedb.Index.fts(fullTextIndexOptions(settings)),
+    name,
+    replace: true,
+  });
+  return true;
+}

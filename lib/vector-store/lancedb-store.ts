@@ -9,7 +9,7 @@ import {
   defaultAnnIndexPolicy,
   defaultAnnSearchSettings,
 } from "./ann-settings";
-import { ensureFullTextIndex } from "./full-text-index";
+import { ensureFullTextIndex, keepFullTextIndexCurrent } from "./full-text-index";
 import {
   defaultFullTextSettings,
   type FullTextSettings,
@@ -103,6 +103,7 @@ export class LanceDbStore implements VectorStore {
     private readonly reranker: lancedb.rerankers.RRFReranker,
     readonly dims: number,
     private readonly ann: { index: AnnIndexPolicy; search: AnnSearchSettings },
+    private readonly fullText: FullTextSettings,
   ) {}
 
   /** The vector size of an existing chunk table, or undefined when there is none yet. */
@@ -146,12 +147,20 @@ export class LanceDbStore implements VectorStore {
           `${options.dims}. Re-index the documents or configure the embedding model they were indexed with.`,
       });
     }
-    await ensureFullTextIndex(table, options.fullText ?? defaultFullTextSettings);
+    const fullText = options.fullText ?? defaultFullTextSettings;
+    await ensureFullTextIndex(table, fullText);
     const reranker = await lancedb.rerankers.RRFReranker.create(rrfRankConstant);
-    return new LanceDbStore(connection, table, reranker, options.dims, {
-      index: options.ann?.index ?? defaultAnnIndexPolicy,
-      search: options.ann?.search ?? defaultAnnSearchSettings,
-    });
+    return new LanceDbStore(
+      connection,
+      table,
+      reranker,
+      options.dims,
+      {
+        index: options.ann?.index ?? defaultAnnIndexPolicy,
+        search: options.ann?.search ?? defaultAnnSearchSettings,
+      },
+      fullText,
+    );
   }
 
   async replaceDocumentChunks(input: {
@@ -182,7 +191,8 @@ export class LanceDbStore implements VectorStore {
       .whenNotMatchedInsertAll()
       .whenNotMatchedBySourceDelete({ where: ofDocument })
       .execute(input.chunks.map(toRow));
-    return { tableVersion: merged.version };
+    const isReindexed = await keepFullTextIndexCurrent(this.table, this.fullText);
+    return { tableVersion: isReindexed ? await this.table.version() : merged.version };
   }
 
   async search(request: SearchRequest): Promise<SearchHit[]> {

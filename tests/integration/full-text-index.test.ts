@@ -91,6 +91,21 @@ describe("LanceDbStore full-text index", () => {
     }
   });
 
+  it("finds words every new chunk repeats right after the first write (the index is rebuilt while it covers under half the rows)", async () => {
+    const store = await LanceDbStore.create({ uri: await scratchUri(), dims });
+    try {
+      const clauses = Array.from({ length: 40 }, (_, index) =>
+        chunk(index, `Clause ${index} applies to every contractor on site. `.repeat(12).trim(), ["Terms"]),
+      );
+      await store.replaceDocumentChunks({ documentId, versionId, chunks: clauses });
+      // LanceDB alone finds none of them: the index was built on the empty table.
+      expect(await textSearch(store, "contractor")).toHaveLength(10);
+      expect(await textSearch(store, "clause 7")).toContain(7);
+    } finally {
+      await store.close();
+    }
+  });
+
   it("replaces the index an older Folio built (LanceDB defaults over the text alone) when the table opens", async () => {
     const uri = await scratchUri();
     const store = await LanceDbStore.create({ uri, dims });

@@ -31,20 +31,27 @@ async function tableDirectory(): Promise<string> {
 const collectionId = randomUUID();
 const documentId = randomUUID();
 
-function versionChunks(round: number): { versionId: string; chunks: ChunkWithVector[] } {
+function versionChunks(
+  round: number,
+  owner: { documentId: string; size: number; text: string } = {
+    documentId,
+    size: 2,
+    text: `revision${round}`,
+  },
+): { versionId: string; chunks: ChunkWithVector[] } {
   const versionId = randomUUID();
-  const chunks = [0, 1].map(
+  const chunks = Array.from({ length: owner.size }, (_, index) => index).map(
     (index): ChunkWithVector => ({
       id: `${versionId.replaceAll("-", "").slice(0, 24)}${String(index).padStart(8, "0")}`,
       collectionId,
-      documentId,
+      documentId: owner.documentId,
       versionId,
       chunkIndex: index,
       pageNumber: 1,
       pageLabel: null,
       box: null,
       kind: "text",
-      text: `revision${round} paragraph${index}`,
+      text: `${owner.text} paragraph${index}`,
       source: "text_layer",
       confidence: null,
       headingPath: [],
@@ -69,7 +76,9 @@ async function inspect(uri: string) {
   const table = await connection.openTable("chunks");
   try {
     const versions = (await table.listVersions()).map((version) => version.version);
-    const textIndex = (await table.listIndices()).find((index) => index.columns.includes("text"));
+    const textIndex = (await table.listIndices()).find((index) =>
+      index.indexType.toUpperCase().includes("FTS"),
+    );
     const textIndexStats = textIndex ? await table.indexStats(textIndex.name) : undefined;
     return { versions, unindexedTextRows: textIndexStats?.numUnindexedRows };
   } finally {
@@ -95,6 +104,13 @@ describe("the scheduled optimize of the chunk table", () => {
     const store = await LanceDbStore.create({ uri, dims });
     const reader = await LanceDbStore.create({ uri, dims, readConsistencySeconds: 0 });
     try {
+      // Another document first, so the index covers most rows and writes leave the rest to the
+      // schedule (a write rebuilds it only while it covers less than half of the table).
+      const background = randomUUID();
+      await store.replaceDocumentChunks({
+        documentId: background,
+        ...versionChunks(0, { documentId: background, size: 20, text: "background" }),
+      });
       await writeRevision(store, 0);
       const firstFiles = await dataFiles(uri);
       for (let round = 1; round <= 6; round += 1) await writeRevision(store, round);
