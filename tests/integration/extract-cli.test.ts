@@ -20,7 +20,7 @@ beforeAll(async () => {
     file("locked.pdf"),
     buildEncryptedPdf({ pages: [["Behind a password."]], userPassword: "pw" }),
   );
-  await writeFile(file("page.html"), "<html><body>not a document Folio reads</body></html>");
+  await writeFile(file("archive.zip"), "PK\x03\x04 a ZIP archive is not a document Folio reads");
 });
 afterAll(async () => rm(directory, { recursive: true, force: true }));
 
@@ -78,9 +78,9 @@ describe("npm run extract", () => {
   });
 
   it("exits 1 with the reason for a file Folio cannot read, and 64 on bad usage", async () => {
-    const html = capture();
-    expect(await runExtract([file("page.html")], html)).toBe(1);
-    expect(html.errors()).toContain("unsupported:file_type");
+    const zip = capture();
+    expect(await runExtract([file("archive.zip")], zip)).toBe(1);
+    expect(zip.errors()).toContain("unsupported:file_type");
     const usage = capture();
     expect(await runExtract(["--pages", "x", file("report.pdf")], usage)).toBe(64);
     expect(await runExtract([], capture())).toBe(64);
