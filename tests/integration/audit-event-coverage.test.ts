@@ -19,6 +19,11 @@ import { signInWithPassword } from "../../lib/auth/password-sign-in";
 import { endAllSessions, endSession } from "../../lib/auth/sessions";
 import { createSetupLinkIfNoUsers, createSignInLink, redeemSignInLink } from "../../lib/auth/sign-in-links";
 import { deleteDocuments } from "../../lib/documents/delete-documents";
+import {
+  addGoldenQuestion,
+  editGoldenQuestion,
+  removeGoldenQuestion,
+} from "../../lib/golden/manage-golden-questions";
 import { sha256Hex } from "../../lib/text/sha256-hex";
 import { buildEncryptedPdf, buildTextPdf } from "../fixtures/builders/pdf";
 import { testPassword } from "../support/api";
@@ -433,6 +438,49 @@ describe("the audit ledger", () => {
     expect(answer.payload).toMatchObject({ collectionIds: [collectionId] });
     expect(answer.payload.questionSha256).toMatch(/^[0-9a-f]{64}$/);
     expect(answer.rawPayload).not.toContain(question);
+  });
+
+  it("records golden questions added, changed and removed by the hash of their text, with their collection", async () => {
+    const { documentId } = await folio.ingest.accept({
+      actor: adminId,
+      collectionId,
+      fileName: "boots.pdf",
+      body: bytesOf(buildTextPdf({ pages: [["Steel-capped boots are worn in the warehouse."]] })),
+    });
+    await drainQueue(folio);
+    await newEvents();
+    const texts = ["Which boots are worn in the warehouse?", "Where are steel-capped boots worn?"];
+    const added = await addGoldenQuestion(db, adminId, {
+      collectionId,
+      question: texts[0] ?? "",
+      documentId,
+    });
+    await editGoldenQuestion(db, adminId, {
+      collectionId,
+      questionId: added.id,
+      question: texts[1] ?? "",
+      documentId,
+      page: 1,
+    });
+    await removeGoldenQuestion(db, adminId, { collectionId, questionId: added.id });
+    const events = await newEvents();
+    const subject = `golden_question:${added.id}`;
+    expect(events.map((event) => [event.action, event.actor, event.subject])).toEqual([
+      ["golden_question.create", adminId, subject],
+      ["golden_question.update", adminId, subject],
+      ["golden_question.delete", adminId, subject],
+    ]);
+    expect(events[1]?.payload).toMatchObject({
+      collectionId,
+      expectedDocumentId: documentId,
+      expectedPage: 1,
+      questionSha256: sha256Hex(texts[1] ?? ""),
+      previous: { expectedPage: null, questionSha256: sha256Hex(texts[0] ?? "") },
+    });
+    for (const event of events) {
+      expect(event.payload.collectionId).toBe(collectionId);
+      for (const text of texts) expect(event.rawPayload).not.toContain(text);
+    }
   });
 
   it("holds no secret in any event, and still verifies from the first event to the last", async () => {

@@ -1,10 +1,11 @@
 import { cp, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { listAuditEvents } from "../../db/queries/audit-events";
 import { createCollection } from "../../db/queries/collections";
-import { listGoldenRuns } from "../../db/queries/golden-runs";
+import { claimNextGoldenRun, listGoldenRuns } from "../../db/queries/golden-runs";
 import type { GoldenRun } from "../../db/schema";
 import { verifyLedger } from "../../lib/audit/verify-ledger";
 import { loadConfig } from "../../lib/config";
@@ -299,6 +300,30 @@ describe("golden questions", () => {
     const overview = await getGoldenOverview(db, folio.config.golden, collectionId);
     expect(overview.alert).toBeNull();
     expect(overview.questions).toHaveLength(3);
+  });
+
+  it("a run whose worker died is taken over when its lease runs out, and given up after three attempts", async () => {
+    const db = folio.database.db;
+    const claimDead = () => claimNextGoldenRun({ db, leaseMs: 1, quietMs: 0, maxAttempts: 3 });
+    await requestGoldenRun(db, { collectionId, actor: "curator" });
+    const dead = await claimDead();
+    expect(dead).toMatchObject({ state: "running", attempts: 1 });
+    await sleep(20);
+    const takenOver = await folio.golden.runOnce();
+    expect(takenOver).toMatchObject({ state: "done", runId: dead?.id, run: { attempts: 2, isAlert: false } });
+
+    await requestGoldenRun(db, { collectionId, actor: "curator" });
+    let crashing: GoldenRun | undefined;
+    for (let attempt = 1; attempt <= 3; attempt += 1) {
+      crashing = await claimDead();
+      expect(crashing?.attempts).toBe(attempt);
+      await sleep(20);
+    }
+    expect(await folio.golden.runOnce()).toBeUndefined();
+    expect((await runsOf(collectionId)).find((run) => run.id === crashing?.id)).toMatchObject({
+      state: "failed",
+      errorCode: "internal:worker_crashed",
+    });
   });
 });
 
