@@ -129,6 +129,7 @@ export async function runIngestJob(
           store: dependencies.store,
           version: { collectionId: document.collectionId, documentId: document.id, versionId: version.id },
           embedderId: embedder.id,
+          documentTitle: document.title,
           chunks,
           vectors,
         });

@@ -16,6 +16,8 @@ export async function indexChunks(input: {
   embedderId: string;
   chunks: readonly DraftChunk[];
   vectors: readonly Float32Array[];
+  /** Full-text search matches it with every chunk. */
+  documentTitle?: string;
 }): Promise<{ tableVersion: number }> {
   const rows: ChunkWithVector[] = input.chunks.map((chunk, index) => {
     const vector = input.vectors[index];
@@ -42,5 +44,6 @@ export async function indexChunks(input: {
     documentId: input.version.documentId,
     versionId: input.version.versionId,
     chunks: rows,
+    documentTitle: input.documentTitle,
   });
 }

@@ -42,16 +42,26 @@ export const defaultFullTextSettings: FullTextSettings = { language: "English" }
 export const searchTextColumn = "search_text";
 
 /**
- * What full-text search matches a chunk by: its headings, then its text, so a passage under
- * "Risk factors › Liquidity" (or an abstract's second half under its title) is found by the words
- * of its headings too, as the embedder already sees them. A chunk that begins with its innermost
- * heading gets the outer ones only, so no word counts twice.
+ * What full-text search matches a chunk by: its document's title (without a file extension), its
+ * headings, then its text — so a passage under "Risk factors › Liquidity" in "ACME_2022_10K.pdf"
+ * is found by the words of its headings and of its document's name too, not only by its own
+ * (a question names the company; the filing's pages rarely do). A chunk that begins with its
+ * innermost heading gets the outer ones only, and a title equal to the first heading is not
+ * repeated, so no word counts twice.
  */
-export function searchTextOf(chunk: { headingPath: readonly string[]; text: string }): string {
+export function searchTextOf(
+  chunk: { headingPath: readonly string[]; text: string },
+  documentTitle?: string,
+): string {
   const headings = [...chunk.headingPath];
   const innermost = headings.at(-1);
   if (innermost !== undefined && chunk.text.startsWith(innermost)) headings.pop();
-  return headings.length > 0 ? `${headings.join(" › ")}\n${chunk.text}` : chunk.text;
+  const title = documentTitle?.replace(/\.[A-Za-z0-9]{1,5}$/, "").trim();
+  const context = [
+    ...(title && title !== chunk.headingPath[0] && !chunk.text.startsWith(title) ? [title] : []),
+    ...(headings.length > 0 ? [headings.join(" › ")] : []),
+  ];
+  return context.length > 0 ? `${context.join("\n")}\n${chunk.text}` : chunk.text;
 }
 
 /**

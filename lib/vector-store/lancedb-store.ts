@@ -167,6 +167,7 @@ export class LanceDbStore implements VectorStore {
     documentId: string;
     versionId: string;
     chunks: ChunkWithVector[];
+    documentTitle?: string;
   }): Promise<{ tableVersion: number }> {
     for (const chunk of input.chunks) {
       if (chunk.documentId !== input.documentId || chunk.versionId !== input.versionId) {
@@ -190,7 +191,7 @@ export class LanceDbStore implements VectorStore {
       .whenMatchedUpdateAll()
       .whenNotMatchedInsertAll()
       .whenNotMatchedBySourceDelete({ where: ofDocument })
-      .execute(input.chunks.map(toRow));
+      .execute(input.chunks.map((chunk) => toRow(chunk, input.documentTitle)));
     const isReindexed = await keepFullTextIndexCurrent(this.table, this.fullText);
     return { tableVersion: isReindexed ? await this.table.version() : merged.version };
   }
@@ -412,7 +413,7 @@ function sqlString(value: string): string {
 }
 
 /** A chunk as the table stores it (exported for the search benchmark's bulk writes). */
-export function toRow(chunk: ChunkWithVector): ChunkRow {
+export function toRow(chunk: ChunkWithVector, documentTitle?: string): ChunkRow {
   return {
     id: chunk.id,
     collection_id: chunk.collectionId,
@@ -430,7 +431,7 @@ export function toRow(chunk: ChunkWithVector): ChunkRow {
     figure_file: chunk.figureFile ?? "",
     content_hash: chunk.contentHash,
     embedder_id: chunk.embedderId,
-    search_text: searchTextOf(chunk),
+    search_text: searchTextOf(chunk, documentTitle),
     vector: Array.from(chunk.vector),
   };
 }

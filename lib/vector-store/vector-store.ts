@@ -75,6 +75,8 @@ export interface VectorStore {
     documentId: string;
     versionId: string;
     chunks: ChunkWithVector[];
+    /** The document's title: full-text search matches it with every chunk. @default none */
+    documentTitle?: string;
   }): Promise<{ tableVersion: number }>;
   search(request: SearchRequest): Promise<SearchHit[]>;
   /** Chunks by id, restricted to the given collections; unknown or unreadable ids are absent. */

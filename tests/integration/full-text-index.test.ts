@@ -91,6 +91,23 @@ describe("LanceDbStore full-text index", () => {
     }
   });
 
+  it("finds every chunk of a document by the words of its title", async () => {
+    const store = await LanceDbStore.create({ uri: await scratchUri(), dims });
+    try {
+      await store.replaceDocumentChunks({
+        documentId,
+        versionId,
+        chunks,
+        documentTitle: "OKAVANGO_2023_survey.pdf",
+      });
+      expect(await textSearch(store, "okavango survey")).toEqual([0, 1]);
+      // The extension is not a word of the title.
+      expect(await textSearch(store, "pdf")).toEqual([]);
+    } finally {
+      await store.close();
+    }
+  });
+
   it("finds words every new chunk repeats right after the first write (the index is rebuilt while it covers under half the rows)", async () => {
     const store = await LanceDbStore.create({ uri: await scratchUri(), dims });
     try {

@@ -12,6 +12,14 @@ describe("searchTextOf", () => {
     );
     expect(searchTextOf({ headingPath: [], text: "plain" })).toBe("plain");
   });
+
+  it("starts with the document's title without its file extension, unless a heading or the text already says it", () => {
+    expect(searchTextOf({ headingPath: ["Risks"], text: "Liquidity may fall." }, "ACME_2022_10K.pdf")).toBe(
+      "ACME_2022_10K\nRisks\nLiquidity may fall.",
+    );
+    expect(searchTextOf({ headingPath: ["Handbook"], text: "Rules." }, "Handbook")).toBe("Handbook\nRules.");
+    expect(searchTextOf({ headingPath: [], text: "Notes\n\nbody" }, "Notes.md")).toBe("Notes\n\nbody");
+  });
 });
 
 describe("FTS_LANGUAGE", () => {
