@@ -82,9 +82,12 @@ function endOfDoctype(text: string): number {
 }
 
 /** What a refused file looks like, so the error can say so. */
-function describeUnsupported(head: Uint8Array, isText: boolean): string {
+function describeUnsupported(head: Uint8Array, isText: boolean, fileName: string | undefined): string {
   const text = new TextDecoder("latin1").decode(head.subarray(0, 256)).trimStart().toLowerCase();
   if (startsWith(head, zipSignature)) return "a ZIP archive that is not named .docx, .pptx or .xlsx";
+  if (isText && startsLikeHtml(new TextDecoder("utf-8").decode(head))) {
+    return `an HTML page named ${extensionOf(fileName ?? "")}: name it .html to read it as one`;
+  }
   if (text.startsWith("<?xml") || text.startsWith("<")) return "an XML or markup file";
   if (isText) return "text, but not named .txt, .md or .html";
   return "of a type Folio does not read";
@@ -135,26 +138,28 @@ export function detectMediaType(head: Uint8Array, declared: DeclaredFile = {}): 
         message: `The file is named as ${supportedMediaTypes[byName].label} but its bytes are not UTF-8 (or UTF-16) text: it looks binary, or uses an older encoding. Save it as UTF-8 and upload it again.`,
       });
     }
-    return refuse(head, text !== null);
+    return refuse(head, text !== null, declared.fileName);
   }
-  return refuse(head, false);
+  return refuse(head, false, declared.fileName);
 }
 
-function refuse(head: Uint8Array, isText: boolean): never {
+function refuse(head: Uint8Array, isText: boolean, fileName: string | undefined): never {
   throw new AppError("unsupported:file_type", {
-    message: `Folio reads ${supportedTypesDescription} files; this file is ${describeUnsupported(head, isText)}.`,
+    message: `Folio reads ${supportedTypesDescription} files; this file is ${describeUnsupported(head, isText, fileName)}.`,
     details: { accepted: Object.keys(supportedMediaTypes) },
   });
 }
 
 /**
- * Text (already known to decode): HTML by its first element, whatever its name (an HTML page
- * saved as .txt still is one); else by the name: .html/.htm, .md/.markdown, and .txt or a name
- * without an extension ("README") as plain text. Without any declared name, text is refused:
- * nothing tells what it is.
+ * Text (already known to decode): HTML by its first element when its name says text or nothing
+ * (an HTML page saved as .txt still is one; one named .pdf is a mistake to report, not to index);
+ * else by the name: .html/.htm, .md/.markdown, and .txt or a name without an extension ("README")
+ * as plain text. Without any declared name, only HTML is recognised: nothing tells what other
+ * text is.
  */
 function textMediaType(text: string, fileName: string | undefined, byName: SupportedMediaType | null) {
-  if (startsLikeHtml(text)) return "text/html";
+  const isNamedAsOther = byName !== null && !isTextMediaType(byName);
+  if (startsLikeHtml(text)) return isNamedAsOther ? null : "text/html";
   if (byName && isTextMediaType(byName)) return byName;
   if (fileName !== undefined && fileName.trim() !== "" && extensionOf(fileName) === "") return "text/plain";
   return null;

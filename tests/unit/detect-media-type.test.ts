@@ -31,6 +31,11 @@ describe("detectMediaType", () => {
     ["of a type Folio does not read", "BM but not a bitmap\0\0\x01\x02", undefined],
     ["text, but not named .txt, .md or .html", "name,amount\nrent,10\n", "data.csv"],
     ["text, but not named .txt, .md or .html", "no name was declared", undefined],
+    [
+      "an HTML page named .pdf: name it .html",
+      "<!DOCTYPE html><html><body>a saved page</body></html>",
+      "report.pdf",
+    ],
   ])("refuses %s and lists what is accepted", (description, content, fileName) => {
     const check = () => detectMediaType(bytes(content), fileName === undefined ? {} : { fileName });
     expect(check).toThrow(expect.objectContaining({ code: "unsupported:file_type" }));
