@@ -1,7 +1,7 @@
 "use client";
 
 import { type FormEvent, useCallback, useEffect, useRef, useState } from "react";
-import { uploadAcceptAttribute } from "../../lib/domain/media-types";
+import { supportedTypesDescription, uploadAcceptAttribute } from "../../lib/domain/media-types";
 import {
   type ApiProblem,
   asProblem,
@@ -229,7 +229,7 @@ export function DocumentsView({ isAdmin }: { isAdmin: boolean }) {
           <form onSubmit={upload} className="upload-form" data-testid="upload-form">
             <label htmlFor="file-input">Files to add to {selected.name}</label>
             <p className="muted small" id="file-input-hint">
-              PDFs and images (PNG, JPEG, WebP, TIFF, GIF, BMP, SVG). Scans and screenshots are read by OCR.
+              {supportedTypesDescription} files. Scans and screenshots are read by OCR.
             </p>
             <input
               id="file-input"
