@@ -79,7 +79,9 @@ it("opens a Markdown passage on its section's page as text, with the passage mar
   const highlight = page.getByTestId("page-highlight");
   const passage = (await page.getByTestId("citation-passage").textContent()) ?? "";
   expect((await highlight.textContent())?.trim()).toBe(passage.trim());
-  expect(await page.getByTestId("page-text").textContent()).toContain("Markup stays text: <b>not bold</b> and");
+  expect(await page.getByTestId("page-text").textContent()).toContain(
+    "Markup stays text: <b>not bold</b> and",
+  );
   // Text, never HTML: the markup is shown as characters, no element was made from it, nothing ran.
   expect(await page.getByTestId("page-text").locator("b, img").count()).toBe(0);
   expect(await page.evaluate(() => (window as { __injected?: boolean }).__injected)).toBeUndefined();
