@@ -538,6 +538,16 @@ describe("verify --file names the first bad line and event of a tampered export"
       reason: "passage [1]: its chunk, document, version, page or image differs from the ledger's",
     },
     {
+      name: "a passage given a page label the ledger does not have",
+      tamper: (lines) =>
+        edit(lines, indexOf(lines, "answer", seqOf.answer), (line) => ({
+          ...line,
+          sources: (line.sources as object[]).map((source) => ({ ...source, pageLabel: "Slide 9" })),
+        })),
+      seq: () => seqOf.answer,
+      reason: "passage [1]: its chunk, document, version, page or image differs from the ledger's",
+    },
+    {
       name: "a passage's text altered",
       tamper: (lines) =>
         edit(lines, indexOf(lines, "answer", seqOf.answer), (line) => ({
