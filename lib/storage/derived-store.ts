@@ -34,7 +34,9 @@ export class DerivedStore {
       return path.join(directory, "figures", file.name);
     }
     if (!Number.isInteger(file.pageNumber) || file.pageNumber < 1) throw new AppError("invalid:page_number");
-    if (file.kind === "page_text") return path.join(directory, "previews", `${file.pageNumber}-text.json`);
+    // Versioned: pages are made by Folio's readers, and a reader that pages differently must not
+    // meet text cached by an older one (bump it with any change to how text pages are made).
+    if (file.kind === "page_text") return path.join(directory, "previews", `${file.pageNumber}-text-v1.json`);
     return path.join(directory, "previews", `${file.pageNumber}-${file.size}.png`);
   }
 
