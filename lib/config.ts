@@ -81,7 +81,7 @@ const environmentSchema = z.object({
   CHUNK_MAX_TOKENS: integer(256),
   RETRIEVAL_TOP_K: integer(12),
   RERANK_MODEL: z.string().min(1).optional(),
-  RERANK_CANDIDATES: integer(50),
+  RERANK_CANDIDATES: integer(20),
   RERANK_MAX_TOKENS: z.coerce.number().int().min(8).optional(),
   GOLDEN_K: z.coerce.number().int().min(1).max(100).default(5),
   GOLDEN_DEPTH: z.coerce.number().int().min(1).max(100).default(20),
@@ -235,7 +235,10 @@ export interface FolioConfig {
     model: string | undefined;
     /** Office packages (docx/pptx/xlsx) that unpack to more than this, as declared, are refused unread. */
     officeMaxUncompressedMb: number;
-    /** Hits fetched and rescored per search; the best `limit` of them are kept. @default 50 */
+    /**
+     * Hits fetched and rescored per search; the best `limit` of them are kept. @default 20 (about
+     * 1 s with ms-marco-MiniLM-L6 on 2 cores: docs/reranking.md)
+     */
     candidates: number;
     /** Tokens of a (question, passage) pair at most; unset: the model's own limit (512 for both catalog models). */
     maxTokens: number | undefined;

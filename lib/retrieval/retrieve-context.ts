@@ -21,12 +21,12 @@ export interface RetrievalDependencies {
   embedder: Embedder;
   /** Rescores the store's best candidates against the question (RERANK_MODEL); null or absent: the store's order. */
   reranker?: Reranker | null;
-  /** Hits fetched and rescored when there is a reranker (RERANK_CANDIDATES). @default 50 */
+  /** Hits fetched and rescored when there is a reranker (RERANK_CANDIDATES). @default 20 */
   rerankCandidates?: number;
 }
 
 /** RERANK_CANDIDATES' default. */
-export const defaultRerankCandidates = 50;
+export const defaultRerankCandidates = 20;
 
 export type RetrievedPassage = Omit<SourceRef, "n" | "imageSha256"> & {
   score: number;

@@ -108,6 +108,8 @@ interface ShapeResult {
     queries: number;
     folioMs: number[];
     rawMs: number[];
+    /** Process CPU time (user + system) of Folio's call: what the query costs the machine, whatever else runs on it. */
+    folioCpuMs: number[];
   }>;
 }
 
@@ -213,6 +215,13 @@ async function benchShape(
     for (const [countIndex, candidates] of options.candidateCounts.entries()) {
       const folioMs: number[] = [];
       const rawMs: number[] = [];
+      const folioCpuMs: number[] = [];
+      const timeFolio = async (testCase: QueryCase) => {
+        const cpuBefore = process.cpuUsage();
+        folioMs.push(await timeMs(() => runFolio(testCase)));
+        const cpu = process.cpuUsage(cpuBefore);
+        folioCpuMs.push((cpu.user + cpu.system) / 1000);
+      };
       for (const [index, testCase] of casesFor(candidates, countIndex).entries()) {
         const prepared = await rawBatches(testCase);
         pairTokens += prepared.tokens;
@@ -220,16 +229,16 @@ async function benchShape(
         // Which goes first alternates, so load from other processes hits both alike.
         if (index % 2 === 0) {
           rawMs.push(await timeMs(() => runRaw(prepared.batches)));
-          folioMs.push(await timeMs(() => runFolio(testCase)));
+          await timeFolio(testCase);
         } else {
-          folioMs.push(await timeMs(() => runFolio(testCase)));
+          await timeFolio(testCase);
           rawMs.push(await timeMs(() => runRaw(prepared.batches)));
         }
       }
       console.log(
         `[rerank] ${name}, ${candidates} candidates: Folio p50 ${computeMedian(folioMs).toFixed(0)} ms, raw p50 ${computeMedian(rawMs).toFixed(0)} ms per query`,
       );
-      byCount.push({ candidates, queries, folioMs, rawMs });
+      byCount.push({ candidates, queries, folioMs, rawMs, folioCpuMs });
     }
     return {
       shape: name,
@@ -261,6 +270,7 @@ export async function runRerankBench(options: RerankBenchOptions): Promise<Recor
     "Folio ms/query p50",
     "Folio ms/query p95",
     "Folio pairs/s",
+    "Folio CPU s/query p50",
     "raw ms/query p50",
     "raw ms/query p95",
     "raw pairs/s",
@@ -281,6 +291,7 @@ export async function runRerankBench(options: RerankBenchOptions): Promise<Recor
         roundTo(computeMedian(count.folioMs), 0),
         roundTo(computePercentile(count.folioMs, 0.95), 0),
         roundTo(pairsPerSecond(count.folioMs), 1),
+        roundTo(computeMedian(count.folioCpuMs) / 1000, 2),
         roundTo(computeMedian(count.rawMs), 0),
         roundTo(computePercentile(count.rawMs, 0.95), 0),
         roundTo(pairsPerSecond(count.rawMs), 1),
@@ -322,7 +333,7 @@ export async function runRerankBench(options: RerankBenchOptions): Promise<Recor
           `${rerankShapes[result.shape].title}: ${rerankShapes[result.shape].description}, one-logit classification head; random weights (${(result.parameters / 1e6).toFixed(1)} M parameters, ${roundTo(result.modelMb, 0)} MB), built in ${roundTo(result.buildMs / 1000, 1)} s, both sessions loaded in ${roundTo(result.loadMs / 1000, 1)} s; ${roundTo(result.meanPairTokens, 0)} tokens a pair on average.`,
       ),
       `Pairs: a question and a passage of about ${passageTokens} tokens (Folio's chunks are up to 256 embedder tokens plus the heading path) from ${hasSciFact() ? "SciFact" : "synthetic text"}; tokens counted with bge's WordPiece vocabulary${vocabulary ? "" : " (not found: the test vocabulary)"} — XLM-RoBERTa's SentencePiece gives English token counts within about 10 % of it. Each query has fresh passages; p95 of so few queries is close to their maximum.`,
-      `${threads} intra-op threads; load average (1 min) ${loadBefore.toFixed(1)} before, ${(loadavg()[0] ?? 0).toFixed(1)} after, on ${availableParallelism()} cores: other processes share the machine.`,
+      `${threads} intra-op threads; load average (1 min) ${loadBefore.toFixed(1)} before, ${(loadavg()[0] ?? 0).toFixed(1)} after, on ${availableParallelism()} cores: other processes share the machine, so wall-clock figures vary with their load. CPU s/query (this process's user + system time during Folio's call) varies far less: on an idle machine a query takes about CPU s / ${threads} threads of wall-clock time.`,
       "Cost grows linearly with candidates (each pair is one sequence through the whole model) and faster than linearly with pair length; RERANK_MAX_TOKENS caps the length, RERANK_CANDIDATES the count.",
     ],
   };
@@ -340,6 +351,7 @@ export async function runRerankBench(options: RerankBenchOptions): Promise<Recor
         candidates: count.candidates,
         folioMsP50: roundTo(computeMedian(count.folioMs), 1),
         folioMsP95: roundTo(computePercentile(count.folioMs, 0.95), 1),
+        folioCpuMsP50: roundTo(computeMedian(count.folioCpuMs), 1),
         rawMsP50: roundTo(computeMedian(count.rawMs), 1),
         rawMsP95: roundTo(computePercentile(count.rawMs, 0.95), 1),
       })),

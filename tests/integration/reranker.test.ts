@@ -308,7 +308,7 @@ describe("without a usable RERANK_MODEL", () => {
 
   it("is off by default: RERANK_MODEL unset loads no reranker", async () => {
     const config = loadConfig({ DATA_DIR: directory, MODELS_DIR: directory });
-    expect(config.rerank).toEqual({ model: undefined, candidates: 50, maxTokens: undefined });
+    expect(config.rerank).toEqual({ model: undefined, candidates: 20, maxTokens: undefined });
     expect(await loadReranker(config)).toBeNull();
   });
 });

@@ -74,11 +74,11 @@ describe("loadConfig", () => {
   });
 
   it("leaves reranking off unless RERANK_MODEL names a model, and refuses a candidate count that is not a positive integer", () => {
-    expect(loadConfig({}).rerank).toEqual({ model: undefined, candidates: 50, maxTokens: undefined });
+    expect(loadConfig({}).rerank).toEqual({ model: undefined, candidates: 20, maxTokens: undefined });
     expect(
-      loadConfig({ RERANK_MODEL: "bge-reranker-base", RERANK_CANDIDATES: "20", RERANK_MAX_TOKENS: "256" })
+      loadConfig({ RERANK_MODEL: "bge-reranker-base", RERANK_CANDIDATES: "40", RERANK_MAX_TOKENS: "256" })
         .rerank,
-    ).toEqual({ model: "bge-reranker-base", candidates: 20, maxTokens: 256 });
+    ).toEqual({ model: "bge-reranker-base", candidates: 40, maxTokens: 256 });
     expect(loadConfig({ RERANK_MODEL: "" }).rerank.model).toBeUndefined();
     for (const [variable, value] of [
       ["RERANK_CANDIDATES", "0"],
