@@ -207,6 +207,25 @@ describe("the quality page", () => {
     await addWithKeyboard("Where is visitor parking, which bays?", "visitors", "2");
     expect(await page.getByTestId("golden-question-row").count()).toBe(3);
 
+    // Edit with the keyboard: Enter on Edit moves focus to the question; saving brings it back.
+    const lockersRow = page.locator(`[data-testid="golden-question-row"]`, { hasText: "lockers" });
+    const questionId = await lockersRow.getAttribute("data-question-id");
+    await lockersRow.getByTestId("golden-edit").focus();
+    await page.keyboard.press("Enter");
+    await expect.poll(activeTestId).toBe("golden-question");
+    expect(await page.getByRole("heading", { name: "Edit the question" }).count()).toBe(1);
+    await page.keyboard.press("Control+A");
+    await page.keyboard.type("When does the caretaker empty the lockers?");
+    for (let step = 0; step < 3; step += 1) await page.keyboard.press("Tab");
+    expect(await activeTestId()).toBe("golden-save");
+    await page.keyboard.press("Enter");
+    await page
+      .locator(`[data-testid="golden-question-row"]`, { hasText: "When does the caretaker" })
+      .waitFor();
+    await expect
+      .poll(() => page.evaluate(() => document.activeElement?.getAttribute("data-edit-question")))
+      .toBe(questionId);
+
     await page.getByTestId("golden-run-now").focus();
     await page.keyboard.press("Enter");
     await expect
