@@ -19,7 +19,8 @@ import {
   writeTinyCrossEncoder,
 } from "../fixtures/builders/tiny-cross-encoder";
 import { buildWordPieceTokenizerJson } from "../fixtures/builders/tiny-embedding-model";
-import { bytesOf, createTestFolio, drainQueue, type TestFolio } from "../support/test-runtime";
+import { uploadTo } from "../support/instrumented-folio";
+import { createTestFolio, drainQueue, type TestFolio } from "../support/test-runtime";
 
 /**
  * RERANK_MODEL end to end on real parts: a one-logit cross-encoder built here (the shape of
@@ -68,9 +69,9 @@ function favouriteText(question: string): string {
   return candidates.reduce((best, text) => (scoreOf(text) > scoreOf(best) ? text : best));
 }
 
-async function upload(collectionId: string, fileName: string, markdown: string): Promise<void> {
-  const data = new TextEncoder().encode(markdown);
-  await folio.ingest.accept({ collectionId, fileName, body: bytesOf(data), declaredBytes: data.byteLength });
+/** Uploads a Markdown document to `target`'s collection. */
+function upload(target: TestFolio, collectionId: string, fileName: string, markdown: string) {
+  return uploadTo(target, collectionId)(fileName, new TextEncoder().encode(markdown));
 }
 
 beforeAll(async () => {
@@ -92,9 +93,9 @@ beforeAll(async () => {
     const sections = topics
       .slice(part * 5, part * 5 + 5)
       .map(([heading, text]) => `## ${heading}\n\n${text}\n`);
-    await upload(allowed, `handbook-${part}.md`, `# Handbook\n\n${sections.join("\n")}`);
+    await upload(folio, allowed, `handbook-${part}.md`, `# Handbook\n\n${sections.join("\n")}`);
   }
-  await upload(other, "secret.md", `${favouriteText(questions[0] ?? "")}\n`);
+  await upload(folio, other, "secret.md", `${favouriteText(questions[0] ?? "")}\n`);
   await drainQueue(folio);
   ready = { allowed, other };
 });
@@ -273,13 +274,7 @@ describe("without a usable RERANK_MODEL", () => {
       const { db } = missing.database;
       const collectionId = (await createCollection({ db, name: "site" })).collection.id;
       const sections = topics.slice(0, 5).map(([heading, text]) => `## ${heading}\n\n${text}\n`);
-      const data = new TextEncoder().encode(`# Handbook\n\n${sections.join("\n")}`);
-      await missing.ingest.accept({
-        collectionId,
-        fileName: "handbook.md",
-        body: bytesOf(data),
-        declaredBytes: data.byteLength,
-      });
+      await upload(missing, collectionId, "handbook.md", `# Handbook\n\n${sections.join("\n")}`);
       await drainQueue(missing);
       const request = { question: questions[0] ?? "", collectionIds: [collectionId], limit: 3 };
       const withParts = await retrieveContext({ db, ...parts }, request);
