@@ -113,9 +113,14 @@ function asParagraphIfTooLong(block: FlowBlock): FlowBlock {
     : block;
 }
 
+/**
+ * The section a page is about: the heading nearest its first text (a title and a section heading
+ * opening the page name the section), "(continued)" when the page starts inside it.
+ */
 function labelOf(page: ExtractedPage): string {
   const first = page.blocks[0];
-  const heading = first?.headingPath?.at(-1);
+  const firstBody = page.blocks.find((block) => block.kind !== "heading") ?? first;
+  const heading = firstBody?.headingPath?.at(-1);
   if (!heading) return `Part ${page.pageNumber}`;
   const line = heading.replace(/\s+/g, " ").trim();
   const section = line.length > maxLabelCharacters ? `${line.slice(0, maxLabelCharacters - 1)}…` : line;

@@ -100,13 +100,13 @@ describe("Markdown through pages and the chunker", () => {
 });
 
 describe("paginateBlocks", () => {
-  it("keeps a title with the first section rather than on a page alone", () => {
+  it("keeps a title with the first section rather than on a page alone, labelled by the section", () => {
     const { pages } = textDocumentPages(
       encode("# Handbook\n\n## Leave\n\nTwenty days.\n\n## Expenses\n\nTrains."),
       "text/markdown",
     );
     expect(pages.map((page) => [page.label, page.blocks.map((block) => block.text)])).toEqual([
-      ["Handbook", ["Handbook", "Leave", "Twenty days."]],
+      ["Leave", ["Handbook", "Leave", "Twenty days."]],
       ["Expenses", ["Expenses", "Trains."]],
     ]);
   });
