@@ -19,7 +19,7 @@ import { printTable } from "./table";
  * What reranking costs a query: a cross-encoder of a real reranker's shape (random weights, built
  * here; cost depends on shape, not on values) scores N (question, passage) pairs through Folio's
  * OnnxReranker, against raw onnxruntime-node `session.run` on the same pairs, pre-tokenised and
- * batched as Folio batches them (sorted by length, 16 a batch, padded to the batch's longest),
+ * batched as Folio batches them (sorted by length, 4 a batch, padded to the batch's longest),
  * query by query back to back. Passages are ~230-token chunks of SciFact abstracts (Folio's
  * default chunk is 256 embedder tokens), questions SciFact claims.
  */
@@ -65,7 +65,7 @@ export interface RerankBenchOptions {
 /** Folio's default chunk is 256 embedder tokens; with a heading path a passage reads ~230 model tokens. */
 const passageTokens = 230;
 /** OnnxCrossEncoder's default pairs per session run. */
-const batchSize = 16;
+const batchSize = 4;
 const overheadGoal = 0.15;
 
 interface QueryCase {
@@ -176,7 +176,7 @@ async function benchShape(
         passages: texts.passages.slice(query * 7, query * 7 + candidates),
       }));
 
-    // The raw reference gets exactly Folio's batches: the pair as the tokenizer encodes it, sorted by length, 16 a batch.
+    // The raw reference gets exactly Folio's batches: the pair as the tokenizer encodes it, sorted by length, 4 a batch.
     const rawBatches = async (testCase: QueryCase) => {
       const sequences = testCase.passages.map((passage) => {
         const encoding = tokenizer.encode(testCase.question, {
@@ -309,7 +309,7 @@ export async function runRerankBench(options: RerankBenchOptions): Promise<Recor
     name: "rerank",
     title: "Reranking: cost per query of a cross-encoder over N candidates (same-shape models)",
     reference:
-      "onnxruntime-node `InferenceSession.run` of the same model on the same (question, passage) pairs, pre-tokenised and batched as Folio batches them (sorted by length, 16 a batch, padded to the batch's longest), same threads and session options, query by query back to back",
+      "onnxruntime-node `InferenceSession.run` of the same model on the same (question, passage) pairs, pre-tokenised and batched as Folio batches them (sorted by length, 4 a batch, padded to the batch's longest), same threads and session options, query by query back to back",
     columns,
     rows,
     goals: [
