@@ -111,6 +111,13 @@ export async function reportFinanceBenchEvaluation(
     reference: "none: share of questions whose evidence page is among the pages of the top-k passages",
     columns,
     rows,
+    charts: [
+      {
+        title: `Evidence-page recall@20 on FinanceBench (${evaluation.questionCount} questions)`,
+        unit: "recall@20",
+        bars: evaluation.rows.map((row) => ({ label: `${row.scope}, ${row.mode}`, value: row.recallAt20 })),
+      },
+    ],
     notes: [
       `Embedder: ${context.embedderDescription}.`,
       "A question counts when a top-k passage comes from its evidence document and lies on its evidence page " +
