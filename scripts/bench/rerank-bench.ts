@@ -34,7 +34,7 @@ export const rerankShapes = {
     vocabularySize: 30_522,
     maxPositions: 512,
     typeVocabularySize: 2,
-    /** Share of `--queries` timed for this shape (the larger model is ~8× slower). */
+    /** Share of `--queries` timed for this shape (the larger model is 2–4× slower). */
     queryShare: 1,
   },
   "bge-reranker-base": {
@@ -333,7 +333,7 @@ export async function runRerankBench(options: RerankBenchOptions): Promise<Recor
           `${rerankShapes[result.shape].title}: ${rerankShapes[result.shape].description}, one-logit classification head; random weights (${(result.parameters / 1e6).toFixed(1)} M parameters, ${roundTo(result.modelMb, 0)} MB), built in ${roundTo(result.buildMs / 1000, 1)} s, both sessions loaded in ${roundTo(result.loadMs / 1000, 1)} s; ${roundTo(result.meanPairTokens, 0)} tokens a pair on average.`,
       ),
       `Pairs: a question and a passage of about ${passageTokens} tokens (Folio's chunks are up to 256 embedder tokens plus the heading path) from ${hasSciFact() ? "SciFact" : "synthetic text"}; tokens counted with bge's WordPiece vocabulary${vocabulary ? "" : " (not found: the test vocabulary)"} — XLM-RoBERTa's SentencePiece gives English token counts within about 10 % of it. Each query has fresh passages; p95 of so few queries is close to their maximum.`,
-      `${threads} intra-op threads; load average (1 min) ${loadBefore.toFixed(1)} before, ${(loadavg()[0] ?? 0).toFixed(1)} after, on ${availableParallelism()} cores: other processes share the machine, so wall-clock figures vary with their load. CPU s/query (this process's user + system time during Folio's call) varies far less: on an idle machine a query takes about CPU s / ${threads} threads of wall-clock time.`,
+      `${threads} intra-op threads; load average (1 min) ${loadBefore.toFixed(1)} before, ${(loadavg()[0] ?? 0).toFixed(1)} after, on ${availableParallelism()} cores: other processes share the machine, so wall-clock figures vary with their load. CPU s/query (this process's user + system time during Folio's call) varies far less: on an idle machine a query takes between CPU s / ${threads} threads (large matrices keep every thread busy) and CPU s (small ones about one) of wall-clock time.`,
       "Cost grows linearly with candidates (each pair is one sequence through the whole model) and faster than linearly with pair length; RERANK_MAX_TOKENS caps the length, RERANK_CANDIDATES the count.",
     ],
   };
