@@ -16,7 +16,10 @@ import {
   searchTextColumn,
   searchTextOf,
 } from "./full-text-settings";
+import { applyLanceEnvironment } from "./lance-environment";
 import type { ChunkWithVector, SearchHit, SearchRequest, StoredChunk, VectorStore } from "./vector-store";
+
+applyLanceEnvironment();
 
 export interface LanceDbStoreOptions {
   /** A directory, or an object-store URI (`s3://…`) for several nodes. */
