@@ -28,12 +28,12 @@ import {
   rerankBenchUsage,
   runRerankBench,
 } from "./bench/rerank-bench";
+import { runSearchBench } from "./bench/search-bench";
 import {
   parseSearchBenchOptions,
-  runSearchBench,
   searchBenchOptionNames,
   searchBenchUsage,
-} from "./bench/search-bench";
+} from "./bench/search-bench-options";
 import { runStartupBench } from "./bench/startup-bench";
 import { evalBenchOptions, runEvalBench } from "./eval/eval-benches";
 

@@ -25,17 +25,28 @@ const collectionColumn = "collection_id";
 /** Folio's vector indexes are named by type and the rows they were trained on: `vector_ivf_pq_120000`. */
 const folioVectorIndexName = /^vector_(ivf_pq|ivf_hnsw_sq)_(\d+)$/;
 
-/** Search settings for a vector query; LanceDB ignores those of an index the table does not have. */
+/**
+ * Search settings for a vector query of `limit` rows; LanceDB ignores those of an index the table
+ * does not have. HNSW refuses an `ef` below the candidates it must return (`limit`, times
+ * `refineFactor` when re-ranking), so `ef` is raised to that.
+ */
 export function tuneVectorQuery(
   query: lancedb.VectorQuery,
   settings: AnnSearchSettings,
+  limit: number,
 ): lancedb.VectorQuery {
   // maximumNprobes 0 lifts the cap (LanceDB's default caps it at nprobes, and a narrow filter then
-  // returns fewer rows than asked for although the collection holds more).
+  // returns fewer rows than asked for although the collection holds more). Set before the minimum,
+  // which may not exceed the old cap.
   let tuned = query.maximumNprobes(0).minimumNprobes(settings.nprobes);
   if (settings.refineFactor > 0) tuned = tuned.refineFactor(settings.refineFactor);
-  if (settings.ef > 0) tuned = tuned.ef(settings.ef);
+  if (settings.ef > 0) tuned = tuned.ef(effectiveEf(settings, limit));
   return tuned;
+}
+
+/** The `ef` a query of `limit` rows is sent with. */
+export function effectiveEf(settings: AnnSearchSettings, limit: number): number {
+  return Math.max(settings.ef, limit * Math.max(1, settings.refineFactor));
 }
 
 /**
@@ -95,7 +106,10 @@ export async function maintainSearchIndexes(
  */
 function vectorIndexParameters(indexType: AnnIndexType, rows: number, dims: number) {
   if (indexType === "ivf_pq") {
-    return { numPartitions: Math.max(1, Math.round(rows / 4096)), numSubVectors: dims % 8 === 0 ? dims / 8 : 1 };
+    return {
+      numPartitions: Math.max(1, Math.round(rows / 4096)),
+      numSubVectors: dims % 8 === 0 ? dims / 8 : 1,
+    };
   }
   return { numPartitions: Math.max(1, Math.round(rows / 1_048_576)), m: 20, efConstruction: 150 };
 }
@@ -128,4 +142,3 @@ async function vectorDimsOf(table: lancedb.Table): Promise<number> {
   const listSize = (field?.type as { listSize?: unknown } | undefined)?.listSize;
   return typeof listSize === "number" ? listSize : 0;
 }
-

@@ -27,12 +27,17 @@ export interface AnnSearchSettings {
    */
   nprobes: number;
   /**
-   * IVF_PQ: the `limit × refineFactor` nearest by quantized distance are re-ranked by their exact
-   * distance (recall, and exact scores); 0 keeps the quantized order and scores.
-   * @default 5
+   * Both index types store quantized vectors: the `limit × refineFactor` nearest by quantized
+   * distance are re-ranked by their exact distance (recall, and exact scores); 0 keeps the
+   * quantized order and scores.
+   * @default 10
    */
   refineFactor: number;
-  /** HNSW: candidates kept while walking the graph; 0 leaves LanceDB's default (1.5 × limit). @default 64 */
+  /**
+   * HNSW: candidates kept while walking the graph, raised to `limit × refineFactor` when below
+   * (LanceDB refuses fewer); 0 leaves LanceDB's default (1.5 × limit).
+   * @default 64
+   */
   ef: number;
 }
 
@@ -42,4 +47,4 @@ export const defaultAnnIndexPolicy: AnnIndexPolicy = {
   retrainGrowthFactor: 2,
 };
 
-export const defaultAnnSearchSettings: AnnSearchSettings = { nprobes: 20, refineFactor: 5, ef: 64 };
+export const defaultAnnSearchSettings: AnnSearchSettings = { nprobes: 20, refineFactor: 10, ef: 64 };

@@ -242,6 +242,7 @@ export class LanceDbStore implements VectorStore {
     const vectorQuery = tuneVectorQuery(
       this.table.query().nearestTo(vector).distanceType("cosine").where(filter).limit(request.limit),
       this.ann.search,
+      request.limit,
     );
     if (mode === "vector") {
       rows = await vectorQuery.select([...chunkColumns, "_distance"]).toArray();

@@ -1,7 +1,9 @@
+import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { link, mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import * as lancedb from "@lancedb/lancedb";
+import { describeVectorIndexConfig } from "../../lib/vector-store/ann-index";
 import { LanceDbStore, toRow } from "../../lib/vector-store/lancedb-store";
 import type { ChunkWithVector } from "../../lib/vector-store/vector-store";
 
@@ -316,7 +318,9 @@ export async function prepareIndexedTable(
   data: SearchBenchData,
   indexType: "ivf_pq" | "ivf_hnsw_sq",
 ): Promise<{ tableName: string; buildSeconds: number }> {
-  const tableName = `chunks_${indexType}`;
+  // Named by the build parameters Folio chooses, so a change of them builds afresh.
+  const parameters = describeVectorIndexConfig(indexType, data.rows, data.dims);
+  const tableName = `chunks_${indexType}_${createHash("sha256").update(parameters).digest("hex").slice(0, 8)}`;
   const marker = path.join(data.uri, `${tableName}.json`);
   if (existsSync(marker))
     return JSON.parse(await readFile(marker, "utf8")) as { tableName: string; buildSeconds: number };

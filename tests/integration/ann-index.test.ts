@@ -229,3 +229,39 @@ describe("the automatic vector index of the chunk table", () => {
     expect((await vectorIndexes()).map((index) => index.name)).toEqual(["hand_made"]);
   });
 });
+
+describe("an HNSW vector index", () => {
+  it("serves searches for more rows than its ef, re-ranked (ef is raised to limit × refineFactor)", async () => {
+    const hnswUri = await mkdtemp(path.join(tmpdir(), "folio-ann-hnsw-"));
+    directories.push(hnswUri);
+    const hnsw = await LanceDbStore.create({
+      uri: hnswUri,
+      dims,
+      ann: {
+        index: { indexType: "ivf_hnsw_sq", minRows: 1000, retrainGrowthFactor: 2 },
+        search: { nprobes: 20, refineFactor: 2, ef: 16 },
+      },
+    });
+    try {
+      const previous = store;
+      store = hnsw;
+      await writeDocument(bigCollection, 2000, 2);
+      store = previous;
+      expect((await hnsw.optimize({ keepVersionsMs: 0 })).searchIndexes).toContainEqual(
+        expect.objectContaining({ kind: "vector_index_built", indexType: "ivf_hnsw_sq", trainedRows: 2000 }),
+      );
+      for (const mode of ["vector", "hybrid"] as const) {
+        const hits = await hnsw.search({
+          collectionIds: [bigCollection],
+          queryText: "harbour cranes",
+          queryVector: query,
+          limit: 50,
+          mode,
+        });
+        expect(hits).toHaveLength(50);
+      }
+    } finally {
+      await hnsw.close();
+    }
+  });
+});

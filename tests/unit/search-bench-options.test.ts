@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseSearchBenchOptions } from "../../scripts/bench/search-bench";
+import { parseSearchBenchOptions } from "../../scripts/bench/search-bench-options";
 
 const paths = { corpusDir: "/corpus", cacheDir: "/cache" };
 
@@ -10,8 +10,8 @@ describe("parseSearchBenchOptions", () => {
       dims: 384,
       queries: 100,
       share: 0.1,
-      ivfPq: expect.arrayContaining([{ nprobes: 20, refineFactor: 5 }]),
-      hnsw: expect.arrayContaining([{ ef: 40, refineFactor: 0 }]),
+      ivfPq: expect.arrayContaining([{ nprobes: 20, refineFactor: 10 }]),
+      hnsw: expect.arrayContaining([{ ef: 64, refineFactor: 0 }]),
       cacheDir: "/cache",
     });
   });
