@@ -78,6 +78,7 @@ const environmentSchema = z.object({
     .default("eng"),
   OCR_WORKERS: integer(Math.max(1, Math.floor(availableParallelism() / 2))),
   MAX_IMAGE_PIXELS: integer(50_000_000),
+  OFFICE_MAX_UNCOMPRESSED_MB: integer(200),
   CHUNK_MAX_TOKENS: integer(256),
   RETRIEVAL_TOP_K: integer(12),
   RERANK_MODEL: z.string().min(1).optional(),
@@ -92,7 +93,6 @@ const environmentSchema = z.object({
   CLAIM_CHECK_GENERATOR: z.enum(["true", "false"]).default("false"),
   CLAIM_CHECK_GENERATOR_MAX: z.coerce.number().int().min(0).max(64).default(3),
   MAX_QUEUED_ANSWERS: integer(8),
-  OFFICE_MAX_UNCOMPRESSED_MB: integer(200),
   AUDIT_KEY_FILE: z.string().min(1).optional(),
   RETENTION_PURGE_HOURS: integer(24),
   AUDIT_CHECKPOINT_EVENTS: integer(1000),
@@ -217,6 +217,8 @@ export interface FolioConfig {
     parsePageTimeoutMs: number;
     /** Images larger than this (from their header, before decoding) are refused. */
     maxImagePixels: number;
+    /** Office packages (docx/pptx/xlsx) that unpack to more than this, as declared, are refused unread. */
+    officeMaxUncompressedMb: number;
   };
   /** Rendered pages, figure crops and previews: `<dataDir>/derived`. */
   derivedDir: string;
@@ -233,8 +235,6 @@ export interface FolioConfig {
   rerank: {
     /** A catalog alias, `hf:` URI, or directory (under `modelsDir`, or absolute); unset: no reranking. */
     model: string | undefined;
-    /** Office packages (docx/pptx/xlsx) that unpack to more than this, as declared, are refused unread. */
-    officeMaxUncompressedMb: number;
     /**
      * Hits fetched and rescored per search; the best `limit` of them are kept. @default 20 (about
      * 1 s with ms-marco-MiniLM-L6 on 2 cores: docs/reranking.md)
@@ -419,6 +419,7 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
       parseMemoryMb: env.PARSE_MEMORY_MB,
       parsePageTimeoutMs: env.PARSE_PAGE_TIMEOUT_MS,
       maxImagePixels: env.MAX_IMAGE_PIXELS,
+      officeMaxUncompressedMb: env.OFFICE_MAX_UNCOMPRESSED_MB,
     },
     derivedDir: path.join(dataDir, "derived"),
     parse: {
@@ -447,7 +448,6 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
     auditCheckpoint: { everyEvents: env.AUDIT_CHECKPOINT_EVENTS, everyMinutes: env.AUDIT_CHECKPOINT_MINUTES },
     ingestWorker: env.INGEST_WORKER,
     ingestMaxAttempts: env.INGEST_MAX_ATTEMPTS,
-      officeMaxUncompressedMb: env.OFFICE_MAX_UNCOMPRESSED_MB,
     ingestConcurrency: env.INGEST_CONCURRENCY,
     shutdownDeadlineSeconds: env.SHUTDOWN_DEADLINE_SECONDS,
     ingestLeaseSeconds: env.INGEST_LEASE_SECONDS,
