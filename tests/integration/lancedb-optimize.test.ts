@@ -111,8 +111,10 @@ describe("the scheduled optimize of the chunk table", () => {
         documentId: background,
         ...versionChunks(0, { documentId: background, size: 20, text: "background" }),
       });
+      const backgroundFiles = await dataFiles(uri);
       await writeRevision(store, 0);
-      const firstFiles = await dataFiles(uri);
+      // The files that hold revision 0 (the background document's live rows may stay where they are).
+      const firstFiles = (await dataFiles(uri)).filter((file) => !backgroundFiles.includes(file));
       for (let round = 1; round <= 6; round += 1) await writeRevision(store, round);
 
       // Without it: every write left a version and its files, and the full-text index covers
@@ -145,15 +147,19 @@ describe("the scheduled optimize of the chunk table", () => {
       });
       schedule.start();
       const deadline = Date.now() + 20_000;
-      while ((await inspect(uri)).versions.length > 2 && Date.now() < deadline) {
-        await new Promise((resolve) => setTimeout(resolve, 50));
+      let prunedBySchedule = false;
+      while (!prunedBySchedule && Date.now() < deadline) {
+        prunedBySchedule = (await inspect(uri)).versions.length <= 2;
+        if (!prunedBySchedule) await new Promise((resolve) => setTimeout(resolve, 50));
       }
       await schedule.stop();
       isReading = false;
       await reading;
 
+      expect(prunedBySchedule).toBe(true);
       const after = await inspect(uri);
-      expect(after.versions.length).toBeLessThanOrEqual(2);
+      // A cycle already running when stop() is called still commits its compaction: one more.
+      expect(after.versions.length).toBeLessThanOrEqual(3);
       expect(after.unindexedTextRows).toBe(0);
       const filesAfter = await dataFiles(uri);
       expect(filesAfter.length).toBeLessThan(filesBefore.length);
