@@ -1,3 +1,4 @@
+import { cpus, loadavg } from "node:os";
 import * as lancedb from "@lancedb/lancedb";
 import { describeVectorIndexConfig, effectiveEf } from "../../lib/vector-store/ann-index";
 import {
@@ -205,7 +206,13 @@ async function measureSize(
   options: SearchBenchOptions,
   rows: number,
   settings: Setting[],
-): Promise<{ data: SearchBenchData; results: Map<string, Samples>; builds: Map<IndexKind, number> }> {
+): Promise<{
+  data: SearchBenchData;
+  results: Map<string, Samples>;
+  builds: Map<IndexKind, number>;
+  /** The 1-minute load average when measuring began and ended (other processes share the cores). */
+  loadAverages: [number, number];
+}> {
   const data = await prepareSearchBenchData({
     rows,
     dims: options.dims,
@@ -246,6 +253,7 @@ async function measureSize(
 
   const results = new Map<string, Samples>();
   const modes: SearchMode[] = ["vector", "hybrid"];
+  const loadAtStart = loadavg()[0] ?? 0;
   for (const shape of filterShapes) {
     const queries = await makeQueries(data, baseTable, shape, options.queries + warmupQueries, options.share);
     const meanShare = queries.reduce((sum, query) => sum + query.share, 0) / queries.length;
@@ -296,7 +304,7 @@ async function measureSize(
   for (const store of stores.values()) await store.close();
   for (const table of rawTables) table.close();
   connection.close();
-  return { data, results, builds };
+  return { data, results, builds, loadAverages: [loadAtStart, loadavg()[0] ?? 0] };
 }
 
 const key = (setting: Setting, shape: FilterShape) => `${setting.index}|${setting.params}|${shape}`;
@@ -327,7 +335,7 @@ export async function runSearchBench(options: SearchBenchOptions): Promise<Recor
   const notes: string[] = [];
   const summary: Record<string, unknown> = {};
   for (const size of options.sizes) {
-    const { data, results, builds } = await measureSize(options, size, settings);
+    const { data, results, builds, loadAverages } = await measureSize(options, size, settings);
     for (const shape of filterShapes) {
       for (const setting of settings) {
         const samples = results.get(key(setting, shape)) as Samples;
@@ -391,6 +399,7 @@ export async function runSearchBench(options: SearchBenchOptions): Promise<Recor
       );
     }
     notes.push(
+      `${size.toLocaleString("en-US")} chunks: measured at a 1-minute load average of ${loadAverages.map((load) => load.toFixed(1)).join(" → ")} on ${cpus().length} cores.`,
       `${size.toLocaleString("en-US")} chunks: ${data.dims} dimensions, ${data.topics} topics, ${data.collectionIds.length} collections (${Math.max(...data.collectionRows).toLocaleString("en-US")} to ${Math.min(...data.collectionRows).toLocaleString("en-US")} chunks); text: ${data.textSource}.`,
     );
     summary[String(size)] = Object.fromEntries(

@@ -4,7 +4,7 @@ import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { type BenchReport, describeBenchMachine } from "../../scripts/bench/bench-report";
 import { writeBenchmarksDoc } from "../../scripts/bench/benchmarks-doc";
-import { niceTicks, renderScatterChart } from "../../scripts/bench/svg-scatter-chart";
+import { logTicks, niceTicks, renderScatterChart } from "../../scripts/bench/svg-scatter-chart";
 
 const directories: string[] = [];
 afterAll(async () => {
@@ -38,18 +38,54 @@ describe("niceTicks", () => {
   });
 });
 
+describe("logTicks", () => {
+  it("marks 1, 2 and 5 of each decade", () => {
+    expect(logTicks(10, 500)).toEqual([10, 20, 50, 100, 200, 500]);
+  });
+});
+
 describe("renderScatterChart", () => {
-  it("joins a series' points in order of x, labels them, greys the reference and escapes text", () => {
+  it("joins a series' points in the order given, labels them, greys the reference and escapes text", () => {
     const svg = renderScatterChart(chart);
     expect(svg).toMatch(/^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"/);
     expect(svg).toContain("<title>Recall &#60;against&#62; latency</title>");
     const polylines = [...svg.matchAll(/<polyline points="([^"]+)"/g)].map((match) => match[1] ?? "");
     expect(polylines).toHaveLength(1);
     const xs = (polylines[0] ?? "").split(" ").map((point) => Number(point.split(",")[0]));
-    expect(xs[0]).toBeLessThan(xs[1] ?? 0);
+    expect(xs[0]).toBeGreaterThan(xs[1] ?? 0);
     expect(svg).toContain(">np 20, rf 5</text>");
     expect(svg).toMatch(/<circle cx="[\d.]+" cy="[\d.]+" r="4.5" fill="#9aa5b1"\/>/);
     expect(renderScatterChart(chart)).toBe(svg);
+  });
+
+  it("draws x on a logarithmic axis when the values span more than the ratio, else linear from 0", () => {
+    const logarithmic = renderScatterChart(chart);
+    expect(logarithmic).toContain("p95 ms, logarithmic</text>");
+    expect(logarithmic).toContain(">200</text>");
+    const linear = renderScatterChart(chart, 100);
+    expect(linear).not.toContain("logarithmic");
+    expect(linear).toContain('text-anchor="middle">0</text>');
+  });
+
+  it("puts a label on another side of its point when it would cover another", () => {
+    const svg = renderScatterChart({
+      ...chart,
+      series: [
+        {
+          label: "close",
+          points: [
+            { x: 100, y: 1, label: "first" },
+            { x: 101, y: 1, label: "second" },
+          ],
+        },
+      ],
+    });
+    const label = (text: string) => {
+      const match = new RegExp(`<text x="([\\d.]+)" y="([\\d.]+)" font-size="11"[^>]*>${text}<`).exec(svg);
+      return { x: Number(match?.[1]), y: Number(match?.[2]) };
+    };
+    const [first, second] = [label("first"), label("second")];
+    expect(Math.abs(second.y - first.y) >= 13 || Math.abs(second.x - first.x) >= 30).toBe(true);
   });
 });
 
