@@ -128,7 +128,17 @@ describe("what /api/metrics reports", () => {
       (await rawRequest(`${server.baseUrl}/api/collections`, { headers: { host: "evil.example" } })).status,
     ).toBe(421);
 
-    const after = await scrape();
+    // A response is counted when node finishes it, which may come a moment after the client read
+    // its status (the body of a refused request is never read here): wait for the counts to settle.
+    let after = await scrape();
+    for (let attempt = 0; attempt < 50; attempt += 1) {
+      const counted = (status: string) =>
+        sampleIn(after, "folio_http_responses_total", `{status="${status}",area="api"}`) -
+        sampleIn(before, "folio_http_responses_total", `{status="${status}",area="api"}`);
+      if (counted("401") >= 3 && counted("421") >= 1 && counted("202") >= 1) break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      after = await scrape();
+    }
     expect(after).toMatch(/^folio_ingest_jobs\{state="succeeded"\} 1$/m);
     expect(after).toMatch(/^folio_ingest_jobs\{state="queued"\} 0$/m);
     expect(after).toMatch(/^folio_ingest_pages_total \d+$/m);
