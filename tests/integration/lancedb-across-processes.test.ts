@@ -156,7 +156,9 @@ describe("LanceDbStore shared by several processes", () => {
             Array.from({ length: round }, (_, index) => `v${round} ${index}`),
           ),
         });
-        expect(written.tableVersion).toBe(tableVersion + 1);
+        // One data commit; a full-text index rebuild (full-text-index.ts) may follow as its own
+        // commit, which changes no rows.
+        expect(written.tableVersion).toBeGreaterThan(tableVersion);
         tableVersion = written.tableVersion;
       }
       expect(await store.countChunks({ documentId: first.documentId })).toBe(3);
@@ -175,7 +177,11 @@ describe("LanceDbStore shared by several processes", () => {
         counts.push(await table.countRows(`document_id = '${first.documentId}'`));
       }
       const sinceFirstWrite = counts.slice(counts.findIndex((count) => count > 0));
-      expect(sinceFirstWrite).toEqual([2, 1, 2, 3]);
+      expect(sinceFirstWrite).not.toContain(0);
+      const changes = sinceFirstWrite.filter(
+        (count, index) => index === 0 || count !== sinceFirstWrite[index - 1],
+      );
+      expect(changes).toEqual([2, 1, 2, 3]);
     } finally {
       table.close();
       connection.close();
