@@ -16,6 +16,7 @@ import { appendAuditEvent } from "../lib/audit/append-audit-event";
 import { type AppError, asAppError } from "../lib/errors";
 import { getLogger } from "../lib/observability/log";
 import { recordIngestPages, recordJobFailure } from "../lib/observability/metrics";
+import { QueuePoller } from "../lib/queue-poller";
 import { type IngestOutcome, type PipelineDependencies, runIngestJob } from "./pipeline";
 
 export interface WorkerOptions {
@@ -68,28 +69,31 @@ const progressWriteIntervalMs = 250;
  * only the holder of a job's current lease can write its outcome.
  */
 export class IngestWorker {
-  private isRunning = false;
   private isStopping = false;
   private stopping: Promise<void> | undefined;
-  private loops: Promise<void>[] = [];
-  private readonly wakeUps = new Set<() => void>();
+  private loops: Promise<void> | undefined;
+  private readonly poller: QueuePoller;
   /** Jobs this worker is running (from its loops or a direct `runOnce`), by job id. */
   private readonly held = new Map<string, { lease: JobLease; run: Promise<JobResult> }>();
-  private lastWaitReason = "";
 
-  constructor(private readonly options: WorkerOptions) {}
+  constructor(private readonly options: WorkerOptions) {
+    this.poller = new QueuePoller({
+      step: async () => (await this.runOnce()) !== undefined,
+      pollIntervalMs: options.pollIntervalMs ?? 1_000,
+      onWaiting: (reason) => this.log(`ingest waiting — ${reason}`),
+    });
+  }
 
   start(): void {
-    if (this.isRunning) return;
-    this.isRunning = true;
+    if (this.poller.running) return;
     this.isStopping = false;
     this.stopping = undefined;
-    this.loops = Array.from({ length: Math.max(1, this.options.concurrency ?? 1) }, () => this.run());
+    this.loops = this.poller.start(this.options.concurrency ?? 1);
   }
 
   /** Looks for work now instead of at the next poll (called after an upload). */
   wake(): void {
-    for (const wakeUp of [...this.wakeUps]) wakeUp();
+    this.poller.wake();
   }
 
   /**
@@ -102,10 +106,9 @@ export class IngestWorker {
   }
 
   private async shutDown(deadlineMs: number | undefined): Promise<void> {
-    this.isRunning = false;
     this.isStopping = true;
-    this.wake();
-    const settled = Promise.allSettled([...this.loops, ...[...this.held.values()].map(({ run }) => run)]);
+    this.poller.stop();
+    const settled = Promise.allSettled([this.loops, ...[...this.held.values()].map(({ run }) => run)]);
     if (deadlineMs === undefined) return void (await settled);
     let timer: NodeJS.Timeout | undefined;
     const hasFinished = await Promise.race([
@@ -249,32 +252,6 @@ export class IngestWorker {
   private leaseLost(job: IngestJob): JobResult {
     this.log(`job ${job.id}: lease lost to another worker; its failure here is not recorded`);
     return { jobId: job.id, state: "lease_lost" };
-  }
-
-  private async run(): Promise<void> {
-    while (this.isRunning) {
-      let idleMs = this.options.pollIntervalMs ?? 1_000;
-      try {
-        const result = await this.runOnce();
-        this.lastWaitReason = "";
-        if (result) continue;
-      } catch (thrown) {
-        const error = asAppError(thrown);
-        const reason = `${error.code}: ${error.message}`;
-        if (reason !== this.lastWaitReason) this.log(`ingest waiting — ${reason}`);
-        this.lastWaitReason = reason;
-        idleMs = Math.max(idleMs, 5_000);
-      }
-      await new Promise<void>((resolve) => {
-        const wakeUp = () => {
-          clearTimeout(timer);
-          this.wakeUps.delete(wakeUp);
-          resolve();
-        };
-        const timer = setTimeout(wakeUp, idleMs);
-        this.wakeUps.add(wakeUp);
-      });
-    }
   }
 
   private log(message: string): void {

@@ -1,72 +1,14 @@
+import type { GoldenModelIds } from "../../db/schema";
+import type { JsonShape } from "../../lib/domain/json-shape";
+import type { GoldenOverview, GoldenQuestionView, GoldenRunSummary } from "../../lib/golden/golden-overview";
 import { callApi } from "./api-client";
 
-/** The models a run retrieved with. */
-export interface GoldenModelIds {
-  embedder: string;
-  reranker: string | null;
-}
-
 /** GET /api/collections/:id/golden, as JSON (dates are strings). */
-export interface GoldenRunRow {
-  id: string;
-  trigger: "reindex" | "model_change" | "manual";
-  state: "queued" | "running" | "done" | "failed";
-  modelIds: GoldenModelIds | null;
-  k: number | null;
-  depth: number | null;
-  questionCount: number | null;
-  hitCount: number | null;
-  recallAtK: number | null;
-  recallAtDepth: number | null;
-  isAlert: boolean;
-  alertDrop: number | null;
-  errorCode: string | null;
-  errorMessage: string | null;
-  createdAt: string;
-  requestedAt: string;
-  startedAt: string | null;
-  finishedAt: string | null;
-}
-
-export interface GoldenQuestionRow {
-  id: string;
-  question: string;
-  expectedDocumentId: string;
-  expectedDocumentTitle: string;
-  expectedPage: number | null;
-  isDocumentPresent: boolean;
-  latest?: {
-    rank: number | null;
-    chunkId: string | null;
-    versionId: string | null;
-    pageNumber: number | null;
-    pageLabel?: string | null;
-    box: [number, number, number, number] | null;
-  };
-}
-
-export interface GoldenAlert {
-  runId: string;
-  trigger: GoldenRunRow["trigger"];
-  k: number;
-  recallAtK: number;
-  previousRecallAtK: number | null;
-  drop: number;
-  lostQuestionIds: string[];
-  modelIds: GoldenModelIds | null;
-  previousModelIds: GoldenModelIds | null;
-  finishedAt: string | null;
-}
-
-export interface GoldenPage {
+export type GoldenPage = JsonShape<GoldenOverview> & {
   collection: { id: string; name: string; permission: "read" | "curate" };
-  settings: { k: number; depth: number; alertDrop: number };
-  questions: GoldenQuestionRow[];
-  runs: GoldenRunRow[];
-  pending: GoldenRunRow | null;
-  latest: GoldenRunRow | null;
-  alert: GoldenAlert | null;
-}
+};
+export type GoldenRunRow = JsonShape<GoldenRunSummary>;
+export type GoldenQuestionRow = JsonShape<GoldenQuestionView>;
 
 /** A document a question can name: one with an indexed version, and its page count. */
 export interface AnswerableDocument {

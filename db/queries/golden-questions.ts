@@ -2,6 +2,20 @@ import { and, asc, eq, sql } from "drizzle-orm";
 import type { Executor } from "../client";
 import { type GoldenQuestion, goldenQuestions } from "../schema";
 
+interface InCollection {
+  db: Executor;
+  collectionId: string;
+}
+
+interface QuestionInCollection extends InCollection {
+  id: string;
+}
+
+/** The question `id`, only where it belongs to `collectionId`. */
+function questionInCollection({ collectionId, id }: QuestionInCollection) {
+  return and(eq(goldenQuestions.id, id), eq(goldenQuestions.collectionId, collectionId));
+}
+
 export interface GoldenQuestionFields {
   question: string;
   expectedDocumentId: string;
@@ -9,13 +23,7 @@ export interface GoldenQuestionFields {
   expectedPage: number | null;
 }
 
-export async function listGoldenQuestions({
-  db,
-  collectionId,
-}: {
-  db: Executor;
-  collectionId: string;
-}): Promise<GoldenQuestion[]> {
+export async function listGoldenQuestions({ db, collectionId }: InCollection): Promise<GoldenQuestion[]> {
   return db
     .select()
     .from(goldenQuestions)
@@ -23,13 +31,7 @@ export async function listGoldenQuestions({
     .orderBy(asc(goldenQuestions.createdAt), asc(goldenQuestions.id));
 }
 
-export async function hasGoldenQuestions({
-  db,
-  collectionId,
-}: {
-  db: Executor;
-  collectionId: string;
-}): Promise<boolean> {
+export async function hasGoldenQuestions({ db, collectionId }: InCollection): Promise<boolean> {
   const rows = await db
     .select({ id: goldenQuestions.id })
     .from(goldenQuestions)
@@ -49,12 +51,7 @@ export async function insertGoldenQuestion({
   collectionId,
   createdBy,
   fields,
-}: {
-  db: Executor;
-  collectionId: string;
-  createdBy: string;
-  fields: GoldenQuestionFields;
-}): Promise<GoldenQuestion> {
+}: InCollection & { createdBy: string; fields: GoldenQuestionFields }): Promise<GoldenQuestion> {
   const [row] = await db
     .insert(goldenQuestions)
     .values({ collectionId, createdBy, ...fields })
@@ -64,53 +61,24 @@ export async function insertGoldenQuestion({
 }
 
 /** The question, only if it belongs to `collectionId`. */
-export async function getGoldenQuestion({
-  db,
-  collectionId,
-  id,
-}: {
-  db: Executor;
-  collectionId: string;
-  id: string;
-}): Promise<GoldenQuestion | undefined> {
-  const [row] = await db
-    .select()
-    .from(goldenQuestions)
-    .where(and(eq(goldenQuestions.id, id), eq(goldenQuestions.collectionId, collectionId)));
+export async function getGoldenQuestion(where: QuestionInCollection): Promise<GoldenQuestion | undefined> {
+  const [row] = await where.db.select().from(goldenQuestions).where(questionInCollection(where));
   return row;
 }
 
 export async function updateGoldenQuestion({
-  db,
-  collectionId,
-  id,
   fields,
-}: {
-  db: Executor;
-  collectionId: string;
-  id: string;
-  fields: GoldenQuestionFields;
-}): Promise<GoldenQuestion | undefined> {
-  const [row] = await db
+  ...where
+}: QuestionInCollection & { fields: GoldenQuestionFields }): Promise<GoldenQuestion | undefined> {
+  const [row] = await where.db
     .update(goldenQuestions)
     .set({ ...fields, updatedAt: sql`now()` })
-    .where(and(eq(goldenQuestions.id, id), eq(goldenQuestions.collectionId, collectionId)))
+    .where(questionInCollection(where))
     .returning();
   return row;
 }
 
-export async function deleteGoldenQuestion({
-  db,
-  collectionId,
-  id,
-}: {
-  db: Executor;
-  collectionId: string;
-  id: string;
-}): Promise<GoldenQuestion | undefined> {
-  const [row] = await db
-    .delete(goldenQuestions)
-    .where(and(eq(goldenQuestions.id, id), eq(goldenQuestions.collectionId, collectionId)))
-    .returning();
+export async function deleteGoldenQuestion(where: QuestionInCollection): Promise<GoldenQuestion | undefined> {
+  const [row] = await where.db.delete(goldenQuestions).where(questionInCollection(where)).returning();
   return row;
 }

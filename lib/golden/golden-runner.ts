@@ -18,6 +18,7 @@ import { canonicalJson } from "../audit/hash-chain";
 import { AppError, asAppError } from "../errors";
 import { getLogger } from "../observability/log";
 import { recordGoldenRun } from "../observability/metrics";
+import { QueuePoller } from "../queue-poller";
 import type { RetrievalDependencies } from "../retrieval/retrieve-context";
 import { compareGoldenRuns, evaluateGoldenQuestions, isRecallAlert } from "./evaluate-golden-questions";
 
@@ -58,35 +59,37 @@ export type GoldenRunResult =
  * raises an alert: flagged on the run, audited with it, logged and counted.
  */
 export class GoldenRunner {
-  private isRunning = false;
   private loop: Promise<void> | undefined;
   private current: Promise<unknown> | undefined;
-  private readonly wakeUps = new Set<() => void>();
+  private readonly poller: QueuePoller;
   /** The model ids the last model-change check was made for (the reranker may load later than the embedder). */
   private checkedModelIds: string | undefined;
-  private lastWaitReason = "";
   /** Aborted by `stop`: the run in progress goes back to the queue between two questions. */
   private stopping = new AbortController();
 
-  constructor(private readonly options: GoldenRunnerOptions) {}
+  constructor(private readonly options: GoldenRunnerOptions) {
+    this.poller = new QueuePoller({
+      step: () => this.step(),
+      pollIntervalMs: options.pollIntervalMs ?? 2_000,
+      onWaiting: (reason) => this.log(`golden runs waiting — ${reason}`),
+    });
+  }
 
   start(): void {
-    if (this.isRunning) return;
-    this.isRunning = true;
+    if (this.poller.running) return;
     this.stopping = new AbortController();
-    this.loop = this.run();
+    this.loop = this.poller.start();
   }
 
   /** Looks for work now (after a "Run now" in this process). */
   wake(): void {
-    for (const wakeUp of [...this.wakeUps]) wakeUp();
+    this.poller.wake();
   }
 
   /** Stops looking for runs; the one in progress goes back to the queue after its current question. */
   async stop(): Promise<void> {
-    this.isRunning = false;
     this.stopping.abort();
-    this.wake();
+    this.poller.stop();
     await this.loop;
     await this.current?.catch(() => {});
   }
@@ -251,37 +254,15 @@ export class GoldenRunner {
     return { runId: run.id, collectionId: run.collectionId, state: "lease_lost" };
   }
 
-  private async run(): Promise<void> {
-    while (this.isRunning) {
-      let idleMs = this.options.pollIntervalMs ?? 2_000;
-      try {
-        const { modelIds } = await this.options.retrieval();
-        const modelKey = canonicalJson(modelIds);
-        if (modelKey !== this.checkedModelIds) {
-          await this.queueRunsForModelChange(modelIds);
-          this.checkedModelIds = modelKey;
-        }
-        const result = await this.runOnce();
-        this.lastWaitReason = "";
-        if (result && this.isRunning) continue;
-      } catch (thrown) {
-        const error = asAppError(thrown);
-        const reason = `${error.code}: ${error.message}`;
-        if (reason !== this.lastWaitReason) this.log(`golden runs waiting — ${reason}`);
-        this.lastWaitReason = reason;
-        idleMs = Math.max(idleMs, 5_000);
-      }
-      if (!this.isRunning) break;
-      await new Promise<void>((resolve) => {
-        const wakeUp = () => {
-          clearTimeout(timer);
-          this.wakeUps.delete(wakeUp);
-          resolve();
-        };
-        const timer = setTimeout(wakeUp, idleMs);
-        this.wakeUps.add(wakeUp);
-      });
+  /** Queues model-change runs when the models' ids changed since the last look, then runs one queued run. */
+  private async step(): Promise<boolean> {
+    const { modelIds } = await this.options.retrieval();
+    const modelKey = canonicalJson(modelIds);
+    if (modelKey !== this.checkedModelIds) {
+      await this.queueRunsForModelChange(modelIds);
+      this.checkedModelIds = modelKey;
     }
+    return (await this.runOnce()) !== undefined;
   }
 
   private log(message: string): void {
