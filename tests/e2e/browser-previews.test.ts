@@ -1,12 +1,12 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
-import type { Browser, Locator, Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { BlobStore } from "../../lib/storage/blob-store";
 import { sha256Hex } from "../../lib/text/sha256-hex";
 import { buildFigurePdf } from "../fixtures/builders/figure-pdf";
 import { buildEncryptedPdf, buildTextPdf } from "../fixtures/builders/pdf";
-import { launchChromium, signedInPage } from "../support/browser";
+import { boxOf, launchChromium, signedInPage } from "../support/browser";
 import { type StartedFolioServer, startFolioServer } from "../support/folio-server";
 import { buildTestModels, testModelEnvironment } from "../support/test-models";
 
@@ -42,11 +42,7 @@ beforeAll(async () => {
   expect((await server.admin.upload(collectionId, "lantern-report.pdf", report)).status).toBe(202);
   memoBytes = buildTextPdf({ pages: [["The boardroom memo: the audit starts on the ninth of March."]] });
   expect((await server.admin.upload(collectionId, "board-memo.pdf", memoBytes)).status).toBe(202);
-  const jobs = await server.admin.waitForJobs(collectionId);
-  expect(
-    jobs.every((job) => job.state === "succeeded"),
-    JSON.stringify(jobs),
-  ).toBe(true);
+  await server.admin.waitForIndexed(collectionId);
 }, 600_000);
 
 afterAll(async () => {
@@ -59,12 +55,6 @@ async function ask(page: Page, question: string): Promise<void> {
   await page.getByTestId("question").fill(question);
   await page.getByTestId("ask").click();
   await page.locator('[data-testid="answer"][data-phase="done"]').waitFor({ timeout: 60_000 });
-}
-
-async function boxOf(locator: Locator) {
-  const box = await locator.boundingBox();
-  if (!box) throw new Error("not visible");
-  return box;
 }
 
 it("opens a citation on the cited page, rendered, with the passage outlined inside the page image", async () => {

@@ -1,8 +1,8 @@
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
-import type { Browser, Locator } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { launchChromium, signedInPage } from "../support/browser";
+import { boxOf, launchChromium, signedInPage } from "../support/browser";
 import { type StartedFolioServer, startFolioServer } from "../support/folio-server";
 import { buildTestModels, testModelEnvironment } from "../support/test-models";
 
@@ -41,23 +41,13 @@ beforeAll(async () => {
     new TextEncoder().encode(policy),
   );
   expect(upload.status).toBe(202);
-  const jobs = await server.admin.waitForJobs(collectionId);
-  expect(
-    jobs.every((job) => job.state === "succeeded"),
-    JSON.stringify(jobs),
-  ).toBe(true);
+  await server.admin.waitForIndexed(collectionId);
 }, 600_000);
 
 afterAll(async () => {
   await browser?.close();
   await server?.stop();
 });
-
-async function boxOf(locator: Locator) {
-  const box = await locator.boundingBox();
-  if (!box) throw new Error("not visible");
-  return box;
-}
 
 it("opens a Markdown passage on its section's page as text, with the passage marked and scrolled into view", async () => {
   const page = await signedInPage(browser, server.baseUrl, server.admin.credentials.cookie);

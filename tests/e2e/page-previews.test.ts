@@ -17,11 +17,7 @@ async function uploadAndIndex(collectionId: string, name: string, bytes: Uint8Ar
   const response = await server.admin.upload(collectionId, name, bytes);
   expect(response.status).toBe(202);
   const { documentId } = (await response.json()) as { documentId: string };
-  const jobs = await server.admin.waitForJobs(collectionId);
-  expect(
-    jobs.every((job) => job.state === "succeeded"),
-    JSON.stringify(jobs),
-  ).toBe(true);
+  await server.admin.waitForIndexed(collectionId);
   return documentId;
 }
 

@@ -16,6 +16,7 @@ import { LlamaCppGenerator } from "../../lib/llm/llama-cpp-generator";
 import { sha256Hex } from "../../lib/text/sha256-hex";
 import type { LanceDbStore } from "../../lib/vector-store/lancedb-store";
 import { buildEncryptedPdf, buildTextPdf } from "../fixtures/builders/pdf";
+import { storedBlobs } from "../support/instrumented-folio";
 import { recordingGenerator } from "../support/recording-generator";
 import { expectedAnswerText } from "../support/test-models";
 import { bytesOf, createTestFolio, drainQueue, type TestFolio } from "../support/test-runtime";
@@ -105,15 +106,6 @@ describe("ingest", () => {
 });
 
 describe("bad input", () => {
-  const blobCount = async () => {
-    const root = path.join(folio.dataDir, "blobs");
-    const shards = (await readdir(root)).filter((name) => name !== ".incoming");
-    const counts = await Promise.all(
-      shards.map(async (shard) => (await readdir(path.join(root, shard))).length),
-    );
-    return counts.reduce((sum, count) => sum + count, 0);
-  };
-
   it.each([
     [
       "a ZIP archive named .pdf",
@@ -124,9 +116,9 @@ describe("bad input", () => {
     ["a 0-byte file", "empty.pdf", new Uint8Array(), "invalid:empty_file"],
     ["a file over the size limit", "huge.pdf", new Uint8Array(300 * 1024).fill(0x25), "too_large:upload"],
   ])("refuses %s before storing anything", async (_name, fileName, data, code) => {
-    const before = await blobCount();
+    const before = (await storedBlobs(folio)).length;
     await expect(upload(safetyId, fileName, data)).rejects.toMatchObject({ code });
-    expect(await blobCount()).toBe(before);
+    expect((await storedBlobs(folio)).length).toBe(before);
     expect(await readdir(path.join(folio.dataDir, "blobs", ".incoming"))).toEqual([]);
   });
 

@@ -1,5 +1,3 @@
-import { readdir } from "node:fs/promises";
-import path from "node:path";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { listAuditEvents } from "../../db/queries/audit-events";
@@ -16,6 +14,7 @@ import type { AnswerEvent } from "../../lib/domain/answer-events";
 import { readablePagePreview } from "../../lib/previews/preview-access";
 import { previewPage } from "../../lib/previews/preview-page";
 import { retrieveContext } from "../../lib/retrieval/retrieve-context";
+import { storedBlobs } from "../support/instrumented-folio";
 import { bytesOf, createTestFolio, drainQueue, type TestFolio } from "../support/test-runtime";
 
 const markdown = `# Travel policy
@@ -244,15 +243,6 @@ describe("text pages behind the access checks", () => {
 });
 
 describe("bad text files", () => {
-  const blobCount = async () => {
-    const root = path.join(folio.dataDir, "blobs");
-    const shards = (await readdir(root)).filter((name) => name !== ".incoming");
-    const counts = await Promise.all(
-      shards.map(async (shard) => (await readdir(path.join(root, shard))).length),
-    );
-    return counts.reduce((sum, count) => sum + count, 0);
-  };
-
   it.each([
     [
       "binary junk named .txt",
@@ -269,9 +259,9 @@ describe("bad text files", () => {
     ],
     ["a CSV file", "data.csv", new TextEncoder().encode("a,b\n1,2\n"), "unsupported:file_type"],
   ])("refuse %s before storing anything", async (_name, fileName, data, code) => {
-    const before = await blobCount();
+    const before = (await storedBlobs(folio)).length;
     await expect(upload(fileName, data)).rejects.toMatchObject({ code });
-    expect(await blobCount()).toBe(before);
+    expect((await storedBlobs(folio)).length).toBe(before);
   });
 
   it("fail a text file that turns binary after its first KiB with a typed reason (a large one, read in a child process)", async () => {

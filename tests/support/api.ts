@@ -63,6 +63,12 @@ export function folioApi(baseUrl: string, credentials: Credentials = {}) {
         await new Promise((resolve) => setTimeout(resolve, 250));
       }
     },
+    /** Waits for the collection's jobs and throws, naming them, unless every one succeeded. */
+    async waitForIndexed(collectionId: string, timeoutMs?: number): Promise<JobView[]> {
+      const jobs = await this.waitForJobs(collectionId, timeoutMs);
+      if (!jobs.every((job) => job.state === "succeeded")) throw new Error(`ingest: ${JSON.stringify(jobs)}`);
+      return jobs;
+    },
     ask(body: unknown, options: { signal?: AbortSignal } = {}): Promise<Response> {
       return request("/api/ask", {
         method: "POST",

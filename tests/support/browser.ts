@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { type Browser, chromium, type Page } from "playwright-core";
+import { type Browser, chromium, type Locator, type Page } from "playwright-core";
 
 const chromiumPath = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 
@@ -67,4 +67,11 @@ export function contrastOf(page: Page, selector: string): Promise<number> {
       );
       return ((lighter ?? 0) + 0.05) / ((darker ?? 0) + 0.05);
     });
+}
+
+/** The element's box on the page; throws when it is not visible. */
+export async function boxOf(locator: Locator) {
+  const box = await locator.boundingBox();
+  if (!box) throw new Error("not visible");
+  return box;
 }

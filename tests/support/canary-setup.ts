@@ -140,8 +140,7 @@ export async function setUpCanaryWorld(server: StartedFolioServer): Promise<Cana
     await expectStatus(await admin.upload(upload.collectionId, upload.title, upload.data), 202, "upload");
   }
   for (const collectionId of [canaryId, publicId]) {
-    const jobs = await admin.waitForJobs(collectionId);
-    if (!jobs.every((job) => job.state === "succeeded")) throw new Error(`ingest: ${JSON.stringify(jobs)}`);
+    await admin.waitForIndexed(collectionId);
   }
   const canaryJobs = await admin.jobs(canaryId);
   const listing = (await (
