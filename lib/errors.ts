@@ -79,6 +79,7 @@ export type ErrorSubject =
   | "page_timeout"
   | "image_malformed"
   | "text_encoding"
+  | "text_too_complex"
   | "no_text"
   | "legacy_office"
   | "office_encrypted"

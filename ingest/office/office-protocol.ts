@@ -25,6 +25,7 @@ export const officeFailureCodes = [
   "invalid:xml_entities",
   "invalid:no_text",
   "invalid:text_encoding",
+  "invalid:text_too_complex",
   "too_large:office_archive",
   "unsupported:file_type",
   "internal:office_reader",

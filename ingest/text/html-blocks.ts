@@ -1,4 +1,5 @@
-import { type DefaultTreeAdapterTypes, parse, parseFragment } from "parse5";
+import { type DefaultTreeAdapterTypes, defaultTreeAdapter, parse, parseFragment } from "parse5";
+import { AppError } from "../../lib/errors";
 import { tableToMarkdown } from "../layout/table-markdown";
 import type { FlowBlock } from "./flow-blocks";
 
@@ -68,6 +69,30 @@ const blockElements = new Set([
 
 const headingLevels: Record<string, number> = { h1: 1, h2: 2, h3: 3, h4: 4, h5: 5, h6: 6 };
 
+/**
+ * The WHATWG algorithm reopens every formatting element still "active" (`<b>`, `<i>`, `<a>` …
+ * left open) before the next text: a few thousand unclosed `<b id=…>`s followed by as many
+ * `<p>x</p>`s build millions of elements from 75 KB (quadratic), exhausting the memory and the
+ * event loop of the process. A real page has fewer elements than characters (`<a>` is three),
+ * so parsing stops past one element per character, plus room for the implied ones.
+ */
+function elementBudgetAdapter(sourceLength: number): typeof defaultTreeAdapter {
+  const budget = sourceLength + 10_000;
+  let created = 0;
+  return {
+    ...defaultTreeAdapter,
+    createElement: (...parameters) => {
+      if (++created > budget) {
+        throw new AppError("invalid:text_too_complex", {
+          message:
+            "The file's markup is too complex to read: its unclosed formatting would make the page millions of elements, as only hostile files do.",
+        });
+      }
+      return defaultTreeAdapter.createElement(...parameters);
+    },
+  };
+}
+
 /** Marks a `<br>` through whitespace collapsing. */
 const lineBreak = "\u2028";
 
@@ -79,7 +104,8 @@ const lineBreak = "\u2028";
  * nest elements thousands deep.
  */
 export function htmlToBlocks(source: string, options: { isFragment?: boolean } = {}): HtmlDocument {
-  const root = options.isFragment ? parseFragment(source) : parse(source);
+  const parseOptions = { treeAdapter: elementBudgetAdapter(source.length) };
+  const root = options.isFragment ? parseFragment(source, parseOptions) : parse(source, parseOptions);
   const blocks: FlowBlock[] = [];
   let title: string | null = null;
   let paragraph: string[] = [];

@@ -10,14 +10,26 @@ import { markdownToBlocks } from "./markdown-blocks";
 import { type PaginateOptions, paginateBlocks } from "./paginate-blocks";
 import { plainTextToBlocks } from "./plain-text-blocks";
 
-/** A text document's title and blocks, by its type. */
+/**
+ * A text document's title and blocks, by its type. marked lexes nested quotes and lists
+ * recursively: nesting deeper than the stack (`> > > …` twenty thousand times) is a hostile file,
+ * refused as `invalid:text_too_complex` rather than failing as an internal error.
+ */
 export function parseTextDocument(
   text: string,
   mediaType: TextMediaType,
 ): { title: string | null; blocks: FlowBlock[] } {
-  if (mediaType === "text/markdown") return markdownToBlocks(text);
-  if (mediaType === "text/html") return htmlToBlocks(text);
-  return { title: null, blocks: plainTextToBlocks(text) };
+  try {
+    if (mediaType === "text/markdown") return markdownToBlocks(text);
+    if (mediaType === "text/html") return htmlToBlocks(text);
+    return { title: null, blocks: plainTextToBlocks(text) };
+  } catch (error) {
+    if (!(error instanceof RangeError)) throw error;
+    throw new AppError("invalid:text_too_complex", {
+      message: "The file nests its content (quotes, lists or elements) too deeply to read.",
+      cause: error,
+    });
+  }
 }
 
 /** The pages of a text, Markdown or HTML file (see `paginateBlocks` for what a page is). */

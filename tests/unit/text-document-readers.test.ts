@@ -246,4 +246,36 @@ describe("htmlToBlocks", () => {
     );
     expect(blocks.map((block) => block.text)).toEqual(["deep text"]);
   });
+
+  it("refuses, in bounded time, a page whose misnested formatting the parser would rebuild for every paragraph", () => {
+    // Each `<p>x</p>` makes the WHATWG parser reopen every formatting element still "active":
+    // 4,000 `<b>`s with distinct attributes and 4,000 paragraphs (75 KB) are 16 M elements,
+    // 4.5 GB and a minute of the web server's event loop (in-process worker).
+    const bombs = 4_000;
+    let html = "<!DOCTYPE html><body><p>";
+    for (let index = 0; index < bombs; index++) html += `<b id=${index}>`;
+    html += `</p>${"<p>x</p>".repeat(bombs)}`;
+    const started = performance.now();
+    expect(() => htmlToBlocks(html)).toThrow(expect.objectContaining({ code: "invalid:text_too_complex" }));
+    expect(() => markdownToBlocks(`<div>\n${html}\n</div>\n`)).toThrow(
+      expect.objectContaining({ code: "invalid:text_too_complex" }),
+    );
+    expect(performance.now() - started).toBeLessThan(2_000);
+  });
+
+  it("still reads ordinary misnested formatting, which the parser reopens a few times", () => {
+    const { blocks } = htmlToBlocks("<p><b>bold <i>both</p><p>still bold</b> plain</p>");
+    expect(blocks.map((block) => block.text)).toEqual(["bold both", "still bold plain"]);
+  });
+});
+
+describe("Markdown nested deeper than the stack", () => {
+  it.each([
+    ["quotes", "> ".repeat(20_000)],
+    ["list items", "- ".repeat(20_000)],
+  ])("refuses %s nested 20,000 deep with a typed reason", (_, prefix) => {
+    expect(() => textDocumentPages(new TextEncoder().encode(`${prefix}x`), "text/markdown")).toThrow(
+      expect.objectContaining({ code: "invalid:text_too_complex" }),
+    );
+  });
 });
