@@ -2,6 +2,7 @@ import { mkdtemp, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type { FolioConfig } from "../../lib/config";
+import type { TextMediaType } from "../../lib/domain/media-types";
 import { AppError } from "../../lib/errors";
 import { createOfficeReader, type OfficeReader } from "../office/office-reader";
 import { createPdfProcessPool, type PdfProcessPool } from "../pdf/pdf-process-pool";
@@ -36,7 +37,8 @@ export interface DocumentReaderParts {
   office: OfficeReader;
   /**
    * Text, Markdown and HTML files up to this size are parsed in process; larger ones in a child
-   * of the Office reader. @default 262144 (256 KiB: ~0.1 s of Markdown, ~0.15 s of HTML)
+   * of the Office reader. @default 262144 for plain text and HTML (256 KiB: ~0.15 s of HTML),
+   * 16384 for Markdown (see defaultMaxInProcessBytes)
    */
   maxInProcessTextBytes?: number;
 }
@@ -115,7 +117,17 @@ function readOffice(parts: DocumentReaderParts, input: ReadInput): Promise<Docum
   return parts.office.read({ filePath: input.filePath, mediaType: input.mediaType });
 }
 
-const defaultMaxInProcessTextBytes = 256 * 1024;
+/**
+ * Sized by each parser's worst case on hostile input, not its typical speed: plain text and HTML
+ * are linear (parse5's element budget bounds its one quadratic case, see html-blocks.ts), but
+ * marked's emphasis and link scanning is quadratic in a paragraph's length — 128 K `_a` pairs
+ * (256 KiB) take 35 s, 16 KiB at most ~0.15 s.
+ */
+const defaultMaxInProcessBytes: Record<TextMediaType, number> = {
+  "text/plain": 256 * 1024,
+  "text/html": 256 * 1024,
+  "text/markdown": 16 * 1024,
+};
 
 /**
  * Text, Markdown and HTML: small files in process; larger ones (Markdown parses at ~2.7 MiB/s,
@@ -125,7 +137,7 @@ const defaultMaxInProcessTextBytes = 256 * 1024;
 async function readText(parts: DocumentReaderParts, input: ReadInput): Promise<DocumentPages> {
   if (!isTextMediaType(input.mediaType)) throw new Error(`not a text type: ${input.mediaType}`);
   const { size } = await stat(input.filePath);
-  if (size > (parts.maxInProcessTextBytes ?? defaultMaxInProcessTextBytes)) {
+  if (size > (parts.maxInProcessTextBytes ?? defaultMaxInProcessBytes[input.mediaType])) {
     return parts.office.read({ filePath: input.filePath, mediaType: input.mediaType });
   }
   return readTextDocument({ filePath: input.filePath, mediaType: input.mediaType });
