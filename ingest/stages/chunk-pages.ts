@@ -48,9 +48,10 @@ export interface Chunker {
  * tokenizer, one page at a time:
  * - text blocks are packed in reading order; a heading, a change of heading path or of source
  *   (text layer / OCR) starts a new chunk, and a block too big alone is split at sentence ends,
- *   then at words;
+ *   then at words; headings never end a chunk on their own while something follows them on the
+ *   page: headings in a row share a chunk with the text under them;
  * - a table is a chunk of its own (split only between rows, caption and header repeated in each
- *   part, when too big);
+ *   part, when too big), led by the headings right above it when they fit;
  * - a figure is a chunk of its own, linked to its image.
  */
 export function createChunker(countTokens: (text: string) => number, options: ChunkOptions = {}): Chunker {
@@ -94,15 +95,28 @@ export function createChunker(countTokens: (text: string) => number, options: Ch
       for (const block of page.blocks) {
         const headingPath = block.headingPath ?? [];
         if (block.kind === "table" || block.kind === "figure") {
-          flush();
           const parts = block.table
             ? splitTableMarkdown(block.table, countTokens, maxTokens)
             : splitText(block.text, countTokens, maxTokens).map((piece) => piece.text);
-          for (const part of parts) {
+          // Headings right above a table lead its first part when they fit beside it.
+          const lead =
+            block.kind === "table" &&
+            isHeadingsOnly &&
+            currentContext?.source === block.source &&
+            currentTokens + countTokens(parts[0] ?? "") <= maxTokens
+              ? current
+              : [];
+          if (lead.length > 0) {
+            current = [];
+            currentTokens = 0;
+            isHeadingsOnly = false;
+          } else flush();
+          for (const [index, part] of parts.entries()) {
+            const leading = index === 0 ? lead : [];
             push({
               kind: block.kind,
-              text: part,
-              box: block.box,
+              text: [...leading.map((piece) => piece.text), part].join("\n\n"),
+              box: leading.length > 0 ? unionBoxes([...leading.map((piece) => piece.box), block.box]) : block.box,
               source: block.source,
               confidence: block.confidence,
               headingPath,
@@ -117,7 +131,9 @@ export function createChunker(countTokens: (text: string) => number, options: Ch
           !currentContext ||
           currentContext.source !== block.source ||
           currentContext.headingPath.join("\u0000") !== headingPath.join("\u0000");
-        if (block.kind === "heading" || isNewContext) flush();
+        // Headings in a row (a title, then a section's) stay together with the text under them.
+        const continuesHeadings = isHeadingsOnly && currentContext?.source === block.source;
+        if ((block.kind === "heading" || isNewContext) && !continuesHeadings) flush();
         currentContext = { source: block.source, headingPath };
         const isHeading = block.kind === "heading";
         // A heading never ends up alone in a chunk while text under it follows on the page: the

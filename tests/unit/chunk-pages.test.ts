@@ -142,6 +142,51 @@ describe("chunkPages", () => {
     ]);
   });
 
+  it("keeps headings in a row with the text under them, and puts the headings above a table at its start", () => {
+    const block = (text: string, headingPath: string[], extra: Partial<PageBlock> = {}): PageBlock => ({
+      kind: "text",
+      text,
+      box: [50, 100, 500, 130],
+      source: "text_layer",
+      confidence: null,
+      headingPath,
+      ...extra,
+    });
+    const chunks = chunkPages(
+      [
+        {
+          pageNumber: 1,
+          width: 612,
+          height: 792,
+          route: "text_layer",
+          isUnreadable: false,
+          blocks: [
+            block("Harbour notes", ["Harbour notes"], { kind: "heading", headingLevel: 1 }),
+            block("Cranes", ["Harbour notes", "Cranes"], { kind: "heading", headingLevel: 2 }),
+            block("Exports leave from quay four.", ["Harbour notes", "Cranes"]),
+            block("Revenue by region", ["Revenue by region"], { kind: "heading", headingLevel: 2 }),
+            block("", ["Revenue by region"], {
+              kind: "table",
+              box: [50, 200, 500, 300],
+              table: { rows: [["Region", "Revenue"], ["North", "1200"]], headerRowCount: 1 },
+            }),
+          ],
+        },
+      ],
+      countWords,
+      { maxTokens: 64 },
+    );
+    expect(chunks.map((chunk) => [chunk.kind, chunk.text, chunk.headingPath])).toEqual([
+      ["text", "Harbour notes\n\nCranes\n\nExports leave from quay four.", ["Harbour notes", "Cranes"]],
+      [
+        "table",
+        "Revenue by region\n\n| Region | Revenue |\n| --- | --- |\n| North | 1200 |",
+        ["Revenue by region"],
+      ],
+    ]);
+    expect(chunks[1]?.box).toEqual([50, 100, 500, 300]);
+  });
+
   it("keeps a table whole as Markdown, or splits it between rows with the header in every part", () => {
     const rows = [
       ["Year", "Revenue"],
