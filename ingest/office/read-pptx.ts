@@ -42,11 +42,20 @@ export function readPptx(archive: OfficeArchive): OfficeContent {
     path(parseXmlPart(presentationName, presentationBytes), "p:sldIdLst") ?? emptyElement,
     "p:sldId",
   );
+  // PowerPoint lists each slide once; a part listed again would be read again, so a few KB of
+  // `<p:sldId>`s pointing at one slide make tens of thousands of pages.
+  const slideNames = new Set<string>();
   const pages = slideIds.flatMap((slideId, index) => {
     const relationship = relationships.get(slideId.attributes["r:id"] ?? "");
     if (!relationship || !slideRelationship.test(relationship.type)) return [];
     const bytes = parts.get(relationship.target);
     if (!bytes) return [];
+    if (slideNames.has(relationship.target)) {
+      throw new AppError("invalid:office_malformed", {
+        message: `The presentation lists its slide ${relationship.target} more than once, which PowerPoint never does; it is refused.`,
+      });
+    }
+    slideNames.add(relationship.target);
     const slide = parseXmlPart(relationship.target, bytes);
     const { title, blocks } = slideBlocks(slide);
     const notes = readNotes(archive, relationship.target);

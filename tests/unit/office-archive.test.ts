@@ -199,3 +199,72 @@ describe("openOfficeArchive (through readOfficeDocument)", () => {
     expect(document.pages[0]?.blocks[0]?.text).toBe("Hello from a hand-made package.");
   });
 });
+
+describe("parts read over and over (text bombs inside a well-formed package)", () => {
+  async function failureOfType(bytes: Uint8Array, extension: "pptx" | "xlsx") {
+    const filePath = path.join(directory, `${Math.random().toString(36).slice(2)}.${extension}`);
+    await writeFile(filePath, bytes);
+    try {
+      await readOfficeDocument({ filePath, mediaType: mediaTypes[extension] });
+    } catch (error) {
+      return { code: (error as { code?: string }).code, message: (error as Error).message };
+    }
+    throw new Error("the file was read");
+  }
+
+  it("refuses a deck that lists one slide 30,000 times (23 KB made 30,002 pages)", async () => {
+    const files = unzipSync(await buildPptx());
+    const presentation = new TextDecoder().decode(files["ppt/presentation.xml"]);
+    const slideId = /<p:sldId [^>]*\/>/.exec(presentation)?.[0] ?? "";
+    files["ppt/presentation.xml"] = new TextEncoder().encode(
+      presentation.replace(slideId, slideId.repeat(30_000)),
+    );
+    expect(await failureOfType(zipSync(files), "pptx")).toMatchObject({ code: "invalid:office_malformed" });
+  });
+
+  it("refuses a workbook whose cells repeat a long shared string (137 KB made 81 M characters)", async () => {
+    const main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main";
+    const relationships = "http://schemas.openxmlformats.org/package/2006/relationships";
+    const officeRelationship = "http://schemas.openxmlformats.org/officeDocument/2006/relationships";
+    const rows = Array.from(
+      { length: 20_000 },
+      (_, index) =>
+        `<row r="${index + 1}"><c r="A${index + 1}" t="s"><v>0</v></c><c r="B${index + 1}" t="s"><v>0</v></c></row>`,
+    ).join("");
+    const workbook = writeZip([
+      {
+        name: "_rels/.rels",
+        data: `<Relationships xmlns="${relationships}"><Relationship Id="rId1" Type="${officeRelationship}/officeDocument" Target="xl/workbook.xml"/></Relationships>`,
+      },
+      {
+        name: "xl/workbook.xml",
+        data: `<workbook xmlns="${main}" xmlns:r="${officeRelationship}"><sheets><sheet name="S" sheetId="1" r:id="rId1"/></sheets></workbook>`,
+      },
+      {
+        name: "xl/_rels/workbook.xml.rels",
+        data: `<Relationships xmlns="${relationships}"><Relationship Id="rId1" Type="${officeRelationship}/worksheet" Target="worksheets/sheet1.xml"/><Relationship Id="rId2" Type="${officeRelationship}/sharedStrings" Target="sharedStrings.xml"/></Relationships>`,
+      },
+      {
+        name: "xl/worksheets/sheet1.xml",
+        data: `<worksheet xmlns="${main}"><sheetData>${rows}</sheetData></worksheet>`,
+      },
+      {
+        name: "xl/sharedStrings.xml",
+        data: `<sst xmlns="${main}" count="1"><si><t>${"harbour ".repeat(600)}</t></si></sst>`,
+      },
+    ]);
+    expect(await failureOfType(workbook, "xlsx")).toMatchObject({ code: "invalid:office_zip_bomb" });
+  });
+
+  it("still reads a workbook that repeats a short label down a long column", async () => {
+    const document = await readOfficeDocument({
+      filePath: await (async () => {
+        const filePath = path.join(directory, "ledger.xlsx");
+        await writeFile(filePath, await buildXlsx({ ledgerRows: 5_000 }));
+        return filePath;
+      })(),
+      mediaType: mediaTypes.xlsx,
+    });
+    expect(document.pages.length).toBeGreaterThan(0);
+  });
+});
