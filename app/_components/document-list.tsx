@@ -58,11 +58,30 @@ const statusClasses: Record<VersionRow["status"], string> = {
   failed: "state state-failed",
 };
 
-/** The first page, small, beside the title; an empty frame when it has none (not indexed, password-protected). */
-function DocumentThumbnail({ documentId, versionId }: { documentId: string; versionId: string | undefined }) {
+/**
+ * The first page, small, beside the title; a frame with the file's extension when there is no
+ * picture of it (text and Office documents, not indexed yet, password-protected).
+ */
+function DocumentThumbnail({
+  documentId,
+  versionId,
+  title,
+}: {
+  documentId: string;
+  versionId: string | undefined;
+  title: string;
+}) {
   const [hasFailed, setHasFailed] = useState(false);
   if (!versionId || hasFailed) {
-    return <span className="document-thumbnail" data-testid="document-thumbnail-missing" />;
+    const extension = /\.([a-z0-9]{1,5})$/i.exec(title)?.[1]?.toUpperCase() ?? "";
+    return (
+      <span
+        className="document-thumbnail document-thumbnail-missing"
+        data-testid="document-thumbnail-missing"
+      >
+        {extension}
+      </span>
+    );
   }
   const query = new URLSearchParams({ size: "thumbnail", version: versionId });
   return (
@@ -211,7 +230,11 @@ export function DocumentList({
                 <tr key={entry.documentId} data-testid="document-row" data-title={entry.title}>
                   <td className="title">
                     <span className="title-with-thumbnail">
-                      <DocumentThumbnail documentId={entry.documentId} versionId={entry.current?.versionId} />
+                      <DocumentThumbnail
+                        documentId={entry.documentId}
+                        versionId={entry.current?.versionId}
+                        title={entry.title}
+                      />
                       <span>{entry.title}</span>
                     </span>
                   </td>

@@ -152,7 +152,7 @@ it("says why a page has no preview when its document is password-protected", asy
   await page.context().close();
 });
 
-it("shows each document's first page beside its title, and an empty frame, not a broken image, for one without a preview", async () => {
+it("shows each document's first page beside its title, and a frame with its extension, not a broken image, for one without a preview", async () => {
   const page = await signedInPage(browser, server.baseUrl, server.admin.credentials.cookie);
   await page.setViewportSize({ width: 1280, height: 900 });
   await page.goto(`${server.baseUrl}/documents`);
@@ -165,6 +165,7 @@ it("shows each document's first page beside its title, and an empty frame, not a
   await expect.poll(() => loadedWidth("lantern-report.pdf"), { timeout: 30_000 }).toBe(240);
   await row("board-memo.pdf").getByTestId("document-thumbnail-missing").waitFor({ timeout: 30_000 });
   expect(await row("board-memo.pdf").getByTestId("document-thumbnail").count()).toBe(0);
+  expect(await row("board-memo.pdf").getByTestId("document-thumbnail-missing").textContent()).toBe("PDF");
   await page.screenshot({ path: path.join(shotsDir, "documents-thumbnails.png"), fullPage: true });
   await page.context().close();
 });

@@ -168,7 +168,14 @@ describe("chunkPages", () => {
             block("", ["Revenue by region"], {
               kind: "table",
               box: [50, 200, 500, 300],
-              table: { rows: [["Region", "Revenue"], ["North", "1200"]], headerRowCount: 1 },
+              table: {
+                rows: [
+                  ["Region", "Revenue"],
+                  ["North", "1200"],
+                ],
+                headerRowCount: 1,
+                caption: null,
+              },
             }),
           ],
         },
