@@ -1,3 +1,4 @@
+import { displayLine } from "../text/display-line";
 import type { ExtractedPage } from "../types";
 
 /**
@@ -134,7 +135,7 @@ export function createHeadingTracker(): { assign(page: ExtractedPage): Extracted
         if (block.kind === "heading") {
           const level = block.headingLevel ?? 1;
           while ((open.at(-1)?.level ?? 0) >= level) open.pop();
-          open.push({ level, text: block.text.replace(/\s+/g, " ").trim() });
+          open.push({ level, text: displayLine(block.text) });
         }
         return { ...block, headingPath: open.map((heading) => heading.text) };
       });

@@ -1,4 +1,5 @@
 import { tableToMarkdown } from "../layout/table-markdown";
+import { displayLine } from "../text/display-line";
 import type { FlowBlock } from "../text/flow-blocks";
 import { blockSeparator } from "../text/paginate-blocks";
 import type { ExtractedPage, PageBlock, TableContent } from "../types";
@@ -61,6 +62,6 @@ export function labelledPage(pageNumber: number, label: string, blocks: readonly
 
 /** Whitespace runs as single spaces, trimmed, cut with an ellipsis: labels and headings are one line. */
 export function oneLine(text: string, maxCharacters = 200): string {
-  const line = text.replace(/\s+/g, " ").trim();
+  const line = displayLine(text);
   return line.length > maxCharacters ? `${line.slice(0, maxCharacters - 1)}…` : line;
 }

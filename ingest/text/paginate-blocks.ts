@@ -2,6 +2,7 @@ import { z } from "zod";
 import { pageTextBlockSeparator } from "../../lib/domain/page-text";
 import { createHeadingTracker } from "../layout/headings";
 import type { ExtractedPage, PageBlock } from "../types";
+import { displayLine } from "./display-line";
 import type { FlowBlock } from "./flow-blocks";
 
 export const paginateOptionsSchema = z
@@ -122,7 +123,7 @@ function labelOf(page: ExtractedPage): string {
   const firstBody = page.blocks.find((block) => block.kind !== "heading") ?? first;
   const heading = firstBody?.headingPath?.at(-1);
   if (!heading) return `Part ${page.pageNumber}`;
-  const line = heading.replace(/\s+/g, " ").trim();
+  const line = displayLine(heading);
   const section = line.length > maxLabelCharacters ? `${line.slice(0, maxLabelCharacters - 1)}…` : line;
   return first?.kind === "heading" ? section : `${section} (continued)`;
 }

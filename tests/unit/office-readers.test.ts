@@ -102,6 +102,20 @@ describe("readPptx", () => {
   });
 });
 
+describe("slide labels", () => {
+  it("drop bidirectional overrides from a slide title, in the label and the heading path", async () => {
+    const { unzipSync, zipSync } = await import("fflate");
+    const files = unzipSync(await buildPptx());
+    const slide = new TextDecoder().decode(files["ppt/slides/slide1.xml"]);
+    files["ppt/slides/slide1.xml"] = new TextEncoder().encode(
+      slide.replace(">Welcome<", ">Wel\u202Ecome\u2066<"),
+    );
+    const deck = await read("bidi.pptx", zipSync(files), mediaTypes.pptx);
+    expect(deck.pages[0]?.label).toBe("Slide 1: Welcome");
+    expect(deck.pages[0]?.blocks[1]?.headingPath).toEqual(["Welcome"]);
+  });
+});
+
 describe("readXlsx", () => {
   it("reads a page per sheet with values, cached formula results, dates and formats; hidden sheets marked, empty ones left out", async () => {
     const workbook = await read("book.xlsx", await buildXlsx(), mediaTypes.xlsx);

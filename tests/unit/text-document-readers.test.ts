@@ -269,6 +269,17 @@ describe("htmlToBlocks", () => {
   });
 });
 
+describe("labels and heading paths", () => {
+  it("drop bidirectional overrides and controls, which would make a label read as another document's name", () => {
+    const { pages } = textDocumentPages(
+      new TextEncoder().encode("## Salary \u202Elmth.lortnoc-RH\u202C\u200B\n\nPaid on Friday.\n"),
+      "text/markdown",
+    );
+    expect(pages[0]?.label).toBe("Salary lmth.lortnoc-RH");
+    expect(pages[0]?.blocks[1]?.headingPath).toEqual(["Salary lmth.lortnoc-RH"]);
+  });
+});
+
 describe("Markdown nested deeper than the stack", () => {
   it.each([
     ["quotes", "> ".repeat(20_000)],
