@@ -77,7 +77,7 @@ export async function openOfficeArchive(
       });
     }
     const entries = await readCentralDirectory(zip);
-    checkEntries(entries, options);
+    checkEntries(entries, options, zip.fileSize);
     const xmlParts = new Map<string, Uint8Array>();
     for (const entry of entries) {
       if (!isXmlPart(entry.fileName) || isMacroPart(entry.fileName)) continue;
@@ -141,7 +141,11 @@ function readCentralDirectory(zip: yauzl.ZipFile): Promise<yauzl.Entry[]> {
   });
 }
 
-function checkEntries(entries: readonly yauzl.Entry[], limits: z.output<typeof archiveLimitsSchema>): void {
+function checkEntries(
+  entries: readonly yauzl.Entry[],
+  limits: z.output<typeof archiveLimitsSchema>,
+  fileBytes: number,
+): void {
   const seen = new Set<string>();
   let totalBytes = 0;
   for (const entry of entries) {
@@ -176,6 +180,14 @@ function checkEntries(entries: readonly yauzl.Entry[], limits: z.output<typeof a
         message: `The file's part ${JSON.stringify(name)} would inflate ${Math.round(ratio)} times (${formatMb(entry.uncompressedSize)} from ${entry.compressedSize} bytes), as a compression bomb does; it is refused unread.`,
       });
     }
+  }
+  // The same ratio over the whole file: parts each under the grace (or whose compressed data
+  // overlap, each claiming the same bytes) add up to a bomb that no single part is.
+  const totalRatio = totalBytes / Math.max(1, fileBytes);
+  if (totalBytes > limits.ratioGraceBytes && totalRatio > limits.maxCompressionRatio) {
+    throw new AppError("invalid:office_zip_bomb", {
+      message: `The file would inflate ${Math.round(totalRatio)} times (${formatMb(totalBytes)} from ${fileBytes} bytes), as a compression bomb does; it is refused unread.`,
+    });
   }
 }
 

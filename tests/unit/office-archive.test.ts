@@ -92,6 +92,22 @@ describe("openOfficeArchive (through readOfficeDocument)", () => {
     expect(failure.message).toMatch(/inflate \d+ times/);
   });
 
+  it("refuses a bomb spread over many parts each under the per-part grace, from the package's total", async () => {
+    // 1 MiB parts are not held to the ratio alone; 60 of them inflate 60 MiB from ~70 KB.
+    const part = Buffer.from(`<x>${"a".repeat(1024 * 1024 - 8)}</x>`);
+    const deflated = deflateRawSync(part);
+    const fillers = Array.from({ length: 60 }, (_, index) => ({
+      name: `customXml/item${index}.xml`,
+      data: new Uint8Array(0),
+      storedData: deflated,
+      declaredSize: part.length,
+    }));
+    const bytes = writeZip([...minimalDocxEntries(body), ...fillers]);
+    expect(bytes.length).toBeLessThan(200 * 1024);
+    const failure = await failureOf(bytes);
+    expect(failure.code).toBe("invalid:office_zip_bomb");
+  });
+
   it("stops inflating an entry at its declared size when the header lies", async () => {
     const real = Buffer.from(`<x>${"a".repeat(500_000)}</x>`);
     const entries = minimalDocxEntries(body).map((entry) =>
