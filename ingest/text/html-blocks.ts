@@ -146,7 +146,7 @@ export function htmlToBlocks(source: string, options: { isFragment?: boolean } =
       if (table) blocks.push(table);
     } else if (tag === "pre") {
       flush();
-      const text = textOf(element, { keepWhitespace: true }).replace(/^\n|\s+$/g, "");
+      const text = textOf(element, { keepWhitespace: true }).replace(/^\n/, "").trimEnd();
       if (text.trim() !== "") blocks.push({ kind: "text", text });
     } else if (tag === "title") {
       title ??= collapse(textOf(element)) || null;

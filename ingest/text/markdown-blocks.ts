@@ -3,6 +3,7 @@ import { Lexer, type Token, type Tokens } from "marked";
 import { tableToMarkdown } from "../layout/table-markdown";
 import type { FlowBlock } from "./flow-blocks";
 import { htmlToBlocks } from "./html-blocks";
+import { trimBlankEdges } from "./trim-line-ends";
 
 export interface MarkdownDocument {
   /** The front matter's `title:`, else a level-1 heading that opens the document, else null. */
@@ -109,7 +110,7 @@ function inlineText(tokens: readonly Token[]): string {
 }
 
 function textBlock(text: string, options: { keepWhitespace?: boolean } = {}): FlowBlock[] {
-  const value = options.keepWhitespace ? text.replace(/^\n+|\s+$/g, "") : text.trim();
+  const value = options.keepWhitespace ? trimBlankEdges(text) : text.trim();
   return value === "" ? [] : [{ kind: "text", text: value }];
 }
 

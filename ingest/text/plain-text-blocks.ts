@@ -1,4 +1,5 @@
 import type { FlowBlock } from "./flow-blocks";
+import { trimBlankEdges, trimLineEnds } from "./trim-line-ends";
 
 /**
  * Plain text as paragraphs: runs of lines separated by blank lines, line breaks inside kept.
@@ -7,7 +8,7 @@ import type { FlowBlock } from "./flow-blocks";
 export function plainTextToBlocks(text: string): FlowBlock[] {
   return text
     .split(/\n[ \t\f\v]*\n/)
-    .map((paragraph) => paragraph.replace(/[ \t]+$/gm, "").replace(/^\n+|\s+$/g, ""))
+    .map((paragraph) => trimBlankEdges(trimLineEnds(paragraph)))
     .filter((paragraph) => paragraph.trim() !== "")
     .map((paragraph) => ({ kind: "text" as const, text: paragraph }));
 }

@@ -167,6 +167,24 @@ describe("plain text", () => {
       "Next paragraph.",
     ]);
   });
+
+  it.each([
+    ["plain text", "text/plain", (run: string) => `a${run}a\nb \t\n`],
+    ["an HTML <pre>", "text/html", (run: string) => `<pre>a${run}a\nb \t</pre>`],
+    ["a Markdown code block", "text/markdown", (run: string) => `\`\`\`\na${run}a\nb \t\n\`\`\`\n`],
+  ] as const)(
+    "trims line ends of %s in linear time (a trailing-space regex was quadratic in a run of spaces: 40 KB took 2.8 s, 256 KiB two minutes)",
+    (_, mediaType, textOf) => {
+      const run = " \t".repeat(100_000);
+      const started = performance.now();
+      const { pages } = textDocumentPages(encode(textOf(run)), mediaType);
+      expect(performance.now() - started).toBeLessThan(1_000);
+      const texts = pages.flatMap((page) => page.blocks.map((block) => block.text));
+      // Compared as summaries: a failing diff of 200 KB strings takes vitest longer than the bug.
+      expect(texts.join("").replace(/\s+/g, "")).toBe("aab");
+      expect(texts.every((text) => !/[ \t]\n/.test(text) && text === text.trimEnd())).toBe(true);
+    },
+  );
 });
 
 describe("decodeText", () => {
