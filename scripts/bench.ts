@@ -326,6 +326,13 @@ async function main(): Promise<number> {
   return failed.length > 0 ? 1 : 0;
 }
 
+// Only reached when the event loop empties while a benchmark still awaits a promise that can no
+// longer settle: without this the process would end with code 0 and no figures.
+process.on("beforeExit", () => {
+  console.error("\nthe benchmark stopped half-way: it awaited something that can never finish");
+  process.exit(1);
+});
+
 main().then(
   (exitCode) => process.exit(exitCode),
   (error: unknown) => {

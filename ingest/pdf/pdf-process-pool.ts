@@ -326,7 +326,10 @@ class ChildProcessPool implements PdfProcessPool {
     try {
       await this.#exchange(slot, child, { ...request, requestId }, deadline, onMessage);
     } finally {
-      setKeepsParentAlive(child.process, false);
+      // A child being stopped (dispose) stays referenced until it has exited: unreferencing it
+      // here, a moment after the last page, left `dispose()` unsettled in a process with nothing
+      // else to do, which then exited silently before the code after it ran.
+      if (!child.isBeingStopped) setKeepsParentAlive(child.process, false);
       slot.requestsDone++;
       if (slot.child === child && slot.requestsDone >= requestsPerChild) {
         slot.child = null;

@@ -1,4 +1,4 @@
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -84,6 +84,22 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await rm(directory, { recursive: true, force: true });
+});
+
+it("settles dispose() right after the last page, in a process with nothing else to do", () => {
+  // Disposing a moment after the last page raced the read's own clean-up, which let go of the
+  // child being killed: the process then exited (code 13 or 0) before dispose() settled.
+  for (let run = 0; run < 5; run++) {
+    const result = spawnSync(
+      path.resolve("node_modules/.bin/tsx"),
+      [path.resolve("tests/support/pdf-pool-read-and-dispose.ts"), filePath("text.pdf")],
+      { encoding: "utf8", timeout: 60_000 },
+    );
+    expect({ status: result.status, stdout: result.stdout.trim() }).toEqual({
+      status: 0,
+      stdout: "disposed after 3 pages",
+    });
+  }
 });
 
 describe("PDF builders", () => {
