@@ -85,6 +85,7 @@ export type ErrorSubject =
   | "office_encrypted"
   | "image_too_large"
   | "image_too_many_pages"
+  | "document_too_many_pages"
   | "ocr_languages"
   | "ocr_engine"
   | "figure_name"

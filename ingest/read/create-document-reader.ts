@@ -114,7 +114,26 @@ export function createConfiguredDocumentReader(config: FolioConfig): DocumentRea
 }
 
 function readOffice(parts: DocumentReaderParts, input: ReadInput): Promise<DocumentPages> {
-  return parts.office.read({ filePath: input.filePath, mediaType: input.mediaType });
+  return withinPageLimit(parts, parts.office.read({ filePath: input.filePath, mediaType: input.mediaType }));
+}
+
+/**
+ * Text and Office documents are paged by Folio (sections, slides, sheets), so their page count is
+ * known only once they are read; past `MAX_PDF_PAGES` they are refused as long PDFs are. A 48 MB
+ * one-line .txt made 10,067 pages and 372,455 passages, whose one-commit write held the web
+ * server's event loop for ~24 s.
+ */
+async function withinPageLimit(
+  parts: DocumentReaderParts,
+  reading: Promise<DocumentPages>,
+): Promise<DocumentPages> {
+  const document = await reading;
+  if (document.pageCount <= parts.limits.maxPages) return document;
+  await document.pages[Symbol.asyncIterator]().return?.();
+  throw new AppError("invalid:document_too_many_pages", {
+    message: `This document makes ${document.pageCount} pages; at most ${parts.limits.maxPages} are accepted (MAX_PDF_PAGES). Split it into smaller files.`,
+    details: { pageCount: document.pageCount, maxPages: parts.limits.maxPages },
+  });
 }
 
 /**
@@ -138,9 +157,9 @@ async function readText(parts: DocumentReaderParts, input: ReadInput): Promise<D
   if (!isTextMediaType(input.mediaType)) throw new Error(`not a text type: ${input.mediaType}`);
   const { size } = await stat(input.filePath);
   if (size > (parts.maxInProcessTextBytes ?? defaultMaxInProcessBytes[input.mediaType])) {
-    return parts.office.read({ filePath: input.filePath, mediaType: input.mediaType });
+    return readOffice(parts, input);
   }
-  return readTextDocument({ filePath: input.filePath, mediaType: input.mediaType });
+  return withinPageLimit(parts, readTextDocument({ filePath: input.filePath, mediaType: input.mediaType }));
 }
 
 async function readImage(parts: DocumentReaderParts, input: ReadInput): Promise<DocumentPages> {

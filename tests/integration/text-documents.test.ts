@@ -56,7 +56,9 @@ const upload = (fileName: string, data: Uint8Array) =>
   folio.ingest.accept({ collectionId, fileName, body: bytesOf(data), declaredBytes: data.byteLength });
 
 beforeAll(async () => {
-  folio = await createTestFolio({ environment: { MAX_UPLOAD_BYTES: String(1024 * 1024) } });
+  folio = await createTestFolio({
+    environment: { MAX_UPLOAD_BYTES: String(1024 * 1024), MAX_PDF_PAGES: "100" },
+  });
   collectionId = (await createCollection({ db: folio.database.db, name: "policies" })).collection.id;
   const encode = (text: string) => new TextEncoder().encode(text);
   uploaded.markdown = await upload("travel.md", encode(markdown));
@@ -262,6 +264,19 @@ describe("bad text files", () => {
     const before = (await storedBlobs(folio)).length;
     await expect(upload(fileName, data)).rejects.toMatchObject({ code });
     expect((await storedBlobs(folio)).length).toBe(before);
+  });
+
+  it("fail a document that makes more pages than MAX_PDF_PAGES, as a long PDF does", async () => {
+    const sections = Array.from(
+      { length: 120 },
+      (_, index) => `# Section ${index + 1}\n\nText of section ${index + 1}.`,
+    );
+    const accepted = await upload("sections.md", new TextEncoder().encode(sections.join("\n\n")));
+    await drainQueue(folio);
+    expect(await getJobById({ db: folio.database.db, id: accepted.jobId })).toMatchObject({
+      state: "failed",
+      errorCode: "invalid:document_too_many_pages",
+    });
   });
 
   it("fail a text file that turns binary after its first KiB with a typed reason (a large one, read in a child process)", async () => {
