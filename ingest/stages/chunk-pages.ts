@@ -116,7 +116,10 @@ export function createChunker(countTokens: (text: string) => number, options: Ch
             push({
               kind: block.kind,
               text: [...leading.map((piece) => piece.text), part].join("\n\n"),
-              box: leading.length > 0 ? unionBoxes([...leading.map((piece) => piece.box), block.box]) : block.box,
+              box:
+                leading.length > 0
+                  ? unionBoxes([...leading.map((piece) => piece.box), block.box])
+                  : block.box,
               source: block.source,
               confidence: block.confidence,
               headingPath,
