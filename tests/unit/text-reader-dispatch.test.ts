@@ -31,7 +31,7 @@ function readerWithRecordingChild() {
   const reader = createDocumentReader({
     pdf: {} as PdfProcessPool,
     ocr: {} as LazyOcr,
-    limits: { maxImagePixels: 1, maxPages: 1 },
+    limits: { maxImagePixels: 1, maxPages: 1000 },
     office,
   });
   return { reader, sentToChild };
