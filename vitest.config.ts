@@ -44,6 +44,7 @@ const skippedOnPostgres = process.env.DATABASE_URL ? databaseIndependentFiles : 
  */
 export default defineConfig({
   test: {
+    reporters: ["default", "./tests/support/unfinished-files-reporter.ts"],
     projects: [
       {
         test: {

@@ -3,9 +3,10 @@ import { AppError } from "../../lib/errors";
 import { readTextDocument } from "../text/read-text-document";
 import type { ExtractedPage } from "../types";
 import type { OfficeContent } from "./office-content";
+import { OfficeTextBudget } from "./office-text-budget";
 import { type ArchiveLimits, type OfficeArchive, openOfficeArchive } from "./safe-archive";
 
-type Reader = (archive: OfficeArchive) => OfficeContent | Promise<OfficeContent>;
+type Reader = (archive: OfficeArchive, budget: OfficeTextBudget) => OfficeContent | Promise<OfficeContent>;
 
 /** Each reader loads its converter only when needed (exceljs alone takes ~0.4 s to load). */
 const readers: Record<string, () => Promise<Reader>> = {
@@ -39,34 +40,13 @@ export async function readOfficeDocument(
     });
   }
   const archive = await openOfficeArchive(input.filePath, limits);
-  const content = await (await loadReader())(archive);
+  const budget = OfficeTextBudget.of(archive);
+  const content = await (await loadReader())(archive, budget);
   if (content.pages.length === 0) {
     throw new AppError("invalid:no_text", { message: "The document has no text to read." });
   }
-  refuseTextBomb(archive, content);
+  budget.check(content);
   return { ...content, hasMacros: archive.hasMacros };
-}
-
-/**
- * Text read from an Office package is smaller than its XML, except where one part or string is
- * used many times: a workbook repeating a long shared string in every cell, notes shared by every
- * slide. 137 KB of such a workbook made 81 M characters (hours of embedding, and an index far
- * past the collection's quota). Real files stay well under this ratio: a 200-character label
- * repeated down a column (~30 bytes of XML a cell) is about 7 times.
- */
-const maxTextPerXmlByte = 8;
-const textGraceCharacters = 1024 * 1024;
-
-function refuseTextBomb(archive: OfficeArchive, content: OfficeContent): void {
-  let xmlBytes = 0;
-  for (const bytes of archive.xmlParts.values()) xmlBytes += bytes.byteLength;
-  let characters = 0;
-  for (const page of content.pages) for (const block of page.blocks) characters += block.text.length;
-  if (characters > xmlBytes * maxTextPerXmlByte + textGraceCharacters) {
-    throw new AppError("invalid:office_zip_bomb", {
-      message: `The document would expand to ${characters} characters of text from ${xmlBytes} bytes of XML, by repeating the same parts or strings over and over as a bomb does; it is refused.`,
-    });
-  }
 }
 
 async function arrayOf(pages: AsyncIterable<ExtractedPage>): Promise<ExtractedPage[]> {

@@ -4,6 +4,7 @@ import { AppError } from "../../lib/errors";
 import type { FlowBlock } from "../text/flow-blocks";
 import { headingBlock, labelledPage, oneLine, tableBlock } from "./office-blocks";
 import type { OfficeContent } from "./office-content";
+import type { OfficeTextBudget } from "./office-text-budget";
 import { readCoreTitle } from "./ooxml-xml";
 import { repackArchive } from "./repack-archive";
 import type { OfficeArchive } from "./safe-archive";
@@ -25,7 +26,11 @@ export type XlsxOptions = z.input<typeof xlsxOptionsSchema>;
  * as the values Excel cached when it saved the file, never evaluated. Sheets without any value,
  * charts, images and pivot caches add nothing.
  */
-export async function readXlsx(archive: OfficeArchive, options: XlsxOptions = {}): Promise<OfficeContent> {
+export async function readXlsx(
+  archive: OfficeArchive,
+  budget: OfficeTextBudget,
+  options: XlsxOptions = {},
+): Promise<OfficeContent> {
   const { rowsPerTable } = xlsxOptionsSchema.parse(options);
   if (!archive.xmlParts.has("xl/workbook.xml")) {
     throw new AppError("invalid:office_malformed", {
@@ -44,7 +49,7 @@ export async function readXlsx(archive: OfficeArchive, options: XlsxOptions = {}
   }
   const pages = [];
   for (const worksheet of workbook.worksheets) {
-    const rows = usedRows(worksheet);
+    const rows = usedRows(worksheet, budget);
     if (rows.length === 0) continue;
     const isHidden = worksheet.state !== "visible";
     const name = oneLine(worksheet.name, 100);
@@ -64,8 +69,11 @@ export async function readXlsx(archive: OfficeArchive, options: XlsxOptions = {}
   return { title: readCoreTitle(archive.xmlParts), pages };
 }
 
-/** The sheet's non-empty rows as cell texts, over the columns that hold any value. */
-function usedRows(worksheet: ExcelJS.Worksheet): string[][] {
+/**
+ * The sheet's non-empty rows as cell texts, over the columns that hold any value. Each cell's text
+ * is spent from the budget as it is read: one shared string may fill every cell.
+ */
+function usedRows(worksheet: ExcelJS.Worksheet, budget: OfficeTextBudget): string[][] {
   const sparse: Map<number, string>[] = [];
   const usedColumns = new Set<number>();
   worksheet.eachRow({ includeEmpty: false }, (row) => {
@@ -75,6 +83,7 @@ function usedRows(worksheet: ExcelJS.Worksheet): string[][] {
       if (cell.isMerged && cell.master.address !== cell.address) return;
       const text = cellText(cell.value, cell.numFmt);
       if (text === "") return;
+      budget.spend(text.length);
       cells.set(column, text);
       usedColumns.add(column);
     });
