@@ -34,6 +34,7 @@ describe("sanitizeFileName", () => {
     ["report\u0000.pdf", "report.pdf"],
     ["line\r\nbreak.pdf", "line break.pdf"],
     ["invoice\u202Efdp.exe", "invoicefdp.exe"],
+    ["pay\u200Droll \u2066Q3\u2069.pdf", "payroll Q3.pdf"],
     ["", "untitled.pdf"],
     ["...", "untitled.pdf"],
     ["  Quarterly   report.pdf  ", "Quarterly report.pdf"],
