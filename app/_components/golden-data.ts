@@ -42,3 +42,14 @@ export async function fetchAnswerableDocuments(collectionId: string): Promise<An
     .map((row) => ({ documentId: row.documentId, title: row.title, pageCount: row.pageCount }))
     .sort((a, b) => a.title.localeCompare(b.title));
 }
+
+/** A page a question can name, with what the document calls it (null for PDF and image pages). */
+export interface PageOption {
+  pageNumber: number;
+  label: string | null;
+}
+
+export async function fetchPageLabels(documentId: string): Promise<PageOption[]> {
+  const body = await callApi<{ pages: PageOption[] }>("GET", `/api/documents/${documentId}/pages`);
+  return body.pages;
+}

@@ -2,7 +2,12 @@
 
 import { type FormEvent, useEffect, useRef, useState } from "react";
 import { type ApiProblem, asProblem, callApi } from "./api-client";
-import type { AnswerableDocument, GoldenQuestionRow } from "./golden-data";
+import {
+  type AnswerableDocument,
+  fetchPageLabels,
+  type GoldenQuestionRow,
+  type PageOption,
+} from "./golden-data";
 
 const maxQuestionLength = 2000;
 
@@ -40,7 +45,7 @@ export function GoldenQuestionForm({
   }, [editing]);
 
   const chosen = documents.find((document) => document.documentId === documentId);
-  const pageCount = chosen?.pageCount ?? 0;
+  const pageOptions = usePageOptions(chosen);
   const canSubmit = question.trim() !== "" && documentId !== "" && !isBusy;
 
   function reset() {
@@ -135,9 +140,9 @@ export function GoldenQuestionForm({
             data-testid="golden-page"
           >
             <option value="">Any page</option>
-            {Array.from({ length: pageCount }, (_, index) => String(index + 1)).map((number) => (
-              <option key={number} value={number}>
-                {number}
+            {pageOptions.map(({ pageNumber, label }) => (
+              <option key={pageNumber} value={pageNumber}>
+                {label === null ? pageNumber : `${pageNumber} · ${label}`}
               </option>
             ))}
           </select>
@@ -168,4 +173,32 @@ export function GoldenQuestionForm({
       </div>
     </form>
   );
+}
+
+/**
+ * The chosen document's pages, numbered at once and labelled ("2 · Slide 2: Results", "3 · Sheet:
+ * Revenue") once its labels arrive. The number leads, so typing it still picks the page.
+ */
+function usePageOptions(chosen: AnswerableDocument | undefined): PageOption[] {
+  const [labelled, setLabelled] = useState<{ documentId: string; pages: PageOption[] } | null>(null);
+  const documentId = chosen?.documentId;
+  useEffect(() => {
+    if (!documentId) return;
+    let isCurrent = true;
+    fetchPageLabels(documentId)
+      .then((pages) => {
+        if (isCurrent) setLabelled({ documentId, pages });
+      })
+      // Without labels the picker still lists the page numbers.
+      .catch(() => {});
+    return () => {
+      isCurrent = false;
+    };
+  }, [documentId]);
+  if (!chosen) return [];
+  if (labelled?.documentId === chosen.documentId) return labelled.pages;
+  return Array.from({ length: chosen.pageCount ?? 0 }, (_, index) => ({
+    pageNumber: index + 1,
+    label: null,
+  }));
 }

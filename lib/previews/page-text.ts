@@ -54,6 +54,24 @@ export async function textPage(
   return { pageNumber, pageCount, ...read };
 }
 
+/**
+ * Every page's label, in page order (null for a page without one): the document is read again on
+ * the first call, as `textPage` does, and every later call reads the cached pages.
+ */
+export async function textPageLabels(
+  dependencies: PageTextDependencies,
+  version: PreviewVersion,
+): Promise<(string | null)[]> {
+  const pageCount = version.pageCount ?? 0;
+  if (pageCount === 0) return [];
+  await textPage(dependencies, { version, pageNumber: 1 });
+  const labels: (string | null)[] = [];
+  for (let pageNumber = 1; pageNumber <= pageCount; pageNumber += 1) {
+    labels.push((await readCached(dependencies.derived, version.sha256, pageNumber))?.label ?? null);
+  }
+  return labels;
+}
+
 async function readCached(
   derived: DerivedStore,
   sha256: string,

@@ -9,7 +9,7 @@ import { servableDocuments } from "../retrieval/retrieve-context";
 import type { Folio } from "../runtime";
 import { type DerivedStore, isFigureFileName, type PreviewSize } from "../storage/derived-store";
 import type { VectorStore } from "../vector-store/vector-store";
-import { type PageContent, previewPage } from "./preview-page";
+import { type PageContent, pageLabels, previewPage } from "./preview-page";
 
 /**
  * The version whose pages a reader may see: the document's current one, or an older version of
@@ -72,4 +72,15 @@ export async function readablePagePreview(
   });
   const content = await previewPage(folio, { version, pageNumber: request.pageNumber, size: request.size });
   return { document, version, content };
+}
+
+/** The pages of a version the caller may read, each with its label (null where it has none). */
+export async function readablePageLabels(
+  folio: Pick<Folio, "database" | "blobs" | "derived" | "ingest">,
+  actor: Actor,
+  request: { documentId: string; versionId?: string },
+): Promise<{ version: DocumentVersion; pages: { pageNumber: number; label: string | null }[] }> {
+  const { version } = await requirePreviewVersion(folio.database.db, actor, request);
+  const labels = await pageLabels(folio, version);
+  return { version, pages: labels.map((label, index) => ({ pageNumber: index + 1, label })) };
 }

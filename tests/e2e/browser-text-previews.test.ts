@@ -10,6 +10,8 @@ const modelsDir = path.join(process.cwd(), "test-output", "models-browser-text-p
 const shotsDir = process.env.FOLIO_SHOTS_DIR ?? path.join(process.cwd(), "test-output", "shots");
 let server: StartedFolioServer;
 let browser: Browser;
+let collectionId: string;
+let documentId: string;
 
 /** One long first section (a page of its own), so a late passage on it must be scrolled to. */
 const policy = [
@@ -34,13 +36,14 @@ beforeAll(async () => {
   const models = await buildTestModels(modelsDir);
   server = await startFolioServer(testModelEnvironment(models, modelsDir));
   browser = await launchChromium();
-  const collectionId = await server.admin.createCollection("Policies");
+  collectionId = await server.admin.createCollection("Policies");
   const upload = await server.admin.upload(
     collectionId,
     "travel-policy.md",
     new TextEncoder().encode(policy),
   );
   expect(upload.status).toBe(202);
+  documentId = ((await upload.json()) as { documentId: string }).documentId;
   await server.admin.waitForIndexed(collectionId);
 }, 600_000);
 
@@ -92,5 +95,26 @@ it("opens a Markdown passage on its section's page as text, with the passage mar
   expect(response.headers()["content-type"]).toBe("text/plain; charset=utf-8");
   expect(response.headers()["content-security-policy"]).toContain("sandbox");
   expect(await response.text()).toContain("Rule 14");
+  await page.context().close();
+});
+
+it("lists a text document's pages by their labels, in the API and in the golden-question page picker", async () => {
+  const response = await server.admin.request(`/api/documents/${documentId}/pages`);
+  expect(response.status).toBe(200);
+  const { pages } = (await response.json()) as { pages: { pageNumber: number; label: string | null }[] };
+  expect(pages.map((page) => page.label)).toEqual(expect.arrayContaining(["Overview", "Hotels"]));
+
+  const page = await signedInPage(browser, server.baseUrl, server.admin.credentials.cookie);
+  await page.goto(`${server.baseUrl}/collections/${collectionId}/quality`);
+  await page.getByTestId("golden-document").selectOption({ label: "travel-policy.md" });
+  const options = page.getByTestId("golden-page").locator("option");
+  // The number leads, so typing it still picks the page; the label says which page it is.
+  await expect
+    .poll(() => options.allTextContents())
+    .toEqual(["Any page", ...pages.map(({ pageNumber, label }) => `${pageNumber} · ${label}`)]);
+  await page.getByTestId("golden-page").selectOption("2");
+  await page.locator("form", { has: page.getByTestId("golden-page") }).screenshot({
+    path: path.join(shotsDir, "golden-page-picker.png"),
+  });
   await page.context().close();
 });

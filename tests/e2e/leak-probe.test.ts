@@ -120,6 +120,7 @@ function attemptsFor(prober: Prober, world: CanaryWorld): Attempt[] {
   for (const id of copiedIds) {
     get(`/api/collections/${id}/documents`);
     remove(`/api/documents/${id}`);
+    get(`/api/documents/${id}/pages`);
     get(`/api/documents/${id}/pages/1`);
     get(`/api/documents/${id}/pages/1/preview`);
     const isAnswerReadByRole = prober.isAuditor && secrets.answerIds.includes(id);

@@ -429,6 +429,16 @@ const rows: Row[] = [
     send: (caller, fixtures) => caller.api.request(`/api/documents/${fixtures.ungrantedDocumentId}/pages/1`),
   },
   {
+    route: "GET /api/documents/:documentId/pages (granted)",
+    expected: signedIn(200),
+    send: (caller, fixtures) => caller.api.request(`/api/documents/${fixtures.grantedDocumentId}/pages`),
+  },
+  {
+    route: "GET /api/documents/:documentId/pages (ungranted)",
+    expected: [401, 404, 404, 404, 200],
+    send: (caller, fixtures) => caller.api.request(`/api/documents/${fixtures.ungrantedDocumentId}/pages`),
+  },
+  {
     route: "GET /api/answers/:answerId (the read employee's)",
     expected: [401, 200, 404, 200, 404],
     send: (caller, fixtures) => caller.api.request(`/api/answers/${fixtures.readerAnswerId}`),
