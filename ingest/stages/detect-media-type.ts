@@ -9,6 +9,7 @@ import {
   supportedTypesDescription,
 } from "../../lib/domain/media-types";
 import { AppError } from "../../lib/errors";
+import { decodeTextHead } from "../text/decode-text";
 
 export {
   hasPageImages,
@@ -135,7 +136,7 @@ export function detectMediaType(head: Uint8Array, declared: DeclaredFile = {}): 
       if (textType) return textType;
     } else if (byName && isTextMediaType(byName)) {
       throw new AppError("invalid:text_encoding", {
-        message: `The file is named as ${supportedMediaTypes[byName].label} but its bytes are not UTF-8 (or UTF-16) text: it looks binary, or uses an older encoding. Save it as UTF-8 and upload it again.`,
+        message: `The file is named as ${supportedMediaTypes[byName].label} but its bytes are not text Folio can read (UTF-8, UTF-16 or Windows-1252): it looks binary, or uses another older encoding. Save it as UTF-8 and upload it again.`,
       });
     }
     return refuse(head, text !== null, declared.fileName);
@@ -168,35 +169,6 @@ function textMediaType(text: string, fileName: string | undefined, byName: Suppo
 function startsLikeHtml(text: string): boolean {
   const rest = skipProlog(text);
   return /^<!doctype\s+html[\s>]/i.test(rest) || /^<(html|head|body)[\s>]/i.test(rest);
-}
-
-/**
- * The head as text, or null when it is not text: UTF-8 (with or without a BOM; a character cut
- * by the 1 KiB boundary is fine) or UTF-16 with a BOM, without NUL characters and with only a
- * few other control characters (form feeds and escapes do occur in real text files).
- */
-export function decodeTextHead(head: Uint8Array): string | null {
-  const encoding =
-    head[0] === 0xff && head[1] === 0xfe
-      ? "utf-16le"
-      : head[0] === 0xfe && head[1] === 0xff
-        ? "utf-16be"
-        : "utf-8";
-  let text: string;
-  try {
-    text = new TextDecoder(encoding, { fatal: true }).decode(head, { stream: true });
-  } catch {
-    return null;
-  }
-  return looksLikeText(text) ? text : null;
-}
-
-/** No NULs, and control characters other than tab, line breaks, form feed and escape under 1 %. */
-export function looksLikeText(text: string): boolean {
-  if (text.includes("\0")) return false;
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: counting control characters is the point
-  const controls = text.match(/[\x01-\x08\x0e-\x1a\x1c-\x1f\x7f]/g)?.length ?? 0;
-  return controls <= text.length / 100;
 }
 
 function compoundFileError(fileName: string | undefined, byName: SupportedMediaType | null): AppError {

@@ -207,6 +207,27 @@ describe("large text files", () => {
   });
 });
 
+describe("text in an older Windows encoding", () => {
+  it('indexes a Windows-1252 ("ANSI") file with its accents, curly quotes and euro signs as written', async () => {
+    const ansi = Uint8Array.from(
+      [
+        ..."Men\xfa du jour\r\n\r\nLa cr\xe8me br\xfbl\xe9e co\xfbte 5 \x80, \x93fa\xeete maison\x94.\r\n",
+      ].map((c) => c.charCodeAt(0)),
+    );
+    const accepted = await upload("menu-ansi.txt", ansi);
+    await drainQueue(folio);
+    const { db } = folio.database;
+    const found = await getVersionWithDocument({ db, versionId: accepted.versionId });
+    expect(found?.version).toMatchObject({ status: "indexed", mediaType: "text/plain" });
+    const [hit] = await retrieveContext(
+      { db, ...(await folio.embeddingParts()) },
+      { question: "crème brûlée", collectionIds: [collectionId], limit: 5, mode: "text" },
+    );
+    expect(hit).toMatchObject({ documentTitle: "menu-ansi.txt" });
+    expect(hit?.text).toContain("La crème brûlée coûte 5 €, “faîte maison”.");
+  });
+});
+
 describe("text pages behind the access checks", () => {
   async function addPerson(email: string, role: Role): Promise<Actor> {
     const user = await insertUser({ tx: folio.database.db, user: { email, displayName: email, role } });

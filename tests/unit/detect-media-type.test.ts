@@ -97,12 +97,22 @@ describe("detectMediaType", () => {
       new Uint8Array(Array.from({ length: 1024 }, (_, index) => (index * 131) % 256)),
       "junk.txt",
     ],
-    ["Latin-1 text", bytes("caf\xe9 cr\xe8me"), "menu.md"],
+    [
+      "Cyrillic in Windows-1251 (it would read as accented Latin letters)",
+      bytes("\xcf\xf0\xe8\xe2\xe5\xf2 \xec\xe8\xf0"),
+      "notes.txt",
+    ],
     ["mostly control characters", bytes("\x01\x02\x03\x04abc"), "odd.html"],
   ])("refuses %s named as text with invalid:text_encoding", (_name, head, fileName) => {
     expect(() => detectMediaType(head, { fileName })).toThrow(
       expect.objectContaining({ code: "invalid:text_encoding" }),
     );
+  });
+
+  it("reads Windows-1252 text (what older Windows editors save as ANSI) as text by its name", () => {
+    expect(
+      detectMediaType(bytes("Cr\xe8me br\xfbl\xe9e, \x93tr\xe8s bien\x94"), { fileName: "menu.md" }),
+    ).toBe("text/markdown");
   });
 
   it("offers every type and extension to the file picker", () => {

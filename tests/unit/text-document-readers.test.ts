@@ -197,8 +197,23 @@ describe("decodeText", () => {
     expect(decodeText(utf16be)).toBe("été");
   });
 
+  it('reads Windows-1252 (older editors\' "ANSI"), with its curly quotes and euro sign', () => {
+    const ansi = Uint8Array.from(
+      [..."Cr\xe8me br\xfbl\xe9e: 5 \x80, \x93tr\xe8s bien\x94"].map((c) => c.charCodeAt(0)),
+    );
+    expect(decodeText(ansi)).toBe("Crème brûlée: 5 €, “très bien”");
+  });
+
+  it("keeps UTF-8 with a stray broken byte as UTF-8, the byte replaced", () => {
+    const text = new Uint8Array([...encode("naïve café "), 0xff, ...encode(" déjà vu")]);
+    expect(decodeText(text)).toBe("naïve café \uFFFD déjà vu");
+  });
+
   it.each([
-    ["invalid UTF-8 (Latin-1 bytes)", new Uint8Array([0x63, 0x61, 0x66, 0xe9, 0x20, 0x61])],
+    [
+      "Cyrillic in Windows-1251",
+      Uint8Array.from([0xcf, 0xf0, 0xe8, 0xe2, 0xe5, 0xf2, 0x20, 0xec, 0xe8, 0xf0]),
+    ],
     ["binary junk with NULs", new Uint8Array(Array.from({ length: 256 }, (_, index) => index))],
   ])("refuses %s with invalid:text_encoding", (_name, bytes) => {
     expect(() => decodeText(bytes)).toThrow(expect.objectContaining({ code: "invalid:text_encoding" }));
