@@ -294,7 +294,10 @@ export function AskView() {
           </section>
         )}
       </section>
-      {openSource && <CitationPanel source={openSource} onClose={() => setOpenSource(null)} />}
+      {openSource && (
+        // A panel per source: the previous passage is never shown under the next source's marker.
+        <CitationPanel key={openSource.chunkId} source={openSource} onClose={() => setOpenSource(null)} />
+      )}
     </div>
   );
 }

@@ -1,10 +1,11 @@
 "use client";
 
-import { useEffect, useRef, useState } from "react";
+import { useEffect, useMemo, useRef, useState } from "react";
 import type { BoundingBox } from "../../lib/domain/geometry";
 import type { PageGeometry } from "../../lib/domain/page-geometry";
-import { pageNameOf } from "../../lib/domain/page-text";
+import { type PageTextPart, pageNameOf, pageTextParts } from "../../lib/domain/page-text";
 import { type ApiProblem, asProblem, callApi } from "./api-client";
+import { TextTable } from "./passage-text";
 
 /** What the page routes answer: an image page's geometry, or a text page's text and label. */
 type PageInfo =
@@ -166,8 +167,8 @@ export function highlightRange(
 
 /**
  * A page of a document without page images (text, Markdown, HTML, Office): its text as text
- * (React escapes it: an HTML document's markup is never rendered), the passage marked and
- * scrolled into view.
+ * (React escapes it: an HTML document's markup is never rendered), its tables as tables, the
+ * passage marked (the rows of a table it covers) and scrolled into view.
  */
 function TextPageView({
   info,
@@ -181,15 +182,16 @@ function TextPageView({
   pageName: string;
 }) {
   const viewportRef = useRef<HTMLDivElement>(null);
-  const markRef = useRef<HTMLElement>(null);
   const range = highlightRange(info.text, box, passageText);
+  const parts = useMemo(() => pageTextParts(info.text), [info.text]);
 
   // biome-ignore lint/correctness/useExhaustiveDependencies: scroll again when the page or the passage changes
   useEffect(() => {
     const viewport = viewportRef.current;
-    const mark = markRef.current;
+    const mark = viewport?.querySelector<HTMLElement>("[data-testid='page-highlight']");
     if (!viewport || !mark) return;
-    viewport.scrollTop = Math.max(0, mark.offsetTop - viewport.clientHeight / 3);
+    const offset = mark.getBoundingClientRect().top - viewport.getBoundingClientRect().top;
+    viewport.scrollTop = Math.max(0, viewport.scrollTop + offset - viewport.clientHeight / 3);
   }, [info, range?.[0], range?.[1]]);
 
   return (
@@ -201,15 +203,15 @@ function TextPageView({
       aria-label={pageName}
     >
       <div className="page-viewport" ref={viewportRef}>
-        <pre className="page-text" data-testid="page-text">
-          {range ? info.text.slice(0, range[0]) : info.text}
-          {range && (
-            <mark ref={markRef} className="page-text-highlight" data-testid="page-highlight">
-              {info.text.slice(range[0], range[1])}
-            </mark>
+        <div className="page-text" data-testid="page-text">
+          {parts.map((part) =>
+            part.kind === "text" ? (
+              <MarkedText key={part.start} text={info.text} span={part} range={range} />
+            ) : (
+              <PageTable key={part.start} table={part} range={range} />
+            ),
           )}
-          {range ? info.text.slice(range[1]) : null}
-        </pre>
+        </div>
       </div>
       <figcaption className="small">
         <a href={info.previewUrl} target="_blank" rel="noopener">
@@ -217,5 +219,50 @@ function TextPageView({
         </a>
       </figcaption>
     </figure>
+  );
+}
+
+type Span = { start: number; end: number };
+const overlaps = (span: Span, range: [number, number] | null) =>
+  range !== null && span.start < range[1] && range[0] < span.end;
+
+/** A run of page text, the part of it inside `range` marked. */
+function MarkedText({ text, span, range }: { text: string; span: Span; range: [number, number] | null }) {
+  if (!range || !overlaps(span, range))
+    return <p className="page-text-run">{text.slice(span.start, span.end)}</p>;
+  const from = Math.max(span.start, range[0]);
+  const to = Math.min(span.end, range[1]);
+  return (
+    <p className="page-text-run">
+      {text.slice(span.start, from)}
+      <mark className="page-text-highlight" data-testid="page-highlight">
+        {text.slice(from, to)}
+      </mark>
+      {text.slice(to, span.end)}
+    </p>
+  );
+}
+
+/** A Markdown table of the page as a table; the rows inside `range` marked. */
+function PageTable({
+  table,
+  range,
+}: {
+  table: Extract<PageTextPart, { kind: "table" }>;
+  range: [number, number] | null;
+}) {
+  return (
+    <div className="page-text-table">
+      <TextTable
+        header={table.header.cells}
+        rows={table.rows.map((row) => row.cells)}
+        className="page-table"
+        testId="page-table"
+        marked={{
+          header: overlaps(table.header, range),
+          rows: table.rows.map((row) => overlaps(row, range)),
+        }}
+      />
+    </div>
   );
 }

@@ -51,7 +51,8 @@ export interface Chunker {
  *   then at words; headings never end a chunk on their own while something follows them on the
  *   page: headings in a row share a chunk with the text under them;
  * - a table is a chunk of its own (split only between rows, caption and header repeated in each
- *   part, when too big), led by the headings right above it when they fit;
+ *   part, when too big), led by the headings right above it (its parts cut smaller to leave them
+ *   room, while they take at most half the budget);
  * - a figure is a chunk of its own, linked to its image.
  */
 export function createChunker(countTokens: (text: string) => number, options: ChunkOptions = {}): Chunker {
@@ -95,17 +96,19 @@ export function createChunker(countTokens: (text: string) => number, options: Ch
       for (const block of page.blocks) {
         const headingPath = block.headingPath ?? [];
         if (block.kind === "table" || block.kind === "figure") {
-          const parts = block.table
-            ? splitTableMarkdown(block.table, countTokens, maxTokens)
-            : splitText(block.text, countTokens, maxTokens).map((piece) => piece.text);
-          // Headings right above a table lead its first part when they fit beside it.
-          const lead =
+          // Headings right above a table lead its first part: the parts are cut to leave them room
+          // (while they take at most half the budget), so a big table's title is never alone.
+          const leadTokens =
             block.kind === "table" &&
             isHeadingsOnly &&
             currentContext?.source === block.source &&
-            currentTokens + countTokens(parts[0] ?? "") <= maxTokens
-              ? current
-              : [];
+            currentTokens <= maxTokens / 2
+              ? currentTokens
+              : 0;
+          const parts = block.table
+            ? splitTableMarkdown(block.table, countTokens, maxTokens - leadTokens)
+            : splitText(block.text, countTokens, maxTokens).map((piece) => piece.text);
+          const lead = leadTokens > 0 && leadTokens + countTokens(parts[0] ?? "") <= maxTokens ? current : [];
           if (lead.length > 0) {
             current = [];
             currentTokens = 0;

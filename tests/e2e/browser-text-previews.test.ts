@@ -1,6 +1,6 @@
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
-import type { Browser } from "playwright-core";
+import type { Browser, Locator, Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { boxOf, launchChromium, signedInPage } from "../support/browser";
 import { type StartedFolioServer, startFolioServer } from "../support/folio-server";
@@ -29,6 +29,11 @@ const policy = [
   "## Hotels",
   "",
   "Hotels cost at most 150 euros a night in the capital.",
+  "",
+  "| City | Nightly cap | Booked through |",
+  "|---|---|---|",
+  "| Paris | 150 euros | the portal |",
+  "| Lyon | 110 euros | the portal \\| or by phone |",
 ].join("\n");
 
 beforeAll(async () => {
@@ -60,11 +65,11 @@ it("opens a Markdown passage on its section's page as text, with the passage mar
   await page.getByTestId("ask").click();
   await page.locator('[data-testid="answer"][data-phase="done"]').waitFor({ timeout: 60_000 });
 
-  // Sources are named by their section, not "page 1"; the last one of the long first section is
-  // far down its page.
+  // Sources are named by their section, not "page 1"; the one with the last rule of the long
+  // first section is far down its page.
   const overview = page.locator(".sources .source-link", { hasText: "travel-policy.md, Overview" });
   expect(await overview.count()).toBeGreaterThan(1);
-  await overview.last().click();
+  expect(await openSourceWhosePassageHas(page, overview, "Rule 14:")).toBe(true);
   expect(await page.getByTestId("citation-page").textContent()).toBe("Overview");
 
   const preview = page.locator('[data-testid="page-preview"][data-kind="text"]');
@@ -98,6 +103,37 @@ it("opens a Markdown passage on its section's page as text, with the passage mar
   await page.context().close();
 });
 
+it("shows a table of a text page as a table, the cited rows marked", async () => {
+  const page = await signedInPage(browser, server.baseUrl, server.admin.credentials.cookie);
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await page.goto(server.baseUrl);
+  await page.getByTestId("question").fill("Lyon nightly cap booked through phone");
+  await page.getByTestId("ask").click();
+  await page.locator('[data-testid="answer"][data-phase="done"]').waitFor({ timeout: 60_000 });
+
+  // The table's passage among the sources of its section.
+  const hotels = page.locator(".sources .source-link", { hasText: "travel-policy.md, Hotels" });
+  expect(await openSourceWhosePassageHas(page, hotels, "the portal | or by phone")).toBe(true);
+
+  const table = page.locator('[data-testid="page-preview"][data-kind="text"] [data-testid="page-table"]');
+  await table.waitFor({ timeout: 30_000 });
+  expect(await table.locator("th").allTextContents()).toEqual(["City", "Nightly cap", "Booked through"]);
+  // Cells as written: the escaped pipe is a pipe again, and no Markdown syntax is left.
+  expect(await table.locator("tbody tr").last().locator("td").allTextContents()).toEqual([
+    "Lyon",
+    "110 euros",
+    "the portal | or by phone",
+  ]);
+  const markedRows = table.locator('tr[data-testid="page-highlight"]');
+  expect(await markedRows.allTextContents()).toEqual(
+    expect.arrayContaining([expect.stringContaining("Lyon")]),
+  );
+  await page
+    .getByTestId("citation-panel")
+    .screenshot({ path: path.join(shotsDir, "citation-text-table.png") });
+  await page.context().close();
+});
+
 it("lists a text document's pages by their labels, in the API and in the golden-question page picker", async () => {
   const response = await server.admin.request(`/api/documents/${documentId}/pages`);
   expect(response.status).toBe(200);
@@ -118,3 +154,19 @@ it("lists a text document's pages by their labels, in the API and in the golden-
   });
   await page.context().close();
 });
+
+/** Opens the sources among `links` one by one until the citation panel's passage holds `text`. */
+async function openSourceWhosePassageHas(page: Page, links: Locator, text: string): Promise<boolean> {
+  const panel = page.getByTestId("citation-panel");
+  for (let index = 0; index < (await links.count()); index += 1) {
+    const link = links.nth(index);
+    const marker = /^\[\d+\]/.exec((await link.textContent()) ?? "")?.[0];
+    await link.click();
+    // The panel shows the clicked source's marker at once and loads its passage after.
+    await panel.locator(".marker", { hasText: marker }).waitFor();
+    const passage = panel.getByTestId("citation-passage");
+    await passage.waitFor();
+    if (((await passage.textContent()) ?? "").includes(text)) return true;
+  }
+  return false;
+}

@@ -194,6 +194,50 @@ describe("chunkPages", () => {
     expect(chunks[1]?.box).toEqual([50, 100, 500, 300]);
   });
 
+  it("leads a table too big for one chunk with the headings above it: its parts are cut to leave them room", () => {
+    const sheet: ExtractedPage = {
+      pageNumber: 1,
+      width: 612,
+      height: 792,
+      route: "text_layer",
+      isUnreadable: false,
+      blocks: [
+        {
+          kind: "heading",
+          headingLevel: 1,
+          text: "Quarterly revenue",
+          box: [0, 0, 1, 17],
+          source: "text_layer",
+          confidence: null,
+          headingPath: ["Quarterly revenue"],
+        },
+        {
+          kind: "table",
+          text: "",
+          box: [0, 19, 1, 400],
+          source: "text_layer",
+          confidence: null,
+          headingPath: ["Quarterly revenue"],
+          table: {
+            rows: [
+              ["Year", "Revenue"],
+              ...Array.from({ length: 30 }, (_, index) => [`${2000 + index}`, `${index}`]),
+            ],
+            headerRowCount: 1,
+            caption: null,
+          },
+        },
+      ],
+    };
+    const chunks = chunkPages([sheet], countWords, { maxTokens: 40 });
+    expect(chunks.length).toBeGreaterThan(1);
+    // No chunk is the heading alone; the first part starts with it, and every part fits.
+    expect(chunks.every((chunk) => chunk.kind === "table")).toBe(true);
+    expect(chunks[0]?.text.startsWith("Quarterly revenue\n\n| Year | Revenue |")).toBe(true);
+    expect(chunks.every((chunk) => countWords(chunk.text) <= 40)).toBe(true);
+    expect(chunks.map((chunk) => chunk.text).join("\n")).toContain("| 2029 | 29 |");
+  });
+
   it("keeps a table whole as Markdown, or splits it between rows with the header in every part", () => {
     const rows = [
       ["Year", "Revenue"],
