@@ -3,7 +3,7 @@
 import { useEffect, useMemo, useRef, useState } from "react";
 import type { BoundingBox } from "../../lib/domain/geometry";
 import type { PageGeometry } from "../../lib/domain/page-geometry";
-import { type PageTextPart, pageNameOf, pageTextParts } from "../../lib/domain/page-text";
+import { citedTableRows, type PageTextPart, pageNameOf, pageTextParts } from "../../lib/domain/page-text";
 import { type ApiProblem, asProblem, callApi } from "./api-client";
 import { TextTable } from "./passage-text";
 
@@ -188,7 +188,11 @@ function TextPageView({
   // biome-ignore lint/correctness/useExhaustiveDependencies: scroll again when the page or the passage changes
   useEffect(() => {
     const viewport = viewportRef.current;
-    const mark = viewport?.querySelector<HTMLElement>("[data-testid='page-highlight']");
+    // The first marked text or table body row: a table's header is marked with every part of it.
+    const mark =
+      viewport?.querySelector<HTMLElement>(
+        "mark[data-testid='page-highlight'], tbody > tr[data-testid='page-highlight']",
+      ) ?? viewport?.querySelector<HTMLElement>("[data-testid='page-highlight']");
     if (!viewport || !mark) return;
     const offset = mark.getBoundingClientRect().top - viewport.getBoundingClientRect().top;
     viewport.scrollTop = Math.max(0, viewport.scrollTop + offset - viewport.clientHeight / 3);
@@ -208,7 +212,13 @@ function TextPageView({
             part.kind === "text" ? (
               <MarkedText key={part.start} text={info.text} span={part} range={range} />
             ) : (
-              <PageTable key={part.start} table={part} range={range} />
+              <PageTable
+                key={part.start}
+                text={info.text}
+                table={part}
+                range={range}
+                passageText={passageText}
+              />
             ),
           )}
         </div>
@@ -243,13 +253,17 @@ function MarkedText({ text, span, range }: { text: string; span: Span; range: [n
   );
 }
 
-/** A Markdown table of the page as a table; the rows inside `range` marked. */
+/** A Markdown table of the page as a table; the rows the passage covers marked. */
 function PageTable({
+  text,
   table,
   range,
+  passageText,
 }: {
+  text: string;
   table: Extract<PageTextPart, { kind: "table" }>;
   range: [number, number] | null;
+  passageText: string | undefined;
 }) {
   return (
     <div className="page-text-table">
@@ -258,10 +272,7 @@ function PageTable({
         rows={table.rows.map((row) => row.cells)}
         className="page-table"
         testId="page-table"
-        marked={{
-          header: overlaps(table.header, range),
-          rows: table.rows.map((row) => overlaps(row, range)),
-        }}
+        marked={citedTableRows(text, table, range, passageText)}
       />
     </div>
   );

@@ -120,3 +120,23 @@ function tableCells(line: string): string[] {
   cells.push(cell.trim());
   return cells;
 }
+
+/**
+ * Which rows of a page's table a passage covers: the rows inside the highlight `range` whose line
+ * is one of the passage's lines. A part of a table split into passages repeats the header, and its
+ * box is the whole table's; its own lines tell its rows. When no body row's line is found in the
+ * passage (text the passage holds otherwise), every row inside the range counts.
+ */
+export function citedTableRows(
+  text: string,
+  table: Extract<PageTextPart, { kind: "table" }>,
+  range: [number, number] | null,
+  passageText: string | undefined,
+): { header: boolean; rows: boolean[] } {
+  const inRange = (row: PageTableRow) => range !== null && row.start < range[1] && range[0] < row.end;
+  const passageLines = new Set((passageText ?? "").split("\n").map((line) => line.trim()));
+  const inPassage = (row: PageTableRow) => passageLines.has(text.slice(row.start, row.end).trim());
+  const byLine = table.rows.map((row) => inRange(row) && inPassage(row));
+  const rows = byLine.some(Boolean) ? byLine : table.rows.map(inRange);
+  return { header: inRange(table.header), rows };
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { pageTextParts } from "../../lib/domain/page-text";
+import { citedTableRows, pageTextParts } from "../../lib/domain/page-text";
 
 const spanOf = (text: string, part: { start: number; end: number }) => text.slice(part.start, part.end);
 
@@ -42,5 +42,30 @@ describe("pageTextParts", () => {
     const parts = pageTextParts(text);
     expect(parts.map((part) => part.kind)).toEqual(["text", "table", "table"]);
     expect(parts.slice(1).map((part) => spanOf(text, part))).toEqual([table, table]);
+  });
+});
+
+describe("citedTableRows", () => {
+  const header = "| Year | Revenue |\n| --- | --- |";
+  const body = Array.from({ length: 6 }, (_, index) => `| ${2000 + index} | ${index} |`);
+  const text = `Revenue\n\n${header}\n${body.join("\n")}`;
+  const [, table] = pageTextParts(text);
+  if (table?.kind !== "table") throw new Error("no table");
+  const wholeTable: [number, number] = [table.start, table.end];
+
+  it("marks the rows of the part a passage holds, not the whole table its box covers", () => {
+    const part = `${header}\n${body.slice(3, 5).join("\n")}`;
+    expect(citedTableRows(text, table, wholeTable, part)).toEqual({
+      header: true,
+      rows: [false, false, false, true, true, false],
+    });
+  });
+
+  it("marks every row in range when the passage's lines are not the table's", () => {
+    expect(citedTableRows(text, table, wholeTable, "a summary of the table").rows.every(Boolean)).toBe(true);
+    expect(citedTableRows(text, table, null, undefined)).toEqual({
+      header: false,
+      rows: Array(6).fill(false),
+    });
   });
 });
