@@ -83,11 +83,15 @@ function decodeWindows1252(bytes: Uint8Array): string {
     );
 }
 
-/** Accented letters are a minority of the letters in any Western European language. */
+/**
+ * Accented letters are a minority of the letters in any Western European language (a few percent
+ * in French prose; over half only in a few short words), nearly all of them in Cyrillic or Greek
+ * read as Windows-1252.
+ */
 function readsAsWestern(text: string): boolean {
   const ascii = text.match(/[A-Za-z]/g)?.length ?? 0;
   const accented = text.match(/[\u00c0-\u00ff]/g)?.length ?? 0;
-  return accented <= (ascii + accented) * 0.3;
+  return accented <= (ascii + accented) * 0.5;
 }
 
 function notText(reason: string, cause?: unknown): AppError {

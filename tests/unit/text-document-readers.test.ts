@@ -202,6 +202,10 @@ describe("decodeText", () => {
       [..."Cr\xe8me br\xfbl\xe9e: 5 \x80, \x93tr\xe8s bien\x94"].map((c) => c.charCodeAt(0)),
     );
     expect(decodeText(ansi)).toBe("Crème brûlée: 5 €, “très bien”");
+    // Short words can be dense with accents: still read, not mistaken for another script.
+    expect(decodeText(Uint8Array.from([..."\xc9l\xe8ve \xe0 c\xf4t\xe9"].map((c) => c.charCodeAt(0))))).toBe(
+      "Élève à côté",
+    );
   });
 
   it("keeps UTF-8 with a stray broken byte as UTF-8, the byte replaced", () => {
